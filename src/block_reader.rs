@@ -1,0 +1,400 @@
+//! One reader for every byte taken from a card image.
+//!
+//! Card images are read through a [`BlockReader`]: aligned blocks kept in a small, bounded
+//! LRU cache, so that the many tiny reads a FAT walk makes (32-byte directory entries, 4-byte FAT
+//! entries) turn into a few large reads of the underlying source. In the browser each read of a
+//! `Blob` costs about the same whatever its size, so fewer, larger reads are what make a 256 GB
+//! card open quickly; the cache is bounded so memory never grows with the image.
+//!
+//! The reader does no I/O of its own: it is generic over any `Read + Seek` (a `std::fs::File`
+//! natively, a synchronous `Blob` reader in the web worker) and counts what it asks of it.
+
+use std::collections::HashMap;
+use std::io::{self, Read, Seek, SeekFrom};
+
+/// Default block size: large enough that a FAT or a directory is read in a handful of calls.
+pub const DEFAULT_BLOCK_BYTES: usize = 256 * 1024;
+/// Default cache budget: a few MiB, independent of the image size.
+pub const DEFAULT_CACHE_BYTES: usize = 16 * 1024 * 1024;
+
+/// What the reader has asked of its source so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ReadStats {
+    /// Bytes requested from the underlying source.
+    pub bytes_read: u64,
+    /// Number of read calls made on the underlying source.
+    pub read_calls: u64,
+}
+
+struct CachedBlock {
+    data: Vec<u8>,
+    last_used: u64,
+}
+
+/// Cached, aligned, read-only access to a byte source of known length.
+pub struct BlockReader<R> {
+    inner: R,
+    len: u64,
+    block_bytes: usize,
+    max_blocks: usize,
+    blocks: HashMap<u64, CachedBlock>,
+    clock: u64,
+    stats: ReadStats,
+}
+
+impl<R: Read + Seek> BlockReader<R> {
+    /// Wraps `inner` with the default block size and cache budget.
+    pub fn new(inner: R) -> io::Result<Self> {
+        Self::with_cache(inner, DEFAULT_BLOCK_BYTES, DEFAULT_CACHE_BYTES)
+    }
+
+    /// Wraps `inner` with blocks of `block_bytes` (rounded up to a power of two, at least 4 KiB)
+    /// and at most `cache_bytes` of cached data (at least two blocks).
+    pub fn with_cache(mut inner: R, block_bytes: usize, cache_bytes: usize) -> io::Result<Self> {
+        let len = inner.seek(SeekFrom::End(0))?;
+        let block_bytes = block_bytes.max(4096).next_power_of_two();
+        let max_blocks = (cache_bytes / block_bytes).max(2);
+        Ok(Self {
+            inner,
+            len,
+            block_bytes,
+            max_blocks,
+            blocks: HashMap::new(),
+            clock: 0,
+            stats: ReadStats::default(),
+        })
+    }
+
+    /// Length of the source in bytes.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// True when the source holds no bytes at all.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// What has been read from the source so far.
+    pub fn stats(&self) -> ReadStats {
+        self.stats
+    }
+
+    /// Size of one cached block.
+    pub fn block_bytes(&self) -> usize {
+        self.block_bytes
+    }
+
+    /// Gives the source back.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
+    /// Fills `buf` from `offset` through the block cache. Reading past the end is an
+    /// `UnexpectedEof` error (a truncated image), never a short read.
+    pub fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        if buf.is_empty() {
+            return Ok(());
+        }
+        self.check_range(offset, buf.len() as u64)?;
+        self.load_blocks(offset, buf.len() as u64)?;
+        let bs = self.block_bytes as u64;
+        let mut done = 0usize;
+        while done < buf.len() {
+            let pos = offset + done as u64;
+            let index = pos / bs;
+            let within = (pos % bs) as usize;
+            self.clock += 1;
+            let clock = self.clock;
+            let block = self
+                .blocks
+                .get_mut(&index)
+                .ok_or_else(|| io::Error::other("block cache lost a block it had just loaded"))?;
+            block.last_used = clock;
+            let available = block.data.len().saturating_sub(within);
+            if available == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "image is truncated",
+                ));
+            }
+            let n = available.min(buf.len() - done);
+            buf[done..done + n].copy_from_slice(&block.data[within..within + n]);
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Reads exactly `buf.len()` bytes at `offset` in one call on the source, without filling the
+    /// cache: for small scattered reads that will not be repeated (MP4 box headers) and for bulk
+    /// file contents, which would only evict the metadata the cache is for. Served from the cache
+    /// when every byte is already there.
+    pub fn read_direct(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        if buf.is_empty() {
+            return Ok(());
+        }
+        self.check_range(offset, buf.len() as u64)?;
+        let bs = self.block_bytes as u64;
+        let first = offset / bs;
+        let last = (offset + buf.len() as u64 - 1) / bs;
+        if (first..=last).all(|i| self.blocks.contains_key(&i)) {
+            return self.read_at(offset, buf);
+        }
+        self.fetch(offset, buf)
+    }
+
+    /// Loads into the cache every block covering `offset..offset + len`, fetching each run of
+    /// missing blocks with one read (split only where the cache budget demands it). Callers that
+    /// know they will walk a region (a whole FAT, a directory) call this first.
+    pub fn prefetch(&mut self, offset: u64, len: u64) -> io::Result<()> {
+        if len == 0 || offset >= self.len {
+            return Ok(());
+        }
+        let len = len.min(self.len - offset);
+        self.load_blocks(offset, len)
+    }
+
+    fn check_range(&self, offset: u64, len: u64) -> io::Result<()> {
+        match offset.checked_add(len) {
+            Some(end) if end <= self.len => Ok(()),
+            _ => Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "read of {len} bytes at offset {offset} goes past the end of the image ({} bytes): the image is truncated",
+                    self.len
+                ),
+            )),
+        }
+    }
+
+    fn load_blocks(&mut self, offset: u64, len: u64) -> io::Result<()> {
+        let bs = self.block_bytes as u64;
+        let first = offset / bs;
+        let last = (offset + len - 1) / bs;
+        let mut index = first;
+        while index <= last {
+            if self.blocks.contains_key(&index) {
+                index += 1;
+                continue;
+            }
+            // A run of missing blocks, at most what the cache can hold, fetched in one call.
+            let mut run_end = index;
+            while run_end < last
+                && run_end + 1 - index < self.max_blocks as u64
+                && !self.blocks.contains_key(&(run_end + 1))
+            {
+                run_end += 1;
+            }
+            let start = index * bs;
+            let end = ((run_end + 1) * bs).min(self.len);
+            let mut data = vec![0u8; (end - start) as usize];
+            self.fetch(start, &mut data)?;
+            for (i, chunk) in data.chunks(self.block_bytes).enumerate() {
+                self.insert(index + i as u64, chunk.to_vec());
+            }
+            index = run_end + 1;
+        }
+        Ok(())
+    }
+
+    fn insert(&mut self, index: u64, data: Vec<u8>) {
+        if self.blocks.len() >= self.max_blocks {
+            if let Some(oldest) = self
+                .blocks
+                .iter()
+                .min_by_key(|(_, b)| b.last_used)
+                .map(|(i, _)| *i)
+            {
+                self.blocks.remove(&oldest);
+            }
+        }
+        self.clock += 1;
+        self.blocks.insert(
+            index,
+            CachedBlock {
+                data,
+                last_used: self.clock,
+            },
+        );
+    }
+
+    fn fetch(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        self.stats.read_calls += 1;
+        self.stats.bytes_read += buf.len() as u64;
+        self.inner.seek(SeekFrom::Start(offset))?;
+        self.inner.read_exact(buf).map_err(|e| {
+            if e.kind() == io::ErrorKind::UnexpectedEof {
+                io::Error::new(io::ErrorKind::UnexpectedEof, "image is truncated")
+            } else {
+                e
+            }
+        })
+    }
+}
+
+/// A window `start..start + len` of a [`BlockReader`] seen as its own stream, e.g. one partition
+/// handed to `fatfs`. Reads go through the cache; every write fails, so nothing can ever be
+/// written to a card or an image through it.
+pub struct Window<'a, R> {
+    reader: &'a mut BlockReader<R>,
+    start: u64,
+    len: u64,
+    pos: u64,
+}
+
+impl<'a, R: Read + Seek> Window<'a, R> {
+    /// A window over `len` bytes from `start`, clipped to the end of the source.
+    pub fn new(reader: &'a mut BlockReader<R>, start: u64, len: u64) -> Self {
+        let start = start.min(reader.len());
+        let len = len.min(reader.len() - start);
+        Self {
+            reader,
+            start,
+            len,
+            pos: 0,
+        }
+    }
+
+    /// Length of the window in bytes.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// True when the window holds no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl<R: Read + Seek> Read for Window<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.len.saturating_sub(self.pos);
+        let n = (buf.len() as u64).min(left) as usize;
+        if n == 0 {
+            return Ok(0);
+        }
+        self.reader.read_at(self.start + self.pos, &mut buf[..n])?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: Read + Seek> Seek for Window<'_, R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        let target = match pos {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        match target {
+            Some(p) => {
+                self.pos = p;
+                Ok(p)
+            }
+            None => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the start of the volume",
+            )),
+        }
+    }
+}
+
+impl<R> io::Write for Window<'_, R> {
+    fn write(&mut self, _buf: &[u8]) -> io::Result<usize> {
+        Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "dashcard is read-only: nothing is ever written to a card or an image",
+        ))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn source(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i % 251) as u8).collect()
+    }
+
+    #[test]
+    fn small_reads_are_served_from_one_block_read() {
+        let data = source(1 << 20);
+        let mut r = BlockReader::with_cache(Cursor::new(data.clone()), 64 * 1024, 1 << 20).unwrap();
+        let mut buf = [0u8; 32];
+        for i in 0..1000u64 {
+            r.read_at(i * 32, &mut buf).unwrap();
+            assert_eq!(&buf[..], &data[(i * 32) as usize..(i * 32 + 32) as usize]);
+        }
+        assert_eq!(r.stats().read_calls, 1);
+        assert_eq!(r.stats().bytes_read, 64 * 1024);
+    }
+
+    #[test]
+    fn a_long_read_is_coalesced_and_crosses_blocks_correctly() {
+        let data = source(1 << 20);
+        let mut r = BlockReader::with_cache(Cursor::new(data.clone()), 4096, 1 << 20).unwrap();
+        let mut buf = vec![0u8; 100_000];
+        r.read_at(1000, &mut buf).unwrap();
+        assert_eq!(buf, data[1000..101_000]);
+        assert_eq!(r.stats().read_calls, 1);
+    }
+
+    #[test]
+    fn the_cache_stays_within_its_budget() {
+        let data = source(4 << 20);
+        let mut r = BlockReader::with_cache(Cursor::new(data), 4096, 16 * 4096).unwrap();
+        let mut buf = [0u8; 8];
+        for i in 0..1000u64 {
+            r.read_at(i * 4096, &mut buf).unwrap();
+        }
+        assert!(r.blocks.len() <= 16);
+        // Re-reading a recent block costs nothing; an evicted one costs one call.
+        let calls = r.stats().read_calls;
+        r.read_at(999 * 4096, &mut buf).unwrap();
+        assert_eq!(r.stats().read_calls, calls);
+        r.read_at(0, &mut buf).unwrap();
+        assert_eq!(r.stats().read_calls, calls + 1);
+    }
+
+    #[test]
+    fn reading_past_the_end_is_a_truncation_error() {
+        let mut r = BlockReader::new(Cursor::new(source(10_000))).unwrap();
+        let mut buf = [0u8; 100];
+        let err = r.read_at(9_950, &mut buf).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        let err = r.read_at(u64::MAX - 10, &mut buf).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn direct_reads_do_not_fill_the_cache() {
+        let data = source(1 << 20);
+        let mut r = BlockReader::with_cache(Cursor::new(data.clone()), 4096, 1 << 20).unwrap();
+        let mut buf = [0u8; 16];
+        r.read_direct(500_000, &mut buf).unwrap();
+        assert_eq!(&buf[..], &data[500_000..500_016]);
+        assert!(r.blocks.is_empty());
+        assert_eq!(r.stats().bytes_read, 16);
+    }
+
+    #[test]
+    fn a_window_reads_its_range_and_refuses_writes() {
+        use std::io::Write;
+        let data = source(100_000);
+        let mut r = BlockReader::new(Cursor::new(data.clone())).unwrap();
+        let mut w = Window::new(&mut r, 1000, 50_000);
+        assert_eq!(w.seek(SeekFrom::End(-10)).unwrap(), 49_990);
+        let mut buf = Vec::new();
+        w.read_to_end(&mut buf).unwrap();
+        assert_eq!(buf, data[50_990..51_000]);
+        assert_eq!(
+            w.write(b"x").unwrap_err().kind(),
+            io::ErrorKind::PermissionDenied
+        );
+    }
+}

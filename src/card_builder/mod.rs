@@ -1,0 +1,1 @@
+//! Synthetic cards written onto sparse files, for tests and benchmarks.

@@ -1,0 +1,2 @@
+//! The `dashcard` command-line tool.
+fn main() {}

@@ -1,0 +1,1 @@
+//! Partition tables: MBR, GPT, or a bare FAT volume ("superfloppy").

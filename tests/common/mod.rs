@@ -1,0 +1,203 @@
+//! Real test inputs made by real tools: `mkfs.fat`, `mtools`, `sfdisk`, `ffmpeg`.
+//!
+//! Every integration test builds its images at test time in a temporary directory, so nothing
+//! large is checked in and every byte on the "card" was written by the tool a camera's card
+//! would have met (a FAT formatter and a FAT driver), not by our own code.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Runs a tool and panics with its output when it fails (a broken test setup, not a product bug).
+pub fn run(cmd: &mut Command) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {:?}: {e} (is it installed? `cargo xtask test` installs it)", cmd));
+    assert!(
+        out.status.success(),
+        "{:?} failed: {}\n{}",
+        cmd,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A fresh temporary directory kept for the life of the returned guard.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temporary directory")
+}
+
+/// Options for [`mkfs_fat`].
+#[derive(Clone, Debug)]
+pub struct Mkfs {
+    /// 12, 16 or 32.
+    pub fat_bits: u8,
+    /// Size of the volume in KiB.
+    pub size_kib: u64,
+    /// Sectors per cluster (`-s`), if forced.
+    pub sectors_per_cluster: Option<u32>,
+    /// Logical sector size (`-S`), if not 512.
+    pub sector_bytes: Option<u32>,
+    /// Volume label.
+    pub label: Option<String>,
+}
+
+impl Mkfs {
+    pub fn new(fat_bits: u8, size_kib: u64) -> Self {
+        Self { fat_bits, size_kib, sectors_per_cluster: None, sector_bytes: None, label: None }
+    }
+    pub fn cluster_sectors(mut self, s: u32) -> Self {
+        self.sectors_per_cluster = Some(s);
+        self
+    }
+    pub fn sector_bytes(mut self, s: u32) -> Self {
+        self.sector_bytes = Some(s);
+        self
+    }
+    pub fn label(mut self, l: &str) -> Self {
+        self.label = Some(l.to_string());
+        self
+    }
+}
+
+/// Formats a new bare FAT volume image at `path` with `mkfs.fat`.
+pub fn mkfs_fat(path: &Path, opts: &Mkfs) {
+    let _ = std::fs::remove_file(path);
+    let mut cmd = Command::new("mkfs.fat");
+    cmd.arg("-C").arg("-F").arg(opts.fat_bits.to_string());
+    if let Some(s) = opts.sectors_per_cluster {
+        cmd.arg("-s").arg(s.to_string());
+    }
+    if let Some(s) = opts.sector_bytes {
+        cmd.arg("-S").arg(s.to_string());
+    }
+    if let Some(l) = &opts.label {
+        cmd.arg("-n").arg(l);
+    }
+    cmd.arg(path).arg(opts.size_kib.to_string());
+    run(&mut cmd);
+}
+
+/// An mtools target for `image` with an optional byte offset (a partition inside a card).
+pub fn mtarget(image: &Path, offset: u64, path_in_volume: &str) -> String {
+    if offset == 0 {
+        format!("{}::{}", image.display(), path_in_volume)
+    } else {
+        format!("{}@@{}::{}", image.display(), offset, path_in_volume)
+    }
+}
+
+fn mtools(tool: &str) -> Command {
+    let mut cmd = Command::new(tool);
+    // Never let mtools stop to ask about name clashes; never read a user's mtoolsrc.
+    cmd.env("MTOOLS_SKIP_CHECK", "1").env("MTOOLSRC", "/dev/null").arg("-D").arg("o");
+    cmd
+}
+
+/// Copies a host file into the volume (`mcopy`).
+pub fn mcopy(image: &Path, offset: u64, src: &Path, dest_in_volume: &str) {
+    let mut cmd = mtools("mcopy");
+    cmd.arg("-i").arg(image_arg(image, offset)).arg(src).arg(format!("::{dest_in_volume}"));
+    run(&mut cmd);
+}
+
+/// Makes a directory in the volume (`mmd`).
+pub fn mmd(image: &Path, offset: u64, dir_in_volume: &str) {
+    let mut cmd = Command::new("mmd");
+    cmd.env("MTOOLS_SKIP_CHECK", "1").env("MTOOLSRC", "/dev/null");
+    cmd.arg("-i").arg(image_arg(image, offset)).arg(format!("::{dir_in_volume}"));
+    run(&mut cmd);
+}
+
+/// Deletes a file from the volume (`mdel`), leaving a 0xE5 directory entry behind.
+pub fn mdel(image: &Path, offset: u64, path_in_volume: &str) {
+    let mut cmd = Command::new("mdel");
+    cmd.env("MTOOLS_SKIP_CHECK", "1").env("MTOOLSRC", "/dev/null");
+    cmd.arg("-i").arg(image_arg(image, offset)).arg(format!("::{path_in_volume}"));
+    run(&mut cmd);
+}
+
+fn image_arg(image: &Path, offset: u64) -> String {
+    if offset == 0 {
+        image.display().to_string()
+    } else {
+        format!("{}@@{}", image.display(), offset)
+    }
+}
+
+/// Writes `bytes` of deterministic, file-specific content to a host file.
+pub fn host_file(dir: &Path, name: &str, bytes: usize, seed: u8) -> PathBuf {
+    let path = dir.join(name);
+    let data: Vec<u8> = (0..bytes).map(|i| (i as u32).wrapping_mul(31).wrapping_add(seed as u32) as u8).collect();
+    std::fs::write(&path, data).expect("write host file");
+    path
+}
+
+/// A real H.264 MP4 clip of `seconds` made by ffmpeg; `faststart` puts `moov` before `mdat`.
+pub fn ffmpeg_clip(dir: &Path, name: &str, seconds: f64, faststart: bool) -> PathBuf {
+    let path = dir.join(name);
+    let mut cmd = Command::new("ffmpeg");
+    cmd.args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc=size=320x240:rate=25:duration={seconds}"))
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+        .args(["-metadata", "creation_time=2024-10-12T07:57:00Z"]);
+    if faststart {
+        cmd.args(["-movflags", "+faststart"]);
+    }
+    cmd.arg(&path);
+    run(&mut cmd);
+    path
+}
+
+/// The duration ffprobe reads from a clip, in seconds.
+pub fn ffprobe_duration(path: &Path) -> f64 {
+    let out = run(Command::new("ffprobe")
+        .args(["-v", "error", "-show_entries", "format=duration", "-of", "default=nw=1:nk=1"])
+        .arg(path));
+    out.trim().parse().expect("ffprobe duration")
+}
+
+/// Writes a partition table with `sfdisk` onto `image` (which must already have its full size).
+/// `script` is an sfdisk script, e.g. "label: dos\nstart=2048, type=c\n".
+pub fn sfdisk(image: &Path, script: &str) {
+    use std::io::Write;
+    let mut child = Command::new("sfdisk")
+        .arg("--no-reread")
+        .arg("--no-tell-kernel")
+        .arg("-q")
+        .arg(image)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run sfdisk (is fdisk installed?)");
+    child.stdin.take().expect("stdin").write_all(script.as_bytes()).expect("write script");
+    let out = child.wait_with_output().expect("sfdisk");
+    assert!(out.status.success(), "sfdisk failed: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Copies the bytes of `volume` into `card` at byte `offset` (placing a formatted volume
+/// inside a partitioned card image).
+pub fn place_volume(card: &Path, offset: u64, volume: &Path) {
+    use std::io::{Seek, SeekFrom, Write};
+    let data = std::fs::read(volume).expect("read volume");
+    let mut f = std::fs::OpenOptions::new().write(true).open(card).expect("open card");
+    f.seek(SeekFrom::Start(offset)).expect("seek");
+    f.write_all(&data).expect("write volume");
+}
+
+/// Creates a zero-filled (sparse) file of `bytes`.
+pub fn sparse_file(path: &Path, bytes: u64) {
+    let f = std::fs::File::create(path).expect("create");
+    f.set_len(bytes).expect("set_len");
+}
+
+/// `fls -r -p` of a volume at `offset_sectors` (The Sleuth Kit), one line per entry.
+pub fn fls(image: &Path, offset_sectors: u64) -> Vec<String> {
+    let out = run(Command::new("fls")
+        .args(["-r", "-p", "-o"])
+        .arg(offset_sectors.to_string())
+        .arg(image));
+    out.lines().map(str::to_string).collect()
+}
