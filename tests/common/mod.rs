@@ -10,9 +10,12 @@ use std::process::Command;
 
 /// Runs a tool and panics with its output when it fails (a broken test setup, not a product bug).
 pub fn run(cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {:?}: {e} (is it installed? `cargo xtask test` installs it)", cmd));
+    let out = cmd.output().unwrap_or_else(|e| {
+        panic!(
+            "cannot run {:?}: {e} (is it installed? `cargo xtask test` installs it)",
+            cmd
+        )
+    });
     assert!(
         out.status.success(),
         "{:?} failed: {}\n{}",
@@ -45,7 +48,13 @@ pub struct Mkfs {
 
 impl Mkfs {
     pub fn new(fat_bits: u8, size_kib: u64) -> Self {
-        Self { fat_bits, size_kib, sectors_per_cluster: None, sector_bytes: None, label: None }
+        Self {
+            fat_bits,
+            size_kib,
+            sectors_per_cluster: None,
+            sector_bytes: None,
+            label: None,
+        }
     }
     pub fn cluster_sectors(mut self, s: u32) -> Self {
         self.sectors_per_cluster = Some(s);
@@ -91,30 +100,42 @@ pub fn mtarget(image: &Path, offset: u64, path_in_volume: &str) -> String {
 fn mtools(tool: &str) -> Command {
     let mut cmd = Command::new(tool);
     // Never let mtools stop to ask about name clashes; never read a user's mtoolsrc.
-    cmd.env("MTOOLS_SKIP_CHECK", "1").env("MTOOLSRC", "/dev/null").arg("-D").arg("o");
+    cmd.env("MTOOLS_SKIP_CHECK", "1")
+        .env("MTOOLSRC", "/dev/null")
+        .arg("-D")
+        .arg("o");
     cmd
 }
 
 /// Copies a host file into the volume (`mcopy`).
 pub fn mcopy(image: &Path, offset: u64, src: &Path, dest_in_volume: &str) {
     let mut cmd = mtools("mcopy");
-    cmd.arg("-i").arg(image_arg(image, offset)).arg(src).arg(format!("::{dest_in_volume}"));
+    cmd.arg("-i")
+        .arg(image_arg(image, offset))
+        .arg(src)
+        .arg(format!("::{dest_in_volume}"));
     run(&mut cmd);
 }
 
 /// Makes a directory in the volume (`mmd`).
 pub fn mmd(image: &Path, offset: u64, dir_in_volume: &str) {
     let mut cmd = Command::new("mmd");
-    cmd.env("MTOOLS_SKIP_CHECK", "1").env("MTOOLSRC", "/dev/null");
-    cmd.arg("-i").arg(image_arg(image, offset)).arg(format!("::{dir_in_volume}"));
+    cmd.env("MTOOLS_SKIP_CHECK", "1")
+        .env("MTOOLSRC", "/dev/null");
+    cmd.arg("-i")
+        .arg(image_arg(image, offset))
+        .arg(format!("::{dir_in_volume}"));
     run(&mut cmd);
 }
 
 /// Deletes a file from the volume (`mdel`), leaving a 0xE5 directory entry behind.
 pub fn mdel(image: &Path, offset: u64, path_in_volume: &str) {
     let mut cmd = Command::new("mdel");
-    cmd.env("MTOOLS_SKIP_CHECK", "1").env("MTOOLSRC", "/dev/null");
-    cmd.arg("-i").arg(image_arg(image, offset)).arg(format!("::{path_in_volume}"));
+    cmd.env("MTOOLS_SKIP_CHECK", "1")
+        .env("MTOOLSRC", "/dev/null");
+    cmd.arg("-i")
+        .arg(image_arg(image, offset))
+        .arg(format!("::{path_in_volume}"));
     run(&mut cmd);
 }
 
@@ -129,7 +150,9 @@ fn image_arg(image: &Path, offset: u64) -> String {
 /// Writes `bytes` of deterministic, file-specific content to a host file.
 pub fn host_file(dir: &Path, name: &str, bytes: usize, seed: u8) -> PathBuf {
     let path = dir.join(name);
-    let data: Vec<u8> = (0..bytes).map(|i| (i as u32).wrapping_mul(31).wrapping_add(seed as u32) as u8).collect();
+    let data: Vec<u8> = (0..bytes)
+        .map(|i| (i as u32).wrapping_mul(31).wrapping_add(seed as u32) as u8)
+        .collect();
     std::fs::write(&path, data).expect("write host file");
     path
 }
@@ -138,10 +161,25 @@ pub fn host_file(dir: &Path, name: &str, bytes: usize, seed: u8) -> PathBuf {
 pub fn ffmpeg_clip(dir: &Path, name: &str, seconds: f64, faststart: bool) -> PathBuf {
     let path = dir.join(name);
     let mut cmd = Command::new("ffmpeg");
-    cmd.args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("testsrc=size=320x240:rate=25:duration={seconds}"))
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
-        .args(["-metadata", "creation_time=2024-10-12T07:57:00Z"]);
+    cmd.args([
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+    ])
+    .arg(format!("testsrc=size=320x240:rate=25:duration={seconds}"))
+    .args([
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+    ])
+    .args(["-metadata", "creation_time=2024-10-12T07:57:00Z"]);
     if faststart {
         cmd.args(["-movflags", "+faststart"]);
     }
@@ -153,7 +191,14 @@ pub fn ffmpeg_clip(dir: &Path, name: &str, seconds: f64, faststart: bool) -> Pat
 /// The duration ffprobe reads from a clip, in seconds.
 pub fn ffprobe_duration(path: &Path) -> f64 {
     let out = run(Command::new("ffprobe")
-        .args(["-v", "error", "-show_entries", "format=duration", "-of", "default=nw=1:nk=1"])
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "default=nw=1:nk=1",
+        ])
         .arg(path));
     out.trim().parse().expect("ffprobe duration")
 }
@@ -172,9 +217,18 @@ pub fn sfdisk(image: &Path, script: &str) {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("run sfdisk (is fdisk installed?)");
-    child.stdin.take().expect("stdin").write_all(script.as_bytes()).expect("write script");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("write script");
     let out = child.wait_with_output().expect("sfdisk");
-    assert!(out.status.success(), "sfdisk failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "sfdisk failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Copies the bytes of `volume` into `card` at byte `offset` (placing a formatted volume
@@ -182,7 +236,10 @@ pub fn sfdisk(image: &Path, script: &str) {
 pub fn place_volume(card: &Path, offset: u64, volume: &Path) {
     use std::io::{Seek, SeekFrom, Write};
     let data = std::fs::read(volume).expect("read volume");
-    let mut f = std::fs::OpenOptions::new().write(true).open(card).expect("open card");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(card)
+        .expect("open card");
     f.seek(SeekFrom::Start(offset)).expect("seek");
     f.write_all(&data).expect("write volume");
 }

@@ -1,2 +1,0 @@
-//! The `dashcard` command-line tool.
-fn main() {}

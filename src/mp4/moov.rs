@@ -1,0 +1,246 @@
+//! The walk inside `moov`: the movie header, then each track's header boxes, stopping as soon
+//! as the clip's duration and the first video track's picture size are known, so the sample
+//! tables (most of `moov`'s bytes) are never read.
+
+use std::io::{Read, Seek};
+
+use chrono::NaiveDateTime;
+
+use super::boxes::{BoxHeader, read_child_header};
+use super::error::Mp4Error;
+use super::fields::{self, Mdhd, Mvhd, Tkhd};
+use super::source::Source;
+
+/// Most children looked at in one box before the walk stops.
+const MAX_CHILDREN: usize = 512;
+/// Most tracks looked at; cameras write two or three.
+const MAX_TRACKS: usize = 64;
+
+/// What `moov` says about the clip.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct MoovSummary {
+    pub duration_s: Option<f64>,
+    pub created: Option<NaiveDateTime>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+}
+
+/// The header boxes of one track (everything before its sample tables).
+#[derive(Clone, Debug, Default)]
+struct TrackHead {
+    tkhd: Option<Tkhd>,
+    mdhd: Option<Mdhd>,
+    handler: Option<[u8; 4]>,
+    coded_size: Option<(u32, u32)>,
+}
+
+impl TrackHead {
+    /// A `vide` handler; without any handler, a track with a display size.
+    fn is_video(&self) -> bool {
+        match self.handler {
+            Some(h) => h == *b"vide",
+            None => self.display_size().is_some(),
+        }
+    }
+
+    fn display_size(&self) -> Option<(u32, u32)> {
+        self.tkhd
+            .map(|t| (t.width, t.height))
+            .filter(|&(w, h)| w > 0 && h > 0)
+    }
+
+    fn picture_size(&self) -> Option<(u32, u32)> {
+        self.display_size()
+            .or(self.coded_size.filter(|&(w, h)| w > 0 && h > 0))
+    }
+
+    /// From the media header in the track's own timescale, else from the track header in the
+    /// movie's.
+    fn duration_s(&self, movie_timescale: u32) -> Option<f64> {
+        let from_mdhd = self.mdhd.and_then(|m| seconds(m.duration, m.timescale));
+        from_mdhd.or_else(|| self.tkhd.and_then(|t| seconds(t.duration, movie_timescale)))
+    }
+}
+
+fn seconds(duration: Option<u64>, timescale: u32) -> Option<f64> {
+    let d = duration?;
+    (timescale > 0).then(|| d as f64 / f64::from(timescale))
+}
+
+/// Reads the fields Dashcard needs from the `moov` box `moov`.
+pub(crate) fn read_moov<S: Read + Seek>(
+    src: &mut Source<'_, S>,
+    moov: &BoxHeader,
+) -> Result<MoovSummary, Mp4Error> {
+    let mut mvhd: Option<Mvhd> = None;
+    let mut video: Option<TrackHead> = None;
+    let mut longest_track_s: Option<f64> = None;
+    let mut tracks: Vec<TrackHead> = Vec::new();
+    let mut fragment_duration: Option<u64> = None;
+    let mut pos = moov.content;
+    let mut finished = false;
+    for _ in 0..MAX_CHILDREN {
+        let have_duration = mvhd.is_some_and(|m| m.duration.is_some() && m.timescale > 0);
+        if have_duration && video.is_some() {
+            finished = true;
+            break;
+        }
+        let Some(child) = read_child_header(src, pos, moov)? else {
+            finished = true;
+            break;
+        };
+        match &child.kind {
+            b"mvhd" if mvhd.is_none() => {
+                mvhd = Some(decode(src, &child, fields::MVHD_BYTES, fields::mvhd)?);
+            }
+            b"trak" if video.is_none() || !have_duration => {
+                if tracks.len() >= MAX_TRACKS {
+                    return Err(Mp4Error::TooComplex {
+                        reason: format!("more than {MAX_TRACKS} tracks in one clip"),
+                    });
+                }
+                let head = read_trak(src, &child, video.is_none())?;
+                if video.is_none() && head.is_video() {
+                    video = Some(head.clone());
+                }
+                tracks.push(head);
+            }
+            b"mvex" => fragment_duration = read_mvex(src, &child)?,
+            _ => {}
+        }
+        pos = child.end;
+    }
+    if !finished {
+        return Err(Mp4Error::TooComplex {
+            reason: format!("more than {MAX_CHILDREN} boxes inside moov"),
+        });
+    }
+    let mvhd = mvhd.ok_or_else(|| {
+        Mp4Error::malformed(&moov.kind, moov.offset, "it has no mvhd (movie header)")
+    })?;
+    for t in &tracks {
+        if let Some(s) = t.duration_s(mvhd.timescale) {
+            longest_track_s = Some(longest_track_s.map_or(s, |l: f64| l.max(s)));
+        }
+    }
+    // The movie header's duration; for fragmented files (where it is 0) the fragments' total,
+    // else the longest track's own.
+    let duration_s = seconds(mvhd.duration, mvhd.timescale)
+        .or_else(|| seconds(fragment_duration, mvhd.timescale))
+        .or(longest_track_s);
+    let size = video.as_ref().and_then(TrackHead::picture_size);
+    Ok(MoovSummary {
+        duration_s,
+        created: fields::mp4_time(mvhd.creation_time),
+        width: size.map(|s| s.0),
+        height: size.map(|s| s.1),
+    })
+}
+
+/// Reads up to `max` bytes of `b`'s content and decodes them with `decode`.
+fn decode<S: Read + Seek, T>(
+    src: &mut Source<'_, S>,
+    b: &BoxHeader,
+    max: usize,
+    decode: fn(&[u8]) -> Result<T, String>,
+) -> Result<T, Mp4Error> {
+    let len = b.content_bytes().min(max as u64) as usize;
+    let content = src.bytes(&b.kind, b.content, len)?;
+    decode(content).map_err(|reason| Mp4Error::malformed(&b.kind, b.offset, reason))
+}
+
+/// The first child of `parent` of type `kind`, if any.
+fn find_child<S: Read + Seek>(
+    src: &mut Source<'_, S>,
+    parent: &BoxHeader,
+    kind: &[u8; 4],
+) -> Result<Option<BoxHeader>, Mp4Error> {
+    let mut pos = parent.content;
+    for _ in 0..MAX_CHILDREN {
+        match read_child_header(src, pos, parent)? {
+            Some(child) if child.kind == *kind => return Ok(Some(child)),
+            Some(child) => pos = child.end,
+            None => break,
+        }
+    }
+    Ok(None)
+}
+
+/// A track's `tkhd`, `mdhd` and `hdlr`; with `want_size`, also the first sample entry's size
+/// when `tkhd` gives none.
+fn read_trak<S: Read + Seek>(
+    src: &mut Source<'_, S>,
+    trak: &BoxHeader,
+    want_size: bool,
+) -> Result<TrackHead, Mp4Error> {
+    let mut head = TrackHead::default();
+    let mut pos = trak.content;
+    for _ in 0..MAX_CHILDREN {
+        let Some(child) = read_child_header(src, pos, trak)? else {
+            break;
+        };
+        match &child.kind {
+            b"tkhd" if head.tkhd.is_none() => {
+                head.tkhd = Some(decode(src, &child, fields::TKHD_BYTES, fields::tkhd)?);
+            }
+            b"mdia" => {
+                read_mdia(src, &child, &mut head, want_size)?;
+                if head.tkhd.is_some() {
+                    break;
+                }
+            }
+            _ => {}
+        }
+        pos = child.end;
+    }
+    Ok(head)
+}
+
+fn read_mdia<S: Read + Seek>(
+    src: &mut Source<'_, S>,
+    mdia: &BoxHeader,
+    head: &mut TrackHead,
+    want_size: bool,
+) -> Result<(), Mp4Error> {
+    let mut pos = mdia.content;
+    for _ in 0..MAX_CHILDREN {
+        if head.mdhd.is_some() && head.handler.is_some() {
+            break;
+        }
+        let Some(child) = read_child_header(src, pos, mdia)? else {
+            break;
+        };
+        match &child.kind {
+            b"mdhd" => head.mdhd = Some(decode(src, &child, fields::MDHD_BYTES, fields::mdhd)?),
+            b"hdlr" => head.handler = Some(decode(src, &child, fields::HDLR_BYTES, fields::hdlr)?),
+            _ => {}
+        }
+        pos = child.end;
+    }
+    // Rare: a video track whose tkhd leaves the display size at zero. The sample description
+    // comes first in the sample table, so this still reads only header bytes.
+    let wants_coded_size =
+        want_size && head.handler == Some(*b"vide") && head.display_size().is_none();
+    if wants_coded_size {
+        if let Some(minf) = find_child(src, mdia, b"minf")? {
+            if let Some(stbl) = find_child(src, &minf, b"stbl")? {
+                if let Some(stsd) = find_child(src, &stbl, b"stsd")? {
+                    head.coded_size =
+                        decode(src, &stsd, fields::STSD_BYTES, fields::stsd_picture_size)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The fragment duration from `mvex`'s `mehd`, when the file is fragmented and says it.
+fn read_mvex<S: Read + Seek>(
+    src: &mut Source<'_, S>,
+    mvex: &BoxHeader,
+) -> Result<Option<u64>, Mp4Error> {
+    match find_child(src, mvex, b"mehd")? {
+        Some(mehd) => decode(src, &mehd, fields::MEHD_BYTES, fields::mehd),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,157 @@
+//! The commands: serve, test, dist.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use crate::setup::{self, root, run};
+
+const WASM: &str = "wasm32-unknown-unknown";
+
+fn cargo() -> Command {
+    let mut cmd = Command::new("cargo");
+    cmd.current_dir(root());
+    cmd
+}
+
+fn trunk_build(release: bool) -> Result<(), String> {
+    let mut cmd = Command::new("trunk");
+    cmd.current_dir(root()).args(["build", "--offline"]);
+    if release {
+        cmd.arg("--release");
+    }
+    run(&mut cmd)
+}
+
+/// `cargo xtask serve`: build and serve the app on http://127.0.0.1:8080.
+pub fn serve() -> Result<(), String> {
+    setup::web_build_tools()?;
+    println!("\nDashcard will be served at http://127.0.0.1:8080/ (Ctrl-C to stop)\n");
+    run(Command::new("trunk").current_dir(root()).args([
+        "serve",
+        "--offline",
+        "--address",
+        "127.0.0.1",
+        "--port",
+        "8080",
+        // trunk serve needs an absolute base; `trunk build` keeps the relative one.
+        "--public-url",
+        "/",
+    ]))
+}
+
+/// `cargo xtask dist`: the release build GitHub Pages (or any static host) serves.
+pub fn dist() -> Result<(), String> {
+    setup::web_build_tools()?;
+    trunk_build(true)?;
+    report_dist_size(&root().join("dist"));
+    Ok(())
+}
+
+/// `cargo xtask test`: install what is missing, then run every check in order.
+pub fn test() -> Result<(), String> {
+    let started = Instant::now();
+    section("setup: tools and packages (skipped when present)");
+    setup::web_build_tools()?;
+    setup::debian_packages(setup::TEST_DEBIAN_PACKAGES)?;
+    setup::npm_packages()?;
+
+    section("cargo fmt --check");
+    run(cargo().args(["fmt", "--all", "--", "--check"]))?;
+
+    section("clippy (host)");
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--exclude",
+        "dashcard-web",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+
+    section("clippy (wasm32: the core and the web app)");
+    run(cargo().args([
+        "clippy",
+        "-p",
+        "dashcard",
+        "--lib",
+        "--no-default-features",
+        "--target",
+        WASM,
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(cargo().args([
+        "clippy",
+        "-p",
+        "dashcard-web",
+        "--all-targets",
+        "--target",
+        WASM,
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+
+    section("native tests (unit, integration, doc)");
+    run(cargo().args(["test", "--workspace", "--exclude", "dashcard-web"]))?;
+
+    section("wasm tests in headless Chromium (wasm-bindgen-test)");
+    run(cargo()
+        .args(["test", "-p", "dashcard-web", "--target", WASM])
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            "wasm-bindgen-test-runner",
+        )
+        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
+
+    section("release build (trunk build --release)");
+    trunk_build(true)?;
+    report_dist_size(&root().join("dist"));
+
+    section("browser end-to-end tests (Playwright + Debian Chromium, dist/ under a sub-path)");
+    run(Command::new("node")
+        .args(["--test", "--test-concurrency=1"])
+        .current_dir(root().join("e2e"))
+        .env("DASHCARD_DIST", root().join("dist"))
+        .env("DASHCARD_CLI", root().join("target/debug/dashcard")))?;
+
+    println!(
+        "\nall checks passed in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn section(title: &str) {
+    println!("\n==== {title} ====");
+}
+
+/// Prints the gzipped size of the wasm and JS in `dist`: what a visitor downloads.
+fn report_dist_size(dist: &Path) {
+    let Ok(entries) = std::fs::read_dir(dist) else {
+        return;
+    };
+    let mut raw = 0u64;
+    let mut gz = 0u64;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ext != "wasm" && ext != "js" {
+            continue;
+        }
+        raw += entry.metadata().map(|m| m.len()).unwrap_or(0);
+        if let Ok(out) = Command::new("gzip").args(["-9", "-c"]).arg(&path).output() {
+            gz += out.stdout.len() as u64;
+        }
+    }
+    println!(
+        "dist/: wasm + js = {:.0} KiB raw, {:.0} KiB gzipped (target ≤ 600 KiB)",
+        raw as f64 / 1024.0,
+        gz as f64 / 1024.0
+    );
+}
