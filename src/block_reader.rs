@@ -232,86 +232,6 @@ impl<R: Read + Seek> BlockReader<R> {
     }
 }
 
-/// A window `start..start + len` of a [`BlockReader`] seen as its own stream, e.g. one partition
-/// handed to `fatfs`. Reads go through the cache; every write fails, so nothing can ever be
-/// written to a card or an image through it.
-pub struct Window<'a, R> {
-    reader: &'a mut BlockReader<R>,
-    start: u64,
-    len: u64,
-    pos: u64,
-}
-
-impl<'a, R: Read + Seek> Window<'a, R> {
-    /// A window over `len` bytes from `start`, clipped to the end of the source.
-    pub fn new(reader: &'a mut BlockReader<R>, start: u64, len: u64) -> Self {
-        let start = start.min(reader.len());
-        let len = len.min(reader.len() - start);
-        Self {
-            reader,
-            start,
-            len,
-            pos: 0,
-        }
-    }
-
-    /// Length of the window in bytes.
-    pub fn len(&self) -> u64 {
-        self.len
-    }
-
-    /// True when the window holds no bytes.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-}
-
-impl<R: Read + Seek> Read for Window<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let left = self.len.saturating_sub(self.pos);
-        let n = (buf.len() as u64).min(left) as usize;
-        if n == 0 {
-            return Ok(0);
-        }
-        self.reader.read_at(self.start + self.pos, &mut buf[..n])?;
-        self.pos += n as u64;
-        Ok(n)
-    }
-}
-
-impl<R: Read + Seek> Seek for Window<'_, R> {
-    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        let target = match pos {
-            SeekFrom::Start(p) => Some(p),
-            SeekFrom::End(d) => self.len.checked_add_signed(d),
-            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
-        };
-        match target {
-            Some(p) => {
-                self.pos = p;
-                Ok(p)
-            }
-            None => Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "seek before the start of the volume",
-            )),
-        }
-    }
-}
-
-impl<R> io::Write for Window<'_, R> {
-    fn write(&mut self, _buf: &[u8]) -> io::Result<usize> {
-        Err(io::Error::new(
-            io::ErrorKind::PermissionDenied,
-            "dashcard is read-only: nothing is ever written to a card or an image",
-        ))
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,21 +300,5 @@ mod tests {
         assert_eq!(&buf[..], &data[500_000..500_016]);
         assert!(r.blocks.is_empty());
         assert_eq!(r.stats().bytes_read, 16);
-    }
-
-    #[test]
-    fn a_window_reads_its_range_and_refuses_writes() {
-        use std::io::Write;
-        let data = source(100_000);
-        let mut r = BlockReader::new(Cursor::new(data.clone())).unwrap();
-        let mut w = Window::new(&mut r, 1000, 50_000);
-        assert_eq!(w.seek(SeekFrom::End(-10)).unwrap(), 49_990);
-        let mut buf = Vec::new();
-        w.read_to_end(&mut buf).unwrap();
-        assert_eq!(buf, data[50_990..51_000]);
-        assert_eq!(
-            w.write(b"x").unwrap_err().kind(),
-            io::ErrorKind::PermissionDenied
-        );
     }
 }

@@ -81,7 +81,9 @@ pub fn read_folder_durations<F: Read + Seek>(
     for file in report.files.iter_mut().filter(|f| is_video_name(&f.path)) {
         let header = match open(&file.path) {
             Ok(mut stream) => mp4::read_header(&mut stream, file.bytes),
-            Err(e) => Err(mp4::Mp4Error::from(e)),
+            Err(e) => Err(mp4::Mp4Error::Io {
+                message: e.to_string(),
+            }),
         };
         apply_header(file, header);
         done += 1;

@@ -38,7 +38,7 @@ pub mod block_reader;
 pub mod card_builder;
 pub mod extent;
 pub mod fat;
-// pub mod folder; (wired once the readers land)
+// pub mod folder;
 pub mod mp4;
 pub mod partition;
 pub mod report;

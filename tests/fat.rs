@@ -1,0 +1,245 @@
+//! The FAT layer on images made by the real tools: mkfs.fat formats, mtools writes, mdel
+//! deletes, fls (The Sleuth Kit) cross-checks.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use common::*;
+use dashcard::block_reader::BlockReader;
+use dashcard::extent::ExtentReader;
+use dashcard::fat::{self, Entry, FatType, Listing, WalkLimits};
+
+fn read(image: &Path, offset: u64) -> Listing {
+    let mut reader = BlockReader::new(File::open(image).unwrap()).unwrap();
+    let len = reader.len();
+    fat::read_volume(&mut reader, offset, len - offset, &WalkLimits::default()).unwrap()
+}
+
+fn content(image: &Path, entry: &Entry) -> Vec<u8> {
+    let mut reader = BlockReader::new(File::open(image).unwrap()).unwrap();
+    let mut out = Vec::new();
+    ExtentReader::new(&mut reader, &entry.extents, entry.bytes)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+fn find<'a>(listing: &'a Listing, path: &str, deleted: bool) -> &'a Entry {
+    listing
+        .entries
+        .iter()
+        .find(|e| e.path == path && e.deleted == deleted)
+        .unwrap_or_else(|| {
+            let all: Vec<_> = listing
+                .entries
+                .iter()
+                .map(|e| (&e.path, e.deleted))
+                .collect();
+            panic!("no entry {path} (deleted: {deleted}) in {all:?}")
+        })
+}
+
+/// A card like a camera's: nested folders, long names, several files, one deleted.
+fn populated(dir: &Path, mkfs: &Mkfs) -> std::path::PathBuf {
+    let image = dir.join("card.img");
+    mkfs_fat(&image, mkfs);
+    mmd(&image, 0, "Nexar");
+    mmd(&image, 0, "Nexar/Movie");
+    mmd(&image, 0, "Nexar/sos");
+    let a = host_file(dir, "20241012_075700_1.mp4", 70_000, 1);
+    let b = host_file(dir, "20241012_075700_2.mp4", 33_333, 2);
+    let c = host_file(dir, "20241012_080100_U.mp4", 5_000, 3);
+    let d = host_file(dir, "log.txt", 10, 4);
+    mcopy(&image, 0, &a, "Nexar/Movie/20241012_075700_1.mp4");
+    mcopy(&image, 0, &b, "Nexar/Movie/20241012_075700_2.mp4");
+    mcopy(&image, 0, &c, "Nexar/sos/20241012_080100_U.mp4");
+    mcopy(&image, 0, &d, "log.txt");
+    mdel(&image, 0, "Nexar/Movie/20241012_075700_2.mp4");
+    image
+}
+
+#[test]
+fn fat12_fat16_fat32_and_cluster_sizes_read_back_exactly() {
+    let cases = [
+        Mkfs::new(12, 4 * 1024).label("CAM12"),
+        Mkfs::new(16, 32 * 1024).cluster_sectors(4).label("CAM16"),
+        Mkfs::new(16, 64 * 1024).cluster_sectors(16),
+        Mkfs::new(32, 80 * 1024).cluster_sectors(1).label("NEXAR"),
+        Mkfs::new(32, 300 * 1024).cluster_sectors(8),
+    ];
+    for mkfs in cases {
+        let dir = tempdir();
+        let image = populated(dir.path(), &mkfs);
+        let listing = read(&image, 0);
+        let v = &listing.volume;
+        let want = match mkfs.fat_bits {
+            12 => FatType::Fat12,
+            16 => FatType::Fat16,
+            _ => FatType::Fat32,
+        };
+        assert_eq!(v.fat_type, want, "{mkfs:?}");
+        assert_eq!(v.label, mkfs.label.clone(), "{mkfs:?}");
+        if let Some(spc) = mkfs.sectors_per_cluster {
+            assert_eq!(v.cluster_bytes, spc * 512);
+        }
+        for (path, seed, bytes) in [
+            ("Nexar/Movie/20241012_075700_1.mp4", 1u8, 70_000usize),
+            ("Nexar/sos/20241012_080100_U.mp4", 3, 5_000),
+            ("log.txt", 4, 10),
+        ] {
+            let e = find(&listing, path, false);
+            assert_eq!(e.bytes, bytes as u64, "{path}");
+            let want = std::fs::read(host_file(dir.path(), "want", bytes, seed)).unwrap();
+            assert_eq!(content(&image, e), want, "{path} in {mkfs:?}");
+            assert!(
+                e.modified.is_some() && e.created.is_some(),
+                "{path} has times"
+            );
+            assert!(e.warnings.is_empty(), "{path}: {:?}", e.warnings);
+        }
+        let gone = find(&listing, "Nexar/Movie/20241012_075700_2.mp4", true);
+        assert_eq!(gone.recoverable, Some(true), "{mkfs:?}");
+        let want = std::fs::read(host_file(dir.path(), "want", 33_333, 2)).unwrap();
+        assert_eq!(content(&image, gone), want, "recovered bytes in {mkfs:?}");
+        assert!(listing.warnings.is_empty(), "{:?}", listing.warnings);
+    }
+}
+
+#[test]
+fn a_volume_with_4096_byte_sectors_is_read() {
+    // mtools cannot write to 4 KiB-sector volumes, so this one stays as mkfs.fat made it.
+    let dir = tempdir();
+    let image = dir.path().join("4k.img");
+    mkfs_fat(
+        &image,
+        &Mkfs::new(32, 600 * 1024)
+            .cluster_sectors(1)
+            .sector_bytes(4096)
+            .label("BIG4K"),
+    );
+    let listing = read(&image, 0);
+    let v = &listing.volume;
+    assert_eq!(
+        (v.fat_type, v.sector_bytes, v.cluster_bytes),
+        (FatType::Fat32, 4096, 4096)
+    );
+    assert_eq!(v.label.as_deref(), Some("BIG4K"));
+    // Only the root folder's cluster is used.
+    assert_eq!(v.free_bytes, v.capacity_bytes - 4096);
+    assert!(
+        listing.entries.is_empty() && listing.warnings.is_empty(),
+        "{listing:?}"
+    );
+}
+
+#[test]
+fn the_listing_matches_fls() {
+    let dir = tempdir();
+    let image = populated(dir.path(), &Mkfs::new(32, 80 * 1024).cluster_sectors(1));
+    let listing = read(&image, 0);
+    let ours: BTreeSet<String> = listing
+        .entries
+        .iter()
+        .map(|e| format!("{}{}", if e.deleted { "* " } else { "" }, e.path))
+        .collect();
+    // fls -r -p: "r/r 7:\tpath" or "r/r * 9:\tpath" for deleted; skip its virtual files.
+    let theirs: BTreeSet<String> = fls(&image, 0)
+        .iter()
+        .filter_map(|line| {
+            let (meta, path) = line.split_once('\t')?;
+            if path.starts_with('$') {
+                return None;
+            }
+            Some(format!(
+                "{}{}",
+                if meta.contains('*') { "* " } else { "" },
+                path
+            ))
+        })
+        .collect();
+    assert_eq!(ours, theirs);
+}
+
+#[test]
+fn free_space_is_counted_from_the_fat() {
+    let dir = tempdir();
+    let image = populated(dir.path(), &Mkfs::new(32, 80 * 1024).cluster_sectors(2));
+    let listing = read(&image, 0);
+    let v = &listing.volume;
+    // minfo/fsck report the same free cluster count.
+    let out = run(std::process::Command::new("fsck.fat")
+        .args(["-n", "-v"])
+        .arg(&image));
+    let line = out
+        .lines()
+        .find(|l| l.contains(" files, "))
+        .expect("fsck summary");
+    // "…: 7 files, 181/81027 clusters"
+    let used_total = line
+        .rsplit(", ")
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    let (used, total) = used_total.split_once('/').unwrap();
+    let (used, total): (u64, u64) = (used.parse().unwrap(), total.parse().unwrap());
+    assert_eq!(v.cluster_count as u64, total);
+    assert_eq!(v.free_bytes, (total - used) * v.cluster_bytes as u64);
+    assert_eq!(v.capacity_bytes, total * v.cluster_bytes as u64);
+}
+
+#[test]
+fn interleaved_writes_fragment_a_file_and_its_extents_read_it_back() {
+    let dir = tempdir();
+    let image = dir.path().join("frag.img");
+    mkfs_fat(&image, &Mkfs::new(16, 16 * 1024).cluster_sectors(1));
+    let small: Vec<_> = (0..6)
+        .map(|i| host_file(dir.path(), &format!("s{i}.bin"), 3000, i as u8))
+        .collect();
+    for (i, f) in small.iter().enumerate() {
+        mcopy(&image, 0, f, &format!("s{i}.bin"));
+    }
+    for i in [1, 3] {
+        mdel(&image, 0, &format!("s{i}.bin"));
+    }
+    let big = host_file(dir.path(), "big.bin", 40_000, 9);
+    mcopy(&image, 0, &big, "big.bin");
+    let listing = read(&image, 0);
+    let e = find(&listing, "big.bin", false);
+    assert!(
+        e.fragments >= 3,
+        "big.bin fills the two gaps then continues: {e:?}"
+    );
+    assert_eq!(e.extents.len() as u32, e.fragments);
+    assert_eq!(content(&image, e), std::fs::read(&big).unwrap());
+    // big.bin took s1.bin's directory slot; s3.bin's entry remains, its first letter lost
+    // (a short name only), and its clusters were reused by big.bin: not recoverable.
+    let gone = find(&listing, "_3.bin", true);
+    assert_eq!(gone.recoverable, Some(false));
+    assert!(gone.extents.is_empty());
+}
+
+#[test]
+fn the_fat_is_read_in_a_few_large_calls() {
+    let dir = tempdir();
+    let image = populated(dir.path(), &Mkfs::new(32, 512 * 1024).cluster_sectors(1));
+    let mut reader = BlockReader::new(File::open(&image).unwrap()).unwrap();
+    let len = reader.len();
+    let listing = fat::read_volume(&mut reader, 0, len, &WalkLimits::default()).unwrap();
+    let fat_bytes = listing.volume.fat_bytes;
+    let stats = reader.stats();
+    assert!(
+        fat_bytes > 3 * 1024 * 1024,
+        "a FAT of several MiB ({fat_bytes})"
+    );
+    assert!(stats.read_calls <= 12, "{stats:?}");
+    assert!(
+        stats.bytes_read <= fat_bytes + 3 * 256 * 1024,
+        "{stats:?} vs FAT {fat_bytes}"
+    );
+}
