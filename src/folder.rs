@@ -8,9 +8,7 @@ use std::io::{Read, Seek};
 use chrono::NaiveDateTime;
 
 use crate::mp4;
-use crate::report::{
-    FileRecord, REPORT_FORMAT, Report, Source, SourceKind, Volume, is_video_name,
-};
+use crate::report::{FileRecord, REPORT_FORMAT, Report, Source, SourceKind, Volume, is_video_name};
 use crate::scan::apply_header;
 
 /// One file found in the folder.
@@ -34,7 +32,9 @@ pub fn list_folder(name: &str, mut files: Vec<FolderFile>, capacity_bytes: Optio
             .to_string(),
     ];
     if capacity_bytes.is_none() {
-        warnings.push("card size unknown: give it to estimate when recordings are overwritten".to_string());
+        warnings.push(
+            "card size unknown: give it to estimate when recordings are overwritten".to_string(),
+        );
     }
     Report {
         report_format: REPORT_FORMAT,
@@ -76,7 +76,11 @@ pub fn read_folder_durations<F: Read + Seek>(
     mut open: impl FnMut(&str) -> std::io::Result<F>,
     mut progress: impl FnMut(usize, usize),
 ) {
-    let total = report.files.iter().filter(|f| is_video_name(&f.path)).count();
+    let total = report
+        .files
+        .iter()
+        .filter(|f| is_video_name(&f.path))
+        .count();
     let mut done = 0;
     for file in report.files.iter_mut().filter(|f| is_video_name(&f.path)) {
         let header = match open(&file.path) {

@@ -195,6 +195,9 @@ fn no_fat_message(table: &PartitionTable) -> String {
     {
         return "this card holds an NTFS volume; Dashcard reads FAT12/16/32 cards (what Nexar cameras use)".to_string();
     }
+    if table.partitions.is_empty() && !table.warnings.is_empty() {
+        return format!("no readable partition table: {}", table.warnings.join("; "));
+    }
     if table.partitions.is_empty() {
         return "no partition table and no FAT volume found: this does not look like a card image"
             .to_string();

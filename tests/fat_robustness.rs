@@ -254,3 +254,17 @@ fn garbage_is_refused_cleanly() {
     std::fs::write(&image, &data).unwrap();
     let _ = try_read(&image);
 }
+
+#[test]
+fn forced_fat32_on_a_small_volume_says_why_it_is_refused() {
+    // mkfs.fat -F 32 on 16 MiB lays out FAT32 with too few clusters for FAT32; the FAT
+    // specification decides the type by cluster count, so the message must explain that.
+    let dir = tempdir();
+    let image = dir.path().join("small32.img");
+    mkfs_fat(&image, &Mkfs::new(32, 16 * 1024));
+    let err = try_read(&image).unwrap_err().to_string();
+    assert!(
+        err.contains("laid out as FAT32") && err.contains("FAT16"),
+        "{err}"
+    );
+}

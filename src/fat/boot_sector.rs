@@ -205,6 +205,11 @@ impl Geometry {
                 (root, fsinfo, 71)
             }
             _ => {
+                if root_entries == 0 && fat16_sectors == 0 {
+                    return bad(format!(
+                        "the volume is laid out as FAT32 but has only {cluster_count} clusters, which the FAT specification makes {fat_type} (a formatter forced FAT32 on a volume too small for it)"
+                    ));
+                }
                 if root_entries == 0 {
                     return bad(format!(
                         "a {fat_type} volume without root directory entries"

@@ -301,7 +301,7 @@ mod tests {
         lost[0] = DELETED;
         dir.extend_from_slice(&short(&lost, 0x20, 12, 5));
         dir.extend_from_slice(&[0u8; 32]);
-        dir.extend_from_slice(&short(b"AFTEREND TXT", 0x20, 0, 0));
+        dir.extend_from_slice(&short(b"AFTERENDTXT", 0x20, 0, 0));
 
         let (entries, _) = parse_directory(&dir);
         assert_eq!(entries.len(), 4);

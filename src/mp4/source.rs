@@ -9,9 +9,13 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 use super::error::Mp4Error;
 
-/// How far ahead of a requested field one read goes: enough for `ftyp` plus the `mdat` header
-/// (or a whole faststart `moov` of a short clip), or for `mvhd` and the first track's headers.
+/// How far ahead of a requested field one read goes inside `moov`: enough for `mvhd` and the
+/// first tracks' headers, never past the end of `moov`.
 pub(crate) const READ_AHEAD_BYTES: usize = 8 * 1024;
+
+/// How far ahead reads go before `moov` is found: enough for `ftyp` and the `mdat` header, but
+/// no deeper into the media payload that follows them.
+pub(crate) const HEAD_PROBE_BYTES: usize = 1024;
 
 /// Most read calls one clip may cost before the reader gives up.
 pub(crate) const MAX_READ_CALLS: u32 = 64;
@@ -23,6 +27,7 @@ pub(crate) struct Source<'a, S> {
     chunk: Vec<u8>,
     chunk_offset: u64,
     read_limit: u64,
+    read_ahead: usize,
     read_calls: u32,
 }
 
@@ -35,14 +40,17 @@ impl<'a, S: Read + Seek> Source<'a, S> {
             chunk: Vec::new(),
             chunk_offset: 0,
             read_limit: file_bytes,
+            read_ahead: HEAD_PROBE_BYTES,
             read_calls: 0,
         }
     }
 
     /// From now on, read ahead no further than `end` (the end of `moov`, so that the bytes after
     /// it, often the media payload, are never read).
+    /// Inside `moov` every byte is header, so reads may go further ahead.
     pub(crate) fn limit_reads_to(&mut self, end: u64) {
         self.read_limit = end;
+        self.read_ahead = READ_AHEAD_BYTES;
     }
 
     /// Size of the file.
@@ -51,7 +59,7 @@ impl<'a, S: Read + Seek> Source<'a, S> {
     }
 
     /// The `len` bytes at `offset` of the box `kind` (named in errors). Served from the last
-    /// chunk when it holds them; otherwise one read of up to [`READ_AHEAD_BYTES`] from `offset`,
+    /// chunk when it holds them; otherwise one read of up to the read-ahead from `offset`,
     /// never past the read limit nor past the end of the file.
     pub(crate) fn bytes(
         &mut self,
@@ -93,7 +101,7 @@ impl<'a, S: Read + Seek> Source<'a, S> {
             .read_limit
             .min(self.file_bytes)
             .max(offset + len as u64);
-        let want = (READ_AHEAD_BYTES.max(len) as u64).min(stop - offset) as usize;
+        let want = (self.read_ahead.max(len) as u64).min(stop - offset) as usize;
         self.read_calls += 1;
         self.chunk.clear();
         self.chunk.resize(want, 0);
@@ -132,6 +140,7 @@ mod tests {
         let data: Vec<u8> = (0..100_000u32).map(|i| i as u8).collect();
         let mut cursor = Cursor::new(data.clone());
         let mut src = Source::new(&mut cursor, data.len() as u64);
+        src.limit_reads_to(data.len() as u64);
         assert_eq!(src.bytes(b"test", 10, 4).unwrap(), &data[10..14]);
         assert_eq!(src.bytes(b"test", 8000, 8).unwrap(), &data[8000..8008]);
         assert_eq!(src.read_calls, 1);

@@ -20,6 +20,7 @@ pub const TEST_DEBIAN_PACKAGES: &[&str] = &[
     "fdisk",
     "ffmpeg",
     "sleuthkit",
+    "exfatprogs",
 ];
 
 /// The repository root (the parent of `xtask/`).

@@ -1,1 +1,0 @@
-//! Partition tables: MBR, GPT, or a bare FAT volume ("superfloppy").

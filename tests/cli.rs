@@ -1,0 +1,252 @@
+//! The `dashcard` CLI end to end on card images made by the real tools: sfdisk partitions,
+//! mkfs.fat formats, mtools writes and deletes, ffmpeg records.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::*;
+use serde_json::Value;
+
+fn dashcard(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dashcard"))
+        .args(args)
+        .output()
+        .expect("run dashcard")
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = dashcard(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON report")
+}
+
+fn file<'a>(report: &'a Value, path: &str, deleted: bool) -> &'a Value {
+    report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == path && f["deleted"] == deleted)
+        .unwrap_or_else(|| panic!("{path} (deleted {deleted}) not in report"))
+}
+
+/// An MBR card: a FAT32 partition at 1 MiB holding two ffmpeg clips (moov at the end, as dash
+/// cams write them), a deleted one, and a note; returns the image and the host clip paths.
+fn card(dir: &Path) -> (PathBuf, Vec<PathBuf>) {
+    let volume = dir.join("volume.img");
+    mkfs_fat(
+        &volume,
+        &Mkfs::new(32, 80 * 1024).cluster_sectors(1).label("NEXAR"),
+    );
+    mmd(&volume, 0, "Nexar");
+    let clips = vec![
+        ffmpeg_clip(dir, "20241012_075700_1.mp4", 2.0, false),
+        ffmpeg_clip(dir, "20241012_075700_2.mp4", 3.0, false),
+        ffmpeg_clip(dir, "20241012_075900_1.mp4", 1.0, true),
+    ];
+    for c in &clips {
+        let name = c.file_name().unwrap().to_str().unwrap();
+        mcopy(&volume, 0, c, &format!("Nexar/{name}"));
+    }
+    mcopy(
+        &volume,
+        0,
+        &host_file(dir, "notes.txt", 100, 7),
+        "notes.txt",
+    );
+    mdel(&volume, 0, "Nexar/20241012_075900_1.mp4");
+    let image = dir.join("card.img");
+    sparse_file(&image, 1024 * 1024 + 80 * 1024 * 1024);
+    sfdisk(&image, "label: dos\nstart=2048, type=c\n");
+    place_volume(&image, 1024 * 1024, &volume);
+    (image, clips)
+}
+
+#[test]
+fn report_json_describes_an_mbr_card() {
+    let dir = tempdir();
+    let (image, clips) = card(dir.path());
+    let r = json(&["report", "--json", image.to_str().unwrap()]);
+    assert_eq!(r["report_format"], 1);
+    assert_eq!(r["time_zone"], "camera local time, no zone");
+    let v = &r["volume"];
+    assert_eq!(v["filesystem"], "FAT32");
+    assert_eq!(v["partition_offset"], 1024 * 1024);
+    assert_eq!(v["cluster_bytes"], 512);
+    assert_eq!(v["label"], "NEXAR");
+    assert!(v["free_bytes"].as_u64().unwrap() < v["capacity_bytes"].as_u64().unwrap());
+    assert_eq!(r["partition_table"]["scheme"], "MBR");
+    for (clip, path) in clips
+        .iter()
+        .zip(["Nexar/20241012_075700_1.mp4", "Nexar/20241012_075700_2.mp4"])
+    {
+        let f = file(&r, path, false);
+        let want = ffprobe_duration(clip);
+        let got = f["duration_s"].as_f64().expect("duration");
+        assert!((got - want).abs() < 0.05, "{path}: {got} vs ffprobe {want}");
+        assert_eq!(f["bytes"], std::fs::metadata(clip).unwrap().len());
+        assert_eq!(f["fragments"], 1);
+        assert_eq!(f["recoverable"], Value::Null);
+        assert_eq!(f["video"]["width"], 320);
+        // ISO 8601 without zone.
+        let modified = f["modified"].as_str().unwrap();
+        assert_eq!(modified.len(), 19, "{modified}");
+        assert!(!modified.ends_with('Z'));
+    }
+    let gone = file(&r, "Nexar/20241012_075900_1.mp4", true);
+    assert_eq!(gone["recoverable"], true);
+    let want = ffprobe_duration(&clips[2]);
+    assert!(
+        (gone["duration_s"].as_f64().unwrap() - want).abs() < 0.05,
+        "a recoverable clip's duration is read too"
+    );
+    let note = file(&r, "notes.txt", false);
+    assert_eq!(note["duration_s"], Value::Null);
+}
+
+#[test]
+fn cat_writes_live_and_recoverable_deleted_files_byte_for_byte() {
+    let dir = tempdir();
+    let (image, clips) = card(dir.path());
+    let img = image.to_str().unwrap();
+    for (path, clip) in [
+        ("Nexar/20241012_075700_2.mp4", &clips[1]),
+        ("/nexar/20241012_075900_1.MP4", &clips[2]),
+    ] {
+        let out = dashcard(&["cat", img, path]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.stdout, std::fs::read(clip).unwrap(), "{path}");
+    }
+    let missing = dashcard(&["cat", img, "Nexar/nope.mp4"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no such file"));
+}
+
+#[test]
+fn stats_count_bytes_read_and_calls() {
+    let dir = tempdir();
+    let (image, _) = card(dir.path());
+    let out = dashcard(&["report", "--json", "--stats", image.to_str().unwrap()]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("read: "))
+        .expect("stats line");
+    let calls: u64 = line
+        .split(" in ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(calls > 0 && calls < 100, "{line}");
+}
+
+#[test]
+fn the_summary_tells_the_story_in_words() {
+    let dir = tempdir();
+    let (image, _) = card(dir.path());
+    let out = dashcard(&["report", "--list", image.to_str().unwrap()]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("FAT32 \"NEXAR\""), "{text}");
+    assert!(
+        text.contains("Deleted entries: 1 (1 recoverable, 0 lost)"),
+        "{text}"
+    );
+    assert!(text.contains("camera local time"), "{text}");
+    assert!(text.contains("Nexar/20241012_075700_2.mp4"), "{text}");
+}
+
+#[test]
+fn a_folder_source_gives_the_same_files_without_deleted_entries() {
+    let dir = tempdir();
+    let (image, _) = card(dir.path());
+    let mounted = dir.path().join("mounted");
+    std::fs::create_dir(&mounted).unwrap();
+    // Copy the card's contents out with mtools, as an OS would show a mounted card.
+    run(Command::new("mcopy")
+        .env("MTOOLS_SKIP_CHECK", "1")
+        .env("MTOOLSRC", "/dev/null")
+        .args(["-s", "-n", "-i"])
+        .arg(format!("{}@@{}", image.display(), 1024 * 1024))
+        .arg("::*")
+        .arg(&mounted));
+    let from_image = json(&["report", "--json", image.to_str().unwrap()]);
+    let from_folder = json(&[
+        "report",
+        "--json",
+        "--capacity",
+        "64G",
+        mounted.to_str().unwrap(),
+    ]);
+    assert_eq!(from_folder["source"]["kind"], "folder");
+    assert_eq!(from_folder["volume"]["capacity_bytes"], 64_000_000_000u64);
+    let live = |r: &Value| -> Vec<(String, u64, Option<f64>)> {
+        let mut v: Vec<_> = r["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["deleted"] == false)
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().to_string(),
+                    f["bytes"].as_u64().unwrap(),
+                    f["duration_s"]
+                        .as_f64()
+                        .map(|d| (d * 100.0).round() / 100.0),
+                )
+            })
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
+    assert_eq!(live(&from_image), live(&from_folder));
+    let out = dashcard(&["cat", mounted.to_str().unwrap(), "notes.txt"]);
+    assert_eq!(out.stdout.len(), 100);
+}
+
+#[test]
+fn unreadable_inputs_exit_2_with_one_line() {
+    let dir = tempdir();
+    let garbage = dir.path().join("garbage.bin");
+    std::fs::write(&garbage, vec![0x5Au8; 100_000]).unwrap();
+    let empty = dir.path().join("empty.img");
+    std::fs::write(&empty, b"").unwrap();
+    let exfat = dir.path().join("exfat.img");
+    mkfs_fat(&exfat, &Mkfs::new(16, 32 * 1024));
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&exfat)
+            .unwrap();
+        f.seek(SeekFrom::Start(3)).unwrap();
+        f.write_all(b"EXFAT   ").unwrap();
+    }
+    for (path, words) in [
+        (garbage.to_str().unwrap(), "does not look like a card image"),
+        (empty.to_str().unwrap(), "empty"),
+        (exfat.to_str().unwrap(), "exFAT is not supported yet"),
+        ("/nonexistent/card.img", "cannot open"),
+    ] {
+        let out = dashcard(&["report", path]);
+        assert_eq!(out.status.code(), Some(2), "{path}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+        assert!(err.starts_with("dashcard: "), "{err}");
+        assert!(err.contains(words), "{err}");
+    }
+}
