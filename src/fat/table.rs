@@ -150,8 +150,21 @@ impl ClusterBits {
 
     /// Sets every cluster of `start..=end`.
     pub fn set_range(&mut self, start: u32, end: u32) {
-        for c in start..=end {
-            self.set(c);
+        let mut c = start as u64;
+        let end = end as u64;
+        while c <= end {
+            let bit = c % 64;
+            let span = (64 - bit).min(end - c + 1);
+            let mask = if span == 64 {
+                u64::MAX
+            } else {
+                ((1u64 << span) - 1) << bit
+            };
+            match self.words.get_mut((c / 64) as usize) {
+                Some(w) => *w |= mask,
+                None => return,
+            }
+            c += span;
         }
     }
 }
@@ -207,6 +220,11 @@ impl FatTable {
                     buf.resize(len, 0);
                     reader.read_direct(fat_start + offset, &mut buf)?;
                     let first = offset / entry as u64;
+                    if entry == 4 {
+                        table.note_fat32(first, &buf);
+                        offset += len as u64;
+                        continue;
+                    }
                     for (i, bytes) in buf.chunks_exact(entry).enumerate() {
                         let c = first + i as u64;
                         if c < 2 || c > max_cluster as u64 {
@@ -230,6 +248,25 @@ impl FatTable {
         }
         table.exceptions.shrink_to_fit();
         Ok(table)
+    }
+
+    /// Records a chunk of FAT32 entries starting at cluster `first`. The hot loop of a large
+    /// card (8 million entries at 256 GB): the contiguous case costs one load and one compare.
+    fn note_fat32(&mut self, first: u64, buf: &[u8]) {
+        let max = self.max_cluster as u64;
+        for (i, bytes) in buf.chunks_exact(4).enumerate() {
+            let c = first + i as u64;
+            if c < 2 || c > max {
+                continue;
+            }
+            // chunks_exact(4) makes this conversion infallible and a single load.
+            let word = <[u8; 4]>::try_from(bytes).unwrap_or_default();
+            let v = u32::from_le_bytes(word) & 0x0FFF_FFFF;
+            if v as u64 == c + 1 && (v as u64) <= max {
+                continue;
+            }
+            self.note(c as u32, v, 0x0FFF_FFF7);
+        }
     }
 
     /// Records entry `value` of cluster `c`; `bad` is the type's bad-cluster mark.
@@ -395,6 +432,25 @@ mod tests {
             t.note(c, v, 0xFFF7);
         }
         t
+    }
+
+    #[test]
+    fn set_range_sets_exactly_the_range_across_word_boundaries() {
+        for (start, end) in [(0, 0), (3, 70), (64, 127), (60, 200), (130, 130), (0, 299)] {
+            let mut word_wise = ClusterBits::new(299);
+            word_wise.set_range(start, end);
+            for c in 0..=299 {
+                assert_eq!(
+                    word_wise.get(c),
+                    (start..=end).contains(&c),
+                    "{start}..={end} at {c}"
+                );
+            }
+        }
+        // A range running past the map stops at its end instead of panicking.
+        let mut short = ClusterBits::new(10);
+        short.set_range(5, 1000);
+        assert!(short.get(10) && short.get(63) && !short.get(4));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::block_reader::BlockReader;
 use crate::extent::Extent;
 
 use super::boot_sector::{FatType, Geometry};
-use super::fatfs_io::FatfsIo;
+use super::fatfs_io::{DirCache, FatfsIo};
 use super::raw_dir::{RawEntry, parse_directory};
 use super::table::{ClusterBits, FatTable, Run};
 use super::{Entry, FatError, Listing, VolumeInfo, WalkLimits};
@@ -103,6 +103,8 @@ struct Walker<'w, 'r, R> {
     visited_dirs: HashSet<u32>,
     entry_count: u64,
     root_label: Option<String>,
+    /// Directory bytes read here, kept for `fatfs` to re-read without I/O.
+    dir_cache: &'w RefCell<DirCache>,
 }
 
 impl<R: Read + Seek> Walker<'_, '_, R> {
@@ -202,9 +204,12 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
         for (at, len) in ranges {
             let start = bytes.len();
             bytes.resize(start + len as usize, 0);
-            let got = reader
-                .prefetch(at, len)
-                .and_then(|()| reader.read_at(at, &mut bytes[start..]));
+            // One exact read per run: folders are scattered, and a cached block around each
+            // would read 8 times their size on a card with 32 KiB clusters.
+            let got = reader.read_direct(at, &mut bytes[start..]);
+            if got.is_ok() {
+                self.dir_cache.borrow_mut().insert(at, &bytes[start..]);
+            }
             if let Err(e) = got {
                 bytes.truncate(start);
                 self.warnings
@@ -467,7 +472,9 @@ pub fn read_volume<R: Read + Seek>(
     let fsinfo_free_clusters = fsinfo_free(reader, partition_offset, &geometry);
 
     let cell = RefCell::new(reader);
-    let io = FatfsIo::new(&cell, partition_offset, geometry.volume_bytes);
+    let dir_cache = RefCell::new(DirCache::default());
+    let io = FatfsIo::new(&cell, partition_offset, geometry.volume_bytes)
+        .with_shortcuts(&table, &geometry, &dir_cache);
     let fs = match fatfs::FileSystem::new(io, FsOptions::new().update_accessed_date(false)) {
         Ok(fs) => Some(fs),
         Err(e) => {
@@ -490,6 +497,7 @@ pub fn read_volume<R: Read + Seek>(
         visited_dirs: HashSet::new(),
         entry_count: 0,
         root_label: None,
+        dir_cache: &dir_cache,
     };
     let root = match geometry.fat_type {
         FatType::Fat32 => {

@@ -101,7 +101,15 @@ impl<'a, S: Read + Seek> Source<'a, S> {
             .read_limit
             .min(self.file_bytes)
             .max(offset + len as u64);
-        let want = (self.read_ahead.max(len) as u64).min(stop - offset) as usize;
+        // The file's last few KiB are read whole: dash cams end a clip with `moov`, so a read
+        // at its header that runs to the end of the file gets all of it in one call.
+        let to_end = self.file_bytes.saturating_sub(offset);
+        let ahead = if self.read_limit >= self.file_bytes && to_end <= READ_AHEAD_BYTES as u64 {
+            to_end as usize
+        } else {
+            self.read_ahead
+        };
+        let want = (ahead.max(len) as u64).min(stop - offset) as usize;
         self.read_calls += 1;
         self.chunk.clear();
         self.chunk.resize(want, 0);

@@ -1,0 +1,140 @@
+//! Builds the benchmark card: a 256 GB FAT32 card (MBR, 32 KiB clusters) that a dual-camera
+//! Nexar has looped over — about 11,000 live one-minute recordings (road `_1` + cabin `_2`, with
+//! parking clips `_U`) in one folder per day, and a few thousand deleted entries of the oldest
+//! recordings the loop already overwrote. Sparse: it costs tens of MiB of disk.
+//!
+//! `cargo run --release --example bench_card -- OUT.img TRUTH.json` (used by `cargo xtask bench`).
+
+use std::collections::VecDeque;
+use std::io::BufWriter;
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use dashcard::card_builder::{CardBuilder, CardLayout, ClipHeader, Content, FileSpec};
+
+const CARD_BYTES: u64 = 256_000_000_000;
+const MB: u64 = 1_000_000;
+
+/// Deterministic xorshift, so every run builds the same card.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next() % (hi - lo + 1)
+    }
+}
+
+struct Recording {
+    path: String,
+    bytes: u64,
+    start: NaiveDateTime,
+    seconds: f64,
+    width: u16,
+    height: u16,
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [image, truth_path] = args.as_slice() else {
+        return Err("usage: bench_card OUT.img TRUTH.json".into());
+    };
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(image)?;
+    let mut card = CardBuilder::format(file, &CardLayout::new(CARD_BYTES))?;
+    let mut rng = Rng(0x5EED_CAFE_F00D);
+    let mut live: VecDeque<Recording> = VecDeque::new();
+    let mut day = NaiveDate::from_ymd_opt(2024, 8, 1).ok_or("date")?;
+    let mut recorded = 0u64;
+    let mut deleted = 0u64;
+    // Keep recording drives until the loop has overwritten a few thousand recordings.
+    while deleted < 3_000 {
+        for (hour, minutes) in [(7, rng.range(25, 80)), (17, rng.range(20, 70))] {
+            let mut t = day
+                .and_hms_opt(hour, rng.range(0, 50) as u32, rng.range(0, 59) as u32)
+                .ok_or("time")?;
+            let mut segments: Vec<Recording> = Vec::new();
+            for minute in 0..minutes {
+                let seconds = if minute + 1 == minutes {
+                    rng.range(5, 59) as f64
+                } else {
+                    60.0
+                };
+                let stamp = t.format("%Y%m%d_%H%M%S");
+                let folder = t.format("Nexar/Movie/%Y%m%d");
+                for (camera, mb_per_min, w, h) in [("1", 32, 1920, 1080), ("2", 14, 1280, 720)] {
+                    let bytes = (mb_per_min * MB + rng.range(0, 2 * MB)) * seconds as u64 / 60;
+                    segments.push(Recording {
+                        path: format!("{folder}/{stamp}_{camera}.mp4"),
+                        bytes,
+                        start: t,
+                        seconds,
+                        width: w,
+                        height: h,
+                    });
+                }
+                t += Duration::seconds(60);
+            }
+            // A parking incident after some drives: 30 s from the road camera.
+            if rng.range(0, 2) == 0 {
+                let p = t + Duration::minutes(rng.range(30, 200) as i64);
+                segments.push(Recording {
+                    path: format!(
+                        "{}/{}_U.mp4",
+                        p.format("Nexar/Movie/%Y%m%d"),
+                        p.format("%Y%m%d_%H%M%S")
+                    ),
+                    bytes: 16 * MB + rng.range(0, MB),
+                    start: p,
+                    seconds: 30.0,
+                    width: 1920,
+                    height: 1080,
+                });
+            }
+            for r in segments {
+                // Loop recording: delete the oldest until the new clip fits.
+                while card.free_bytes() < card.on_disk_bytes(r.bytes) + 64 * 1024 {
+                    let old = live.pop_front().ok_or("card too small for one clip")?;
+                    card.delete(&old.path)?;
+                    deleted += 1;
+                }
+                let end = r.start + Duration::milliseconds((r.seconds * 1000.0) as i64);
+                let spec = FileSpec {
+                    bytes: r.bytes,
+                    created: r.start,
+                    modified: end,
+                    content: Content::Clip(ClipHeader {
+                        duration_s: r.seconds,
+                        created: r.start,
+                        width: r.width,
+                        height: r.height,
+                        moov_at_end: true,
+                    }),
+                    fragments: 1,
+                };
+                card.add_file(&r.path, &spec)?;
+                recorded += 1;
+                live.push_back(r);
+            }
+        }
+        day = day.succ_opt().ok_or("date")?;
+    }
+    let truth = card.finish()?;
+    serde_json::to_writer_pretty(BufWriter::new(std::fs::File::create(truth_path)?), &truth)?;
+    println!(
+        "{image}: {recorded} recordings made, {} live, {deleted} deleted; FAT {:.1} MiB, directories {:.1} MiB, MP4 headers {:.1} MiB",
+        live.len(),
+        truth.fat_bytes as f64 / 1048576.0,
+        truth.directory_bytes as f64 / 1048576.0,
+        truth.mp4_header_bytes as f64 / 1048576.0
+    );
+    Ok(())
+}
