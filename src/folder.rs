@@ -64,9 +64,14 @@ pub fn list_folder(name: &str, mut files: Vec<FolderFile>, capacity_bytes: Optio
                 video: None,
                 extents: Vec::new(),
                 warnings: Vec::new(),
+                ..FileRecord::default()
             })
             .collect(),
         warnings,
+        drives: Vec::new(),
+        parking: Vec::new(),
+        family: None,
+        estimate: None,
     }
 }
 

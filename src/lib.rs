@@ -5,7 +5,7 @@
 //! it is handed, uses no browser or UI crate, and compiles both natively (the `dashcard` CLI) and
 //! to `wasm32-unknown-unknown` (the web worker).
 //!
-//! Data flows one way: **source → listing → report**.
+//! Data flows one way: **source → listing → catalog → estimate → report**.
 //!
 //! - [`block_reader`]: bounded, cached, counted reads over any `Read + Seek`.
 //! - [`partition`]: MBR, GPT or a bare volume; which partitions hold FAT.
@@ -15,6 +15,10 @@
 //! - [`extent`]: where a file's bytes lie, and a stream over them.
 //! - [`scan`]: ties the above together into a [`report::Report`]; [`folder`] does the same for
 //!   a mounted card folder.
+//! - [`catalog`]: each file as a Nexar owner sees it (drive segment, parking incident, other),
+//!   drives, parking incidents and the model family.
+//! - [`estimate`]: when each recording will be overwritten (a FIFO model of the loop).
+//! - [`analyze`]: runs the catalog and the estimate on a report.
 //! - [`card_builder`]: writes synthetic cards onto sparse files, for tests and benchmarks.
 //!
 //! ## Getting started
@@ -36,6 +40,8 @@
 
 pub mod block_reader;
 pub mod card_builder;
+pub mod catalog;
+pub mod estimate;
 pub mod extent;
 pub mod fat;
 pub mod folder;
@@ -43,3 +49,11 @@ pub mod mp4;
 pub mod partition;
 pub mod report;
 pub mod scan;
+
+/// Adds the catalog and the overwrite estimate to a report the reader made (idempotent: run it
+/// again when durations arrive or the what-if inputs change).
+pub fn analyze(report: &mut report::Report, what_if: &estimate::WhatIf) {
+    let full = estimate::card_full(report, what_if);
+    catalog::annotate(report, full);
+    estimate::annotate(report, what_if);
+}

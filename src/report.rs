@@ -8,6 +8,12 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::classify::{Camera, FileKind, Pool};
+use crate::catalog::drives::Drive;
+use crate::catalog::family::Family;
+use crate::catalog::parking::ParkingIncident;
+use crate::catalog::timing::{DurationSource, StartSource};
+use crate::estimate::Estimate;
 use crate::extent::Extent;
 
 /// Version of the JSON layout; bumped only for incompatible changes.
@@ -32,6 +38,18 @@ pub struct Report {
     pub files: Vec<FileRecord>,
     /// Whole-card problems in plain words (corruption, unreadable parts).
     pub warnings: Vec<String>,
+    /// Drives, oldest first: segments of the road and cabin cameras grouped by time.
+    #[serde(default)]
+    pub drives: Vec<Drive>,
+    /// Parking incidents (live clips), oldest first.
+    #[serde(default)]
+    pub parking: Vec<ParkingIncident>,
+    /// The model family, with its evidence.
+    #[serde(default)]
+    pub family: Option<Family>,
+    /// How soon recordings will be overwritten, and every input behind it.
+    #[serde(default)]
+    pub estimate: Option<Estimate>,
 }
 
 /// Where the report came from.
@@ -99,7 +117,7 @@ pub struct Volume {
 }
 
 /// One file, live or deleted.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct FileRecord {
     /// "/"-separated path from the volume root, with long names.
     pub path: String,
@@ -115,8 +133,12 @@ pub struct FileRecord {
     pub recoverable: Option<bool>,
     /// Number of separate runs of clusters (1 = contiguous; 0 = empty or unknown).
     pub fragments: u32,
-    /// Duration from the MP4 header (MP4/MOV only; `null` when not a video or unreadable).
+    /// Duration in seconds: from the MP4 header, or for recordings whose header gives none, as
+    /// `duration_source` says; `null` when unknown.
     pub duration_s: Option<f64>,
+    /// Where `duration_s` came from: "mp4_header", "next_segment" or "typical".
+    #[serde(default)]
+    pub duration_source: Option<DurationSource>,
     /// What the MP4 header says, when the file is a video.
     pub video: Option<VideoInfo>,
     /// Where the file's bytes lie in the image (absolute offsets); empty for a folder source
@@ -124,6 +146,36 @@ pub struct FileRecord {
     pub extents: Vec<Extent>,
     /// Problems with this file, in plain words.
     pub warnings: Vec<String>,
+    /// "drive", "parking" or "other".
+    #[serde(default)]
+    pub kind: FileKind,
+    /// "road" or "cabin" for drive segments.
+    #[serde(default)]
+    pub camera: Option<Camera>,
+    /// "loop" or "sos" for recordings.
+    #[serde(default)]
+    pub pool: Option<Pool>,
+    /// When the recording started (camera local time).
+    #[serde(default)]
+    pub start: Option<NaiveDateTime>,
+    /// Where `start` came from: "file_name", "mp4_header" or "fat_created".
+    #[serde(default)]
+    pub start_source: Option<StartSource>,
+    /// Index in `drives` of the drive this segment belongs to.
+    #[serde(default)]
+    pub drive: Option<usize>,
+    /// More bytes the camera writes before it overwrites this recording (loop pool).
+    #[serde(default)]
+    pub overwrite_after_bytes: Option<u64>,
+    /// The same in hours of driving.
+    #[serde(default)]
+    pub overwrite_after_hours: Option<f64>,
+    /// The same in calendar days.
+    #[serde(default)]
+    pub overwrite_after_days: Option<f64>,
+    /// Parking events before this clip is deleted (sos pool).
+    #[serde(default)]
+    pub overwrite_after_events: Option<u64>,
 }
 
 /// What a video's `moov` header says.

@@ -78,6 +78,7 @@ pub fn list_image<R: Read + Seek>(
             video: None,
             extents: e.extents,
             warnings: e.warnings,
+            ..FileRecord::default()
         })
         .collect();
     Ok(Report {
@@ -103,6 +104,10 @@ pub fn list_image<R: Read + Seek>(
         time_zone: "camera local time, no zone".to_string(),
         files,
         warnings,
+        drives: Vec::new(),
+        parking: Vec::new(),
+        family: None,
+        estimate: None,
     })
 }
 

@@ -20,6 +20,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod camera;
 mod mp4_skeleton;
 mod names;
 mod sparse;
@@ -119,7 +120,7 @@ pub enum BuildError {
 }
 
 /// A file as the builder left it: what a reader must report.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct TruthFile {
     /// Path from the volume root, long names, "/"-separated.
     pub path: String,
@@ -145,7 +146,7 @@ pub struct TruthFile {
 }
 
 /// What [`CardBuilder::finish`] produced.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct CardTruth {
     /// Size of the card image.
     pub card_bytes: u64,

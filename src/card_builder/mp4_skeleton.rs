@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 
 /// What a synthetic clip's header says.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ClipHeader {
     /// Movie duration in seconds (stored in milliseconds).
     pub duration_s: f64,

@@ -13,6 +13,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use dashcard::block_reader::BlockReader;
+use dashcard::card_builder::camera::{SimFamily, Simulation, simulate as run_simulation};
+use dashcard::estimate::WhatIf;
 use dashcard::extent::ExtentReader;
 use dashcard::report::Report;
 use dashcard::scan::{self, ScanOptions};
@@ -38,12 +40,48 @@ enum Command {
         /// List every file in the summary, not only the totals.
         #[arg(long)]
         list: bool,
-        /// Card size, for a folder source whose capacity the OS does not tell (e.g. 64G, 256GB).
+        /// Card size, for a folder source whose capacity the OS does not tell (e.g. 64G, 256GB);
+        /// for an image, a what-if capacity.
         #[arg(long, value_parser = parse_size)]
         capacity: Option<u64>,
+        /// What-if: hours of driving per day (instead of what the card's drives show).
+        #[arg(long, value_name = "HOURS", value_parser = parse_hours)]
+        driving_hours_per_day: Option<f64>,
+        /// What-if: space held back from recordings (e.g. 2G).
+        #[arg(long, value_parser = parse_size)]
+        reserve: Option<u64>,
+        /// What-if: how many clips the sos folder holds (NEXC1/NEXS1).
+        #[arg(long, value_name = "CLIPS")]
+        sos_limit: Option<u64>,
         /// Print the bytes read and read calls made on the image to stderr.
         #[arg(long)]
         stats: bool,
+    },
+    /// Simulate a Nexar camera recording onto a new card image (sparse), for tests and demos.
+    Simulate {
+        /// The camera family: pro, beam, nexc1, nexs1 or nexc2.
+        #[arg(long, value_parser = parse_family)]
+        family: SimFamily,
+        /// Card size (e.g. 32G); at least 2.2 GB.
+        #[arg(long, value_parser = parse_size)]
+        size: u64,
+        /// Days of use to simulate.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// Seed: the same seed makes the same card.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Clips the sos folder holds before deleting the oldest (NEXC1/NEXS1).
+        #[arg(long, default_value_t = 20)]
+        sos_limit: usize,
+        /// Also write the truth (every recording, its fate, every drive) as JSON here.
+        #[arg(long)]
+        truth: Option<PathBuf>,
+        /// Replace OUT if it exists.
+        #[arg(long)]
+        force: bool,
+        /// The image to create.
+        out: PathBuf,
     },
     /// Write one file's bytes to standard output (a recoverable deleted file too).
     Cat {
@@ -86,8 +124,36 @@ fn main() -> ExitCode {
             json,
             list,
             capacity,
+            driving_hours_per_day,
+            reserve,
+            sos_limit,
             stats,
-        } => report(&path, json, list, capacity, stats),
+        } => {
+            let what_if = WhatIf {
+                driving_hours_per_day,
+                capacity_bytes: capacity,
+                reserved_bytes: reserve,
+                sos_limit_clips: sos_limit,
+            };
+            report(&path, json, list, &what_if, stats)
+        }
+        Command::Simulate {
+            family,
+            size,
+            days,
+            seed,
+            sos_limit,
+            truth,
+            force,
+            out,
+        } => {
+            let sim = Simulation {
+                seed,
+                sos_limit,
+                ..Simulation::new(family, size, days)
+            };
+            simulate(&sim, &out, truth.as_deref(), force)
+        }
         Command::Cat { image, path, stats } => cat(&image, &path, stats),
     };
     match result {
@@ -143,10 +209,11 @@ fn report(
     path: &Path,
     json: bool,
     list: bool,
-    capacity: Option<u64>,
+    what_if: &WhatIf,
     stats: bool,
 ) -> Result<(), Failure> {
-    let report = build_report(path, capacity, stats)?;
+    let mut report = build_report(path, what_if.capacity_bytes, stats)?;
+    dashcard::analyze(&mut report, what_if);
     let text = if json {
         report.to_json() + "\n"
     } else {
@@ -220,6 +287,62 @@ fn copy_to_stdout(source: &mut impl io::Read) -> Result<(), Failure> {
     }
     out.flush()
         .map_err(|e| Failure::other(format!("cannot write to standard output: {e}")))
+}
+
+fn simulate(
+    sim: &Simulation,
+    out: &Path,
+    truth: Option<&Path>,
+    force: bool,
+) -> Result<(), Failure> {
+    if out.exists() && !force {
+        return Err(Failure::input(format!(
+            "{} exists; Dashcard does not overwrite images (add --force to replace it)",
+            out.display()
+        )));
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(out)
+        .map_err(|e| Failure::input(format!("cannot create {}: {e}", out.display())))?;
+    let result = run_simulation(file, sim)
+        .map_err(|e| Failure::input(format!("cannot simulate onto {}: {e}", out.display())))?;
+    if let Some(path) = truth {
+        let text = serde_json::to_string_pretty(&result)
+            .map_err(|e| Failure::other(format!("cannot write the truth: {e}")))?;
+        std::fs::write(path, text + "\n")
+            .map_err(|e| Failure::input(format!("cannot write {}: {e}", path.display())))?;
+    }
+    let live = result.live().count();
+    eprintln!(
+        "{}: {:?} card of {}, {} days: {} recordings made, {} still on the card, {} overwritten; {} drives",
+        out.display(),
+        sim.family,
+        summary::human_bytes(sim.card_bytes),
+        sim.days,
+        result.recordings.len(),
+        live,
+        result.recordings.len() - live,
+        result.drives.len()
+    );
+    Ok(())
+}
+
+fn parse_family(text: &str) -> Result<SimFamily, String> {
+    SimFamily::parse(text)
+        .ok_or_else(|| format!("unknown family `{text}` (use pro, beam, nexc1, nexs1 or nexc2)"))
+}
+
+fn parse_hours(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(h) if (0.0..=24.0).contains(&h) => Ok(h),
+        _ => Err(format!(
+            "`{text}` is not a number of hours between 0 and 24"
+        )),
+    }
 }
 
 /// Parses "64G", "256GB", "32 GiB", "1000000000": decimal units as card makers use them

@@ -2,6 +2,8 @@
 
 use std::fmt::Write;
 
+use dashcard::catalog::classify::{Camera, Pool};
+use dashcard::estimate::{format_hours, when_in_words};
 use dashcard::report::{FileRecord, Report, SourceKind, is_video_name};
 
 /// Bytes as people read card sizes: decimal units, like the label on the card.
@@ -93,6 +95,8 @@ pub fn render(report: &Report, list: bool) -> String {
         _ => out.push_str("Capacity unknown (give --capacity for a folder)\n"),
     }
 
+    story(&mut out, report, list);
+
     let live: Vec<&FileRecord> = report.live_files().collect();
     let videos: Vec<&&FileRecord> = live.iter().filter(|f| is_video_name(&f.path)).collect();
     let footage: f64 = videos.iter().filter_map(|f| f.duration_s).sum();
@@ -171,4 +175,177 @@ pub fn render(report: &Report, list: bool) -> String {
         out.push_str("(--list shows every file, --json the full report)\n");
     }
     out
+}
+
+/// How many drives the summary shows without `--list` (the oldest, which go first).
+const DRIVES_SHOWN: usize = 5;
+
+/// The card told as a Nexar owner needs it: the model, the headline estimate, drives, parking
+/// incidents, the sos folder, and where else the footage may be.
+fn story(out: &mut String, report: &Report, list: bool) {
+    if let Some(family) = &report.family {
+        let _ = writeln!(
+            out,
+            "Camera: {}{}",
+            family.name,
+            if family.dual_camera {
+                " (road + cabin)"
+            } else {
+                ""
+            }
+        );
+        for e in &family.evidence {
+            let _ = writeln!(out, "  - {e}");
+        }
+    }
+    let Some(estimate) = &report.estimate else {
+        return;
+    };
+    let _ = writeln!(out, "\n{}", estimate.headline);
+    let _ = writeln!(
+        out,
+        "Loop: {} ({})",
+        if estimate.looping {
+            "the card is looping, overwriting its oldest footage"
+        } else {
+            "not looping yet"
+        },
+        estimate.looping_evidence
+    );
+    if let Some(h) = estimate.capacity_hours {
+        let _ = write!(out, "The card holds about {} of driving", format_hours(h));
+        match (
+            estimate.looping,
+            estimate.hours_until_full,
+            estimate.days_until_full,
+        ) {
+            (false, Some(h), Some(d)) => {
+                let _ = writeln!(
+                    out,
+                    "; it fills after about {} more driving ({}).",
+                    format_hours(h),
+                    when_in_words(d)
+                );
+            }
+            _ => out.push_str(".\n"),
+        }
+    }
+    let inputs = &estimate.inputs;
+    if let Some(r) = inputs.bytes_per_driving_hour.value {
+        let _ = writeln!(
+            out,
+            "Rates: {} per driving hour ({})",
+            human_bytes(r as u64),
+            inputs.bytes_per_driving_hour.source
+        );
+    }
+    if let Some(d) = inputs.driving_hours_per_day.value {
+        let _ = writeln!(
+            out,
+            "       {d:.1} h of driving a day ({})",
+            inputs.driving_hours_per_day.source
+        );
+    }
+
+    if !report.drives.is_empty() {
+        let total: f64 = report.drives.iter().map(|d| d.duration_s).sum();
+        let _ = writeln!(
+            out,
+            "\nDrives: {}, {} of driving (camera local time)",
+            report.drives.len(),
+            human_duration(total)
+        );
+        let shown = if list {
+            report.drives.len()
+        } else {
+            DRIVES_SHOWN
+        };
+        for d in report.drives.iter().take(shown) {
+            let cameras: Vec<&str> = d
+                .cameras
+                .iter()
+                .map(|c| match c {
+                    Camera::Road => "road",
+                    Camera::Cabin => "cabin",
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {}-{}  {:>8}  {:<10}  {:>9}  {}{}",
+                d.start.format("%Y-%m-%d %H:%M"),
+                d.end.format("%H:%M"),
+                human_duration(d.duration_s),
+                cameras.join("+"),
+                human_bytes(d.bytes),
+                risk(d.overwrite_after_hours, d.overwrite_after_days),
+                if d.partly_overwritten {
+                    "  [partly overwritten]"
+                } else {
+                    ""
+                }
+            );
+        }
+        if report.drives.len() > shown {
+            let _ = writeln!(out, "  … {} newer drives", report.drives.len() - shown);
+        }
+    }
+    if !report.parking.is_empty() {
+        let _ = writeln!(out, "\nParking incidents: {}", report.parking.len());
+        for p in &report.parking {
+            let followed = p
+                .after_drive
+                .and_then(|i| report.drives.get(i))
+                .map(|d| format!("after the drive of {}", d.start.format("%b %-d %H:%M")))
+                .unwrap_or_else(|| "no drive before it".to_string());
+            let fate = match (p.pool, p.overwrite_after_events) {
+                (Pool::Sos, Some(n)) => format!("sos: deleted after {n} more parking event(s)"),
+                (Pool::Sos, None) => "sos: limit unknown".to_string(),
+                (Pool::Loop, _) => risk(p.overwrite_after_hours, p.overwrite_after_days),
+            };
+            let _ = writeln!(
+                out,
+                "  {}  {:>4.0} s  {}  {}",
+                p.start
+                    .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_else(|| "time unknown       ".to_string()),
+                p.duration_s.unwrap_or(0.0),
+                followed,
+                fate
+            );
+        }
+    }
+    if let Some(sos) = &estimate.sos {
+        let _ = writeln!(
+            out,
+            "sos folder: {} clip(s), {} deleted; limit {} ({})",
+            sos.clips,
+            sos.deleted_clips,
+            sos.limit_clips
+                .value
+                .map(|l| l.to_string())
+                .unwrap_or_else(|| "unknown".into()),
+            sos.limit_clips.source
+        );
+    }
+    if let Some(family) = &report.family {
+        out.push_str("\nWhere else this footage may be:\n");
+        for line in &family.footage_elsewhere {
+            let _ = writeln!(out, "  - {line}");
+        }
+    }
+    out.push('\n');
+}
+
+/// "overwritten after 0.4 h of driving (likely today)", or what is known.
+fn risk(hours: Option<f64>, days: Option<f64>) -> String {
+    match (hours, days) {
+        (Some(h), _) if h <= 0.0 => "next to be overwritten".to_string(),
+        (Some(h), Some(d)) => format!(
+            "overwritten after {} of driving ({})",
+            format_hours(h),
+            when_in_words(d)
+        ),
+        (Some(h), None) => format!("overwritten after {} of driving", format_hours(h)),
+        _ => String::new(),
+    }
 }

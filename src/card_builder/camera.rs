@@ -1,0 +1,387 @@
+//! A simulated Nexar camera recording onto a card: days of drives (road and cabin segments of
+//! realistic sizes), parking incidents, the loop deleting the oldest recordings when the card is
+//! full, and the `sos` folder's own limit on NEXC1/NEXS1. The output is a real FAT32 image and
+//! the truth a correct catalog must find, including which deletions happened when.
+//!
+//! The file names follow each family's suffix rules (DEVELOPERS.md); the folder layout and the
+//! time stamp styles differ between families on purpose, so that every name layout the catalog
+//! reads is exercised. They are synthetic, not copies of a real camera's.
+
+use std::collections::VecDeque;
+use std::io::{Read, Seek, Write};
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use super::{BuildError, CardBuilder, CardLayout, CardTruth, ClipHeader, Content, FileSpec};
+
+/// The camera families the simulation knows.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SimFamily {
+    /// Nexar Pro: road + cabin, parking `U` in the drive folder.
+    Pro,
+    /// Nexar Beam: road only, parking `U` in the drive folder.
+    Beam,
+    /// NEXC1: road + cabin, 10-second parking clips in `sos`.
+    Nexc1,
+    /// NEXS1: road only, 30-second parking clips in `sos`.
+    Nexs1,
+    /// NEXC2: road + cabin (`A`/`B`), parking `U` (movement) and `X` (impact).
+    Nexc2,
+}
+
+impl SimFamily {
+    /// Parses "pro", "beam", "nexc1", "nexs1", "nexc2" (any case).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.to_ascii_lowercase().as_str() {
+            "pro" => Some(Self::Pro),
+            "beam" => Some(Self::Beam),
+            "nexc1" => Some(Self::Nexc1),
+            "nexs1" => Some(Self::Nexs1),
+            "nexc2" => Some(Self::Nexc2),
+            _ => None,
+        }
+    }
+
+    /// Whether it records the cabin too.
+    pub fn dual_camera(self) -> bool {
+        matches!(self, Self::Pro | Self::Nexc1 | Self::Nexc2)
+    }
+
+    /// Whether parking clips go to a separate `sos` folder.
+    pub fn has_sos(self) -> bool {
+        matches!(self, Self::Nexc1 | Self::Nexs1)
+    }
+
+    /// Parking clip length in seconds.
+    pub fn parking_seconds(self) -> u32 {
+        if self == Self::Nexc1 { 10 } else { 30 }
+    }
+}
+
+/// What to simulate.
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    /// The camera.
+    pub family: SimFamily,
+    /// Card size in bytes (at least about 2.2 GB: FAT32 with 32 KiB clusters).
+    pub card_bytes: u64,
+    /// Days of use.
+    pub days: u32,
+    /// The first day.
+    pub first_day: NaiveDate,
+    /// Seed of the deterministic generator: same seed, same card.
+    pub seed: u64,
+    /// Clips the `sos` folder holds before the oldest is deleted (NEXC1/NEXS1).
+    pub sos_limit: usize,
+}
+
+impl Simulation {
+    /// A month-long simulation of `family` on a card of `card_bytes`.
+    pub fn new(family: SimFamily, card_bytes: u64, days: u32) -> Self {
+        Self {
+            family,
+            card_bytes,
+            days,
+            first_day: NaiveDate::from_ymd_opt(2024, 10, 1).unwrap_or_default(),
+            seed: 1,
+            sos_limit: 20,
+        }
+    }
+}
+
+/// What a simulated recording is.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SimKind {
+    /// A road-camera drive segment.
+    Road,
+    /// A cabin-camera drive segment.
+    Cabin,
+    /// A parking incident.
+    Parking,
+}
+
+/// One recording the camera made.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SimRecording {
+    /// Path on the card.
+    pub path: String,
+    /// Road, cabin or parking.
+    pub kind: SimKind,
+    /// When it started.
+    pub start: NaiveDateTime,
+    /// Length in seconds.
+    pub duration_s: f64,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Index of the drive it belongs to (segments only).
+    pub drive: Option<usize>,
+    /// When the camera deleted it (the start of the recording it made room for), if it did.
+    pub deleted_at: Option<NaiveDateTime>,
+    /// The allocation counter (see [`SimTruth::allocated_bytes`]) just before this recording
+    /// was written.
+    pub allocated_before: u64,
+    /// Loop-pool recordings the camera deleted: the allocation counter at the instant their
+    /// space was needed (what was allocated before, plus the free space left when the camera
+    /// deleted it). The FIFO estimate predicts exactly this, counted from a snapshot.
+    pub overwritten_at_bytes: Option<u64>,
+}
+
+/// One drive the camera recorded (whether or not its segments survive).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SimDrive {
+    /// When it started.
+    pub start: NaiveDateTime,
+    /// When its last segment ended.
+    pub end: NaiveDateTime,
+}
+
+/// The truth of a simulated card.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SimTruth {
+    /// The camera.
+    pub family: SimFamily,
+    /// Every recording made, oldest first, with its fate.
+    pub recordings: Vec<SimRecording>,
+    /// Every drive made, oldest first.
+    pub drives: Vec<SimDrive>,
+    /// The allocation counter at the end: bytes the camera allocated on the card (recordings
+    /// cluster-rounded, and the folder clusters that list them), minus what `sos` deletions gave
+    /// back. Loop deletions do not count: they make room for what the counter already counts.
+    pub allocated_bytes: u64,
+    /// What the card builder wrote (files, live and deleted; free space).
+    pub card: CardTruth,
+}
+
+impl SimTruth {
+    /// Recordings still on the card.
+    pub fn live(&self) -> impl Iterator<Item = &SimRecording> {
+        self.recordings.iter().filter(|r| r.deleted_at.is_none())
+    }
+}
+
+/// Deterministic xorshift, so a seed always makes the same card.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next() % (hi - lo + 1)
+    }
+}
+
+const MB: u64 = 1_000_000;
+
+/// Runs the simulation onto `out` (a sparse file: nothing but metadata and headers is written).
+pub fn simulate<W: Read + Write + Seek>(out: W, sim: &Simulation) -> Result<SimTruth, BuildError> {
+    let mut card = CardBuilder::format(out, &CardLayout::new(sim.card_bytes))?;
+    let mut rng = Rng(sim.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut recordings: Vec<SimRecording> = Vec::new();
+    let mut drives: Vec<SimDrive> = Vec::new();
+    let mut loop_queue: VecDeque<usize> = VecDeque::new();
+    let mut sos_queue: VecDeque<usize> = VecDeque::new();
+    let mut allocated = 0u64;
+    let family = sim.family;
+    for day_index in 0..sim.days {
+        let day = sim.first_day + Duration::days(i64::from(day_index));
+        // A commute most days, sometimes an errand at midday or a weekend trip.
+        let mut plans = vec![(7, rng.range(15, 50)), (17, rng.range(15, 60))];
+        if rng.range(0, 3) == 0 {
+            plans.insert(1, (12, rng.range(10, 40)));
+        }
+        for (hour, minutes) in plans {
+            let start = day
+                .and_hms_opt(hour, rng.range(0, 45) as u32, rng.range(0, 59) as u32)
+                .ok_or_else(|| BuildError::Layout("bad date".into()))?;
+            let drive = drives.len();
+            let mut t = start;
+            let mut pending = Vec::new();
+            for minute in 0..minutes {
+                let seconds = if minute + 1 == minutes {
+                    rng.range(10, 59) as f64
+                } else {
+                    60.0
+                };
+                let cameras: &[SimKind] = if family.dual_camera() {
+                    &[SimKind::Road, SimKind::Cabin]
+                } else {
+                    &[SimKind::Road]
+                };
+                for &kind in cameras {
+                    let per_min = if kind == SimKind::Road { 32 } else { 14 };
+                    let bytes = (per_min * MB + rng.range(0, 2 * MB)) * seconds as u64 / 60;
+                    pending.push(SimRecording {
+                        path: segment_path(family, t, kind),
+                        kind,
+                        start: t,
+                        duration_s: seconds,
+                        bytes,
+                        drive: Some(drive),
+                        deleted_at: None,
+                        allocated_before: 0,
+                        overwritten_at_bytes: None,
+                    });
+                }
+                t += Duration::seconds(60);
+            }
+            let end = t - Duration::seconds(60)
+                + Duration::seconds(pending.last().map_or(0, |r| r.duration_s as i64));
+            drives.push(SimDrive { start, end });
+            // Parked afterwards: sometimes a bump or someone walking past.
+            if rng.range(0, 2) == 0 {
+                let p = end + Duration::minutes(rng.range(20, 180) as i64);
+                let seconds = family.parking_seconds();
+                let impact = rng.range(0, 1) == 0;
+                pending.push(SimRecording {
+                    path: parking_path(family, p, impact),
+                    kind: SimKind::Parking,
+                    start: p,
+                    duration_s: f64::from(seconds),
+                    bytes: (32 * MB / 60) * u64::from(seconds) + rng.range(0, MB / 2),
+                    drive: None,
+                    deleted_at: None,
+                    allocated_before: 0,
+                    overwritten_at_bytes: None,
+                });
+            }
+            for r in pending {
+                record(
+                    &mut card,
+                    r,
+                    sim,
+                    &mut Queues {
+                        recordings: &mut recordings,
+                        loop_queue: &mut loop_queue,
+                        sos_queue: &mut sos_queue,
+                        allocated: &mut allocated,
+                    },
+                )?;
+            }
+        }
+    }
+    Ok(SimTruth {
+        family,
+        recordings,
+        drives,
+        allocated_bytes: allocated,
+        card: card.finish()?,
+    })
+}
+
+/// The camera's state between recordings.
+struct Queues<'a> {
+    recordings: &'a mut Vec<SimRecording>,
+    loop_queue: &'a mut VecDeque<usize>,
+    sos_queue: &'a mut VecDeque<usize>,
+    allocated: &'a mut u64,
+}
+
+/// Writes one recording, first deleting what the camera would delete to make room.
+fn record<W: Read + Write + Seek>(
+    card: &mut CardBuilder<W>,
+    mut r: SimRecording,
+    sim: &Simulation,
+    q: &mut Queues<'_>,
+) -> Result<(), BuildError> {
+    let to_sos = r.kind == SimKind::Parking && sim.family.has_sos();
+    if to_sos && q.sos_queue.len() >= sim.sos_limit.max(1) {
+        if let Some(old) = q.sos_queue.pop_front() {
+            let before = card.free_bytes();
+            card.delete(&q.recordings[old].path)?;
+            *q.allocated = q
+                .allocated
+                .saturating_sub(card.free_bytes().saturating_sub(before));
+            q.recordings[old].deleted_at = Some(r.start);
+        }
+    }
+    // The loop: delete the oldest recordings until the new one fits, with one cluster to spare
+    // for its folder to grow.
+    let cluster = card.on_disk_bytes(1);
+    while card.free_bytes() < card.on_disk_bytes(r.bytes) + cluster {
+        let Some(old) = q.loop_queue.pop_front() else {
+            return Err(BuildError::Full(r.path.clone(), 0, 0));
+        };
+        let free = card.free_bytes();
+        card.delete(&q.recordings[old].path)?;
+        q.recordings[old].deleted_at = Some(r.start);
+        q.recordings[old].overwritten_at_bytes = Some(*q.allocated + free);
+    }
+    let end = r.start + Duration::milliseconds((r.duration_s * 1000.0) as i64);
+    let (width, height) = if r.kind == SimKind::Cabin {
+        (1280, 720)
+    } else {
+        (1920, 1080)
+    };
+    let spec = FileSpec {
+        bytes: r.bytes,
+        created: r.start,
+        modified: end,
+        content: Content::Clip(ClipHeader {
+            duration_s: r.duration_s,
+            created: r.start,
+            width,
+            height,
+            moov_at_end: true,
+        }),
+        fragments: 1,
+    };
+    r.allocated_before = *q.allocated;
+    let free = card.free_bytes();
+    card.add_file(&r.path, &spec)?;
+    *q.allocated += free.saturating_sub(card.free_bytes());
+    let index = q.recordings.len();
+    q.recordings.push(r);
+    if to_sos {
+        q.sos_queue.push_back(index);
+    } else {
+        q.loop_queue.push_back(index);
+    }
+    Ok(())
+}
+
+fn segment_path(family: SimFamily, t: NaiveDateTime, kind: SimKind) -> String {
+    let road = kind == SimKind::Road;
+    match family {
+        SimFamily::Pro | SimFamily::Beam => format!(
+            "Nexar/Movie/{}/{}_{}.mp4",
+            t.format("%Y%m%d"),
+            t.format("%Y%m%d_%H%M%S"),
+            if road { '1' } else { '2' }
+        ),
+        SimFamily::Nexc2 => format!(
+            "DCIM/{}_{}.MP4",
+            t.format("%y%m%d_%H%M%S"),
+            if road { 'A' } else { 'B' }
+        ),
+        SimFamily::Nexc1 | SimFamily::Nexs1 => format!(
+            "record/{}_{}.mp4",
+            t.format("%Y-%m-%d_%H-%M-%S"),
+            if road { '1' } else { '2' }
+        ),
+    }
+}
+
+fn parking_path(family: SimFamily, t: NaiveDateTime, impact: bool) -> String {
+    match family {
+        SimFamily::Pro | SimFamily::Beam => format!(
+            "Nexar/Movie/{}/{}_U.mp4",
+            t.format("%Y%m%d"),
+            t.format("%Y%m%d_%H%M%S")
+        ),
+        SimFamily::Nexc2 => format!(
+            "DCIM/{}_{}.MP4",
+            t.format("%y%m%d_%H%M%S"),
+            if impact { 'X' } else { 'U' }
+        ),
+        SimFamily::Nexc1 | SimFamily::Nexs1 => {
+            format!("sos/{}_U.mp4", t.format("%Y-%m-%d_%H-%M-%S"))
+        }
+    }
+}
