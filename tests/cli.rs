@@ -250,3 +250,78 @@ fn unreadable_inputs_exit_2_with_one_line() {
         assert!(err.contains(words), "{err}");
     }
 }
+
+/// `dashcard simulate` makes a card the reader reads back; the summary tells its story; what-if
+/// inputs change the figures and say so; it never overwrites an existing file.
+#[test]
+fn simulate_then_report_tells_the_story() {
+    let dir = tempdir();
+    let img = dir.path().join("pro.img");
+    let truth = dir.path().join("truth.json");
+    let p = img.to_str().unwrap();
+    let args = [
+        "simulate",
+        "--family",
+        "pro",
+        "--size",
+        "8G",
+        "--days",
+        "5",
+        "--truth",
+        truth.to_str().unwrap(),
+        p,
+    ];
+    let out = dashcard(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let truth: Value = serde_json::from_slice(&std::fs::read(&truth).unwrap()).unwrap();
+    assert_eq!(truth["family"], "pro");
+
+    let again = dashcard(&args);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    let bad = dashcard(&["simulate", "--family", "one", "--size", "8G", "x.img"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown family"));
+
+    let summary = String::from_utf8(dashcard(&["report", p]).stdout).unwrap();
+    assert!(
+        summary.contains("Camera: Nexar Pro or Beam (road + cabin)"),
+        "{summary}"
+    );
+    assert!(summary.contains("The oldest footage ("), "{summary}");
+    assert!(summary.contains("[partly overwritten]"), "{summary}");
+    assert!(
+        summary.contains("Where else this footage may be"),
+        "{summary}"
+    );
+
+    let measured = json(&["report", "--json", p]);
+    let what_if = json(&[
+        "report",
+        "--json",
+        "--driving-hours-per-day",
+        "4",
+        "--reserve",
+        "1G",
+        p,
+    ]);
+    let (m, w) = (&measured["estimate"], &what_if["estimate"]);
+    assert_eq!(w["driving_hours_per_day"], 4.0);
+    assert_eq!(w["inputs"]["driving_hours_per_day"]["source"], "what-if");
+    assert_eq!(w["inputs"]["reserved_bytes"]["value"], 1_000_000_000u64);
+    assert!(
+        m["inputs"]["driving_hours_per_day"]["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("measured")
+    );
+    // More driving a day: the oldest footage goes sooner in days.
+    let days = |e: &Value| e["oldest"]["overwrite_after_days"].as_f64().unwrap();
+    assert!(days(w) < days(m));
+    let bad_hours = dashcard(&["report", "--driving-hours-per-day", "30", p]);
+    assert_eq!(bad_hours.status.code(), Some(2));
+}
