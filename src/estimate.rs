@@ -154,7 +154,7 @@ impl Space {
             ),
         };
         let unit = cluster.value.unwrap_or(ASSUMED_CLUSTER_BYTES);
-        let used: u64 = report.live_files().map(|f| round_up(f.bytes, unit)).sum();
+        let used = saturating_sum(report.live_files().map(|f| round_up(f.bytes, unit)));
         let (capacity, free) = match (what_if.capacity_bytes, report.volume.capacity_bytes) {
             (Some(c), measured) if measured != Some(c) => (
                 Input::new(Some(c), "what-if"),
@@ -209,6 +209,11 @@ impl Space {
     }
 }
 
+/// A sum of byte counts that stops at `u64::MAX` instead of overflowing on a hostile listing.
+fn saturating_sum(values: impl Iterator<Item = u64>) -> u64 {
+    values.fold(0, u64::saturating_add)
+}
+
 fn round_up(bytes: u64, unit: u64) -> u64 {
     bytes.div_ceil(unit.max(1)).saturating_mul(unit.max(1))
 }
@@ -225,7 +230,7 @@ pub fn card_full(report: &Report, what_if: &WhatIf) -> bool {
         .filter(|f| classify(&f.path).pool == Some(Pool::Loop))
         .map(|f| round_up(f.bytes, space.unit()))
         .max();
-    largest.is_some_and(|l| free < 2 * l)
+    largest.is_some_and(|l| free < l.saturating_mul(2))
 }
 
 /// Calendar days from the first to the last date, both counted.
@@ -241,7 +246,7 @@ pub fn annotate(report: &mut Report, what_if: &WhatIf) {
 
     // Rates measured from the card.
     let drive_hours: f64 = report.drives.iter().map(|d| d.duration_s / 3600.0).sum();
-    let drive_bytes: u64 = report.drives.iter().map(|d| d.bytes).sum();
+    let drive_bytes = saturating_sum(report.drives.iter().map(|d| d.bytes));
     let measured_rate = (drive_hours > 1.0 / 60.0).then(|| drive_bytes as f64 / drive_hours);
     let rate = Input::new(
         measured_rate,
@@ -278,7 +283,7 @@ pub fn annotate(report: &mut Report, what_if: &WhatIf) {
         .collect();
     let parking_per_day = match (recording_dates.iter().min(), recording_dates.iter().max()) {
         (Some(&a), Some(&b)) => {
-            let bytes: u64 = loop_parking.iter().map(|f| f.bytes).sum();
+            let bytes = saturating_sum(loop_parking.iter().map(|f| f.bytes));
             let days = calendar_days(a, b);
             Input::new(
                 Some(bytes as f64 / days),
@@ -360,11 +365,12 @@ pub fn annotate(report: &mut Report, what_if: &WhatIf) {
     } else {
         "the card still has free space and no recording was deleted".to_string()
     };
-    let other_bytes: u64 = report
-        .live_files()
-        .filter(|f| f.pool != Some(Pool::Loop))
-        .map(|f| round_up(f.bytes, unit))
-        .sum();
+    let other_bytes = saturating_sum(
+        report
+            .live_files()
+            .filter(|f| f.pool != Some(Pool::Loop))
+            .map(|f| round_up(f.bytes, unit)),
+    );
     let capacity_hours = space.capacity.value.and_then(|c| {
         let loop_space = c
             .saturating_sub(space.reserved.value.unwrap_or(0))
@@ -404,8 +410,14 @@ pub fn annotate(report: &mut Report, what_if: &WhatIf) {
         drive.overwrite_after_hours = f.and_then(|f| f.overwrite_after_hours);
         drive.overwrite_after_days = f.and_then(|f| f.overwrite_after_days);
     }
+    let live_by_path: std::collections::HashMap<&str, &crate::report::FileRecord> = report
+        .files
+        .iter()
+        .filter(|f| !f.deleted)
+        .map(|f| (f.path.as_str(), f))
+        .collect();
     for p in &mut report.parking {
-        if let Some(f) = report.files.iter().find(|f| !f.deleted && f.path == p.path) {
+        if let Some(f) = live_by_path.get(p.path.as_str()) {
             p.overwrite_after_bytes = f.overwrite_after_bytes;
             p.overwrite_after_hours = f.overwrite_after_hours;
             p.overwrite_after_days = f.overwrite_after_days;
@@ -474,7 +486,7 @@ fn sos_estimate(report: &mut Report, what_if: &WhatIf) -> Option<SosEstimate> {
     let events_left = limit.value.map(|l| l.saturating_sub(clips));
     if let Some(left) = events_left {
         for (k, &i) in live.iter().enumerate() {
-            report.files[i].overwrite_after_events = Some(left + k as u64 + 1);
+            report.files[i].overwrite_after_events = Some(left.saturating_add(k as u64 + 1));
         }
     }
     let dates: Vec<NaiveDate> = live
@@ -486,7 +498,7 @@ fn sos_estimate(report: &mut Report, what_if: &WhatIf) -> Option<SosEstimate> {
         _ => None,
     };
     let days_until_oldest_goes = match (events_left, events_per_day) {
-        (Some(left), Some(rate)) if rate > 0.0 => Some((left + 1) as f64 / rate),
+        (Some(left), Some(rate)) if rate > 0.0 => Some(left.saturating_add(1) as f64 / rate),
         _ => None,
     };
     Some(SosEstimate {
@@ -541,7 +553,7 @@ pub fn headline(report: &Report, e: &Estimate) -> String {
                 Some(left) => format!(
                     "The sos folder holds {} parking clip(s); the oldest is deleted after {} more parking event(s).",
                     sos.clips,
-                    left + 1
+                    left.saturating_add(1)
                 ),
                 None => format!(
                     "The sos folder holds {} parking clip(s); its limit is not known yet.",
@@ -571,5 +583,41 @@ pub fn headline(report: &Report, e: &Estimate) -> String {
             "The oldest footage ({when}) goes first, after {:.1} GB more is recorded; the driving rate cannot be measured from this card.",
             oldest.overwrite_after_bytes as f64 / 1e9
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::FileRecord;
+
+    /// Found by the catalog fuzz target: sizes that add past `u64::MAX` must not panic.
+    #[test]
+    fn hostile_sizes_saturate_instead_of_overflowing() {
+        let t = chrono::NaiveDate::from_ymd_opt(2024, 10, 12)
+            .and_then(|d| d.and_hms_opt(7, 57, 0));
+        let mut report = Report::default();
+        for name in ["20241012_075700_1.mp4", "20241012_075800_1.mp4", "x_U.mp4", "a.txt"] {
+            report.files.push(FileRecord {
+                path: name.to_string(),
+                bytes: u64::MAX - 5,
+                created: t,
+                duration_s: Some(60.0),
+                ..FileRecord::default()
+            });
+        }
+        report.volume.cluster_bytes = Some(1 << 30);
+        report.volume.capacity_bytes = Some(u64::MAX);
+        report.volume.free_bytes = Some(u64::MAX);
+        let what_if = WhatIf {
+            sos_limit_clips: Some(u64::MAX),
+            reserved_bytes: Some(u64::MAX),
+            ..WhatIf::default()
+        };
+        crate::analyze(&mut report, &what_if);
+        let e = report.estimate.expect("estimate");
+        assert_eq!(report.drives.len(), 1);
+        assert_eq!(report.drives[0].bytes, u64::MAX);
+        assert!(e.looping, "no usable free space left");
     }
 }

@@ -20,7 +20,7 @@ use crate::extent::Extent;
 pub const REPORT_FORMAT: u32 = 1;
 
 /// Everything known about one card.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Report {
     /// Layout version of this document ([`REPORT_FORMAT`]).
     pub report_format: u32,
@@ -53,7 +53,7 @@ pub struct Report {
 }
 
 /// Where the report came from.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Source {
     /// "image" (a raw card image) or "folder" (a mounted card).
     pub kind: SourceKind,
@@ -64,10 +64,11 @@ pub struct Source {
 }
 
 /// The two ways a card can be opened.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum SourceKind {
     /// A raw image of the card (or of one volume).
+    #[default]
     Image,
     /// A mounted card folder: what the OS shows, without extents or deleted entries.
     Folder,

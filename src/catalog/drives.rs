@@ -6,6 +6,7 @@ use chrono::{Duration, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use super::classify::{Camera, Pool};
+use super::timing::after;
 
 /// A segment starting later than this after the drive's end so far begins a new drive.
 pub const DRIVE_GAP_SECONDS: i64 = 5 * 60;
@@ -54,8 +55,7 @@ pub struct Segment {
 
 impl Segment {
     fn end(&self) -> NaiveDateTime {
-        let ms = self.duration_s.unwrap_or(0.0).max(0.0) * 1000.0;
-        self.start + Duration::milliseconds(ms as i64)
+        after(self.start, self.duration_s.unwrap_or(0.0))
     }
 }
 
@@ -67,10 +67,10 @@ pub fn group(mut segments: Vec<Segment>) -> Vec<(Drive, Vec<usize>)> {
     let mut drives: Vec<(Drive, Vec<usize>)> = Vec::new();
     for s in segments {
         match drives.last_mut() {
-            Some((d, files)) if s.start <= d.end + gap => {
+            Some((d, files)) if s.start <= d.end.checked_add_signed(gap).unwrap_or(d.end) => {
                 d.end = d.end.max(s.end());
                 d.segments += 1;
-                d.bytes += s.bytes;
+                d.bytes = d.bytes.saturating_add(s.bytes);
                 if !d.cameras.contains(&s.camera) {
                     d.cameras.push(s.camera);
                     d.cameras.sort();
@@ -129,9 +129,8 @@ pub fn flag_partly_overwritten(
     let reaching = loop_deleted
         .iter()
         .filter(|d| {
-            let end =
-                d.start + Duration::milliseconds((d.duration_s.unwrap_or(0.0) * 1000.0) as i64);
-            end + gap >= oldest.start && d.start <= oldest.end
+            let end = after(d.start, d.duration_s.unwrap_or(0.0));
+            end.checked_add_signed(gap).unwrap_or(end) >= oldest.start && d.start <= oldest.end
         })
         .count();
     if reaching > 0 {

@@ -59,6 +59,22 @@ pub fn start_of(
         .map(|t| (t, StartSource::FatCreated))
 }
 
+/// Longest duration believed when placing a recording's end in time: a header claiming more
+/// (a damaged or hostile one) is cut here rather than stretching a drive across days.
+pub const MAX_BELIEVED_SECONDS: f64 = 24.0 * 3600.0;
+
+/// `t` plus `seconds` (cut to 0..=[`MAX_BELIEVED_SECONDS`]); never overflows.
+pub fn after(t: NaiveDateTime, seconds: f64) -> NaiveDateTime {
+    let s = if seconds.is_finite() {
+        seconds.clamp(0.0, MAX_BELIEVED_SECONDS)
+    } else {
+        0.0
+    };
+    chrono::TimeDelta::try_milliseconds((s * 1000.0) as i64)
+        .and_then(|d| t.checked_add_signed(d))
+        .unwrap_or(t)
+}
+
 /// Seconds from `start` to `next_start` when that reads as a segment length.
 pub fn gap_duration(start: NaiveDateTime, next_start: NaiveDateTime) -> Option<f64> {
     let gap = (next_start - start).num_milliseconds();
@@ -95,6 +111,17 @@ mod tests {
             Some((t(2024, 7, 59), StartSource::FatCreated))
         );
         assert_eq!(start_of(None, None, Some(t(1980, 0, 0))), None);
+    }
+
+    #[test]
+    fn hostile_durations_are_cut_not_overflowed() {
+        let start = t(2024, 7, 57);
+        assert_eq!(after(start, 60.0), t(2024, 7, 58));
+        assert_eq!(after(start, f64::NAN), start);
+        assert_eq!(after(start, -5.0), start);
+        assert_eq!(after(start, 1e300), start + chrono::Duration::hours(24));
+        let last = NaiveDateTime::MAX;
+        assert_eq!(after(last, 60.0), last);
     }
 
     #[test]
