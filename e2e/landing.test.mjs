@@ -73,14 +73,3 @@ test('the landing page works on a phone-sized screen in dark mode', async () => 
   assert.deepEqual(errors, []);
   await context.close();
 });
-
-test('the buttons say honestly that opening cards is not there yet', async () => {
-  const { page, context, errors } = await openLanding({ viewport: { width: 1280, height: 900 } });
-  await page.getByRole('button', { name: 'Open card image' }).click();
-  const status = page.getByRole('status');
-  await status.waitFor();
-  assert.match(await status.innerText(), /not|next|yet|soon/i);
-  await screenshot(page, 'landing-notice');
-  assert.deepEqual(errors, []);
-  await context.close();
-});

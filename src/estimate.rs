@@ -594,10 +594,14 @@ mod tests {
     /// Found by the catalog fuzz target: sizes that add past `u64::MAX` must not panic.
     #[test]
     fn hostile_sizes_saturate_instead_of_overflowing() {
-        let t = chrono::NaiveDate::from_ymd_opt(2024, 10, 12)
-            .and_then(|d| d.and_hms_opt(7, 57, 0));
+        let t = chrono::NaiveDate::from_ymd_opt(2024, 10, 12).and_then(|d| d.and_hms_opt(7, 57, 0));
         let mut report = Report::default();
-        for name in ["20241012_075700_1.mp4", "20241012_075800_1.mp4", "x_U.mp4", "a.txt"] {
+        for name in [
+            "20241012_075700_1.mp4",
+            "20241012_075800_1.mp4",
+            "x_U.mp4",
+            "a.txt",
+        ] {
             report.files.push(FileRecord {
                 path: name.to_string(),
                 bytes: u64::MAX - 5,

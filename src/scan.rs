@@ -136,9 +136,14 @@ pub fn read_durations<R: Read + Seek>(
 
 /// Records what an MP4 header read gave (or why it failed) on a file.
 pub fn apply_header(file: &mut FileRecord, header: Result<mp4::Mp4Info, mp4::Mp4Error>) {
+    // What the header says replaces whatever an earlier catalog pass derived.
+    file.duration_source = None;
     match header {
         Ok(info) => {
             file.duration_s = info.duration_s;
+            file.duration_source = info
+                .duration_s
+                .map(|_| crate::catalog::timing::DurationSource::Mp4Header);
             file.video = Some(VideoInfo {
                 created: info.created,
                 width: info.width,

@@ -402,3 +402,28 @@ fn a_card_that_is_not_full_yet_says_when_it_fills() {
         e.headline
     );
 }
+
+/// The web app analyses a card twice (names and FAT first, again once the headers are read):
+/// the second pass must equal one pass over the complete listing.
+#[test]
+fn analysing_before_and_after_the_headers_equals_one_pass() {
+    let dir = common::tempdir();
+    let sim = Simulation {
+        sos_limit: 4,
+        ..Simulation::new(SimFamily::Nexc1, 8 * GB, 5)
+    };
+    let (_, once) = snapshot(dir.path(), &sim);
+    let path = dir
+        .path()
+        .join(format!("{:?}-{}.img", sim.family, sim.days));
+    let mut reader = BlockReader::new(std::fs::File::open(&path).expect("open")).expect("reader");
+    let mut twice = dashcard::scan::list_image(&mut reader, &ScanOptions::default()).expect("list");
+    dashcard::analyze(&mut twice, &WhatIf::default());
+    dashcard::scan::read_durations(&mut reader, &mut twice, |_, _| {});
+    dashcard::analyze(&mut twice, &WhatIf::default());
+    assert_eq!(twice.family, once.family);
+    assert_eq!(twice.drives, once.drives);
+    assert_eq!(twice.parking, once.parking);
+    assert_eq!(twice.estimate, once.estimate);
+    assert_eq!(twice.files, once.files);
+}

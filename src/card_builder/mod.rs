@@ -21,6 +21,7 @@
 //! ```
 
 pub mod camera;
+pub mod memory;
 mod mp4_skeleton;
 mod names;
 mod sparse;

@@ -1,58 +1,64 @@
-//! The ways in: a drop zone for a card image or folder, and the three buttons.
-//!
-//! Reading cards arrives with the next releases; until then every action says so plainly and
-//! reads nothing, rather than showing anything that looks like a result.
+//! The ways in: a drop zone (a card image or a card folder, dropped anywhere on the page), and
+//! the three buttons — open a card folder (File System Access API where the browser has it,
+//! a folder input elsewhere), open a card image, try the sample card.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
-use web_sys::DragEvent;
+use web_sys::{DragEvent, HtmlInputElement};
 
-/// What was dropped, described for the notice.
-fn describe_drop(event: &DragEvent) -> Option<String> {
-    let transfer = event.data_transfer()?;
+use crate::folder_pick::{self, from_dropped_entry, from_file_list, pick_with_directory_picker};
+use crate::session::{OpenSource, Session};
+
+/// Opens whatever was dropped: one folder, or one card image.
+pub fn open_drop(session: Session, event: &DragEvent) {
+    let Some(transfer) = event.data_transfer() else {
+        return;
+    };
     let items = transfer.items();
-    let mut names = Vec::new();
+    let mut entries = Vec::new();
     for i in 0..items.length() {
-        let Some(item) = items.get(i) else { continue };
-        if item.kind() != "file" {
-            continue;
-        }
-        match item.webkit_get_as_entry().ok().flatten() {
-            Some(entry) if entry.is_directory() => {
-                names.push(format!("the folder “{}”", entry.name()))
-            }
-            Some(entry) => names.push(format!("the file “{}”", entry.name())),
-            None => {}
-        }
-    }
-    if names.is_empty() {
-        let files = transfer.files()?;
-        for i in 0..files.length() {
-            if let Some(file) = files.get(i) {
-                names.push(format!("the file “{}”", file.name()));
+        if let Some(item) = items.get(i) {
+            if item.kind() == "file" {
+                if let Ok(Some(entry)) = item.webkit_get_as_entry() {
+                    entries.push(entry);
+                }
             }
         }
     }
-    (!names.is_empty()).then(|| names.join(", "))
+    if entries.len() > 1 {
+        session.fail("drop one card image or one card folder at a time".to_string());
+        return;
+    }
+    match entries.pop() {
+        Some(entry) if entry.is_directory() => {
+            let entry: wasm_bindgen::JsValue = entry.into();
+            spawn_local(async move {
+                match from_dropped_entry(entry).await {
+                    Ok(folder) => session.open(OpenSource::Folder(folder)),
+                    Err(e) => session.fail(format!("the dropped folder could not be read: {e}")),
+                }
+            });
+        }
+        _ => match transfer.files().and_then(|f| f.get(0)) {
+            Some(file) => session.open(OpenSource::Image(file)),
+            None => session.fail("nothing that can be opened was dropped".to_string()),
+        },
+    }
 }
 
-const NOT_YET: &str = "is not available in this early version of Dashcard yet — it arrives in the next release. Nothing was read or uploaded.";
-
-/// The drop zone, the three buttons and the notice they answer with.
+/// The drop zone and the three buttons.
 #[component]
-pub fn OpenCard() -> impl IntoView {
-    let (notice, set_notice) = signal(None::<String>);
+pub fn OpenCard(session: Session, compact: Signal<bool>) -> impl IntoView {
     let (dragging, set_dragging) = signal(false);
-
-    let say = move |what: &str| set_notice.set(Some(format!("{what} {NOT_YET}")));
+    let image_input = NodeRef::<leptos::html::Input>::new();
+    let folder_input = NodeRef::<leptos::html::Input>::new();
 
     let on_drop = move |event: DragEvent| {
         event.prevent_default();
+        event.stop_propagation();
         set_dragging.set(false);
-        let what = describe_drop(&event)
-            .map(|names| format!("You dropped {names}. Reading dropped cards"))
-            .unwrap_or_else(|| "Reading dropped cards".to_string());
-        say(&what);
+        open_drop(session, &event);
     };
     let on_drag_over = move |event: DragEvent| {
         event.prevent_default();
@@ -73,9 +79,53 @@ pub fn OpenCard() -> impl IntoView {
             set_dragging.set(false);
         }
     };
+    let open_folder = move |_| {
+        if folder_pick::has_directory_picker() {
+            spawn_local(async move {
+                match pick_with_directory_picker().await {
+                    Ok(Some(folder)) => session.open(OpenSource::Folder(folder)),
+                    Ok(None) => {}
+                    Err(e) => session.fail(e),
+                }
+            });
+        } else if let Some(input) = folder_input.get() {
+            input.click();
+        }
+    };
+    let open_image = move |_| {
+        if let Some(input) = image_input.get() {
+            input.click();
+        }
+    };
+    let on_image_chosen = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        if let Some(file) = input.files().and_then(|f| f.get(0)) {
+            session.open(OpenSource::Image(file));
+        }
+        // The same file can be chosen again later.
+        input.set_value("");
+    };
+    let on_folder_chosen = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        match input.files().as_ref().and_then(from_file_list) {
+            Some(folder) => session.open(OpenSource::Folder(folder)),
+            None => session.fail("the chosen folder is empty".to_string()),
+        }
+        input.set_value("");
+    };
 
     view! {
-        <section id="open-card" class="open-card" aria-labelledby="open-card-title">
+        <section id="open-card" class="open-card" class:compact=move || compact.get() aria-labelledby="open-card-title">
             <h2 id="open-card-title" class="visually-hidden">"Open a card"</h2>
             <div
                 class="drop-zone"
@@ -94,22 +144,24 @@ pub fn OpenCard() -> impl IntoView {
                 </svg>
                 <p class="drop-title">"Drop a card image or a card folder here"</p>
                 <p class="drop-hint">
-                    "A card image is a copy of the whole card (.img, .bin, .dd). A card folder is the card itself, in a card reader."
+                    "A card image is a copy of the whole card (.img, .bin, .dd). A card folder is the card itself, in a card reader. Nothing is uploaded, and nothing is written to it."
                 </p>
                 <div class="actions">
-                    <button type="button" class="button primary" on:click=move |_| say("Opening a card folder")>
+                    <button type="button" class="button primary" on:click=open_folder>
                         "Open card folder"
                     </button>
-                    <button type="button" class="button" on:click=move |_| say("Opening a card image")>
+                    <button type="button" class="button" on:click=open_image>
                         "Open card image"
                     </button>
-                    <button type="button" class="button subtle" on:click=move |_| say("The sample card")>
+                    <button type="button" class="button subtle" on:click=move |_| session.open(OpenSource::Sample)>
                         "Try a sample card"
                     </button>
                 </div>
-            </div>
-            <div class="notice-area" role="status" aria-live="polite">
-                {move || notice.get().map(|text| view! { <p class="notice">{text}</p> })}
+                <input type="file" class="visually-hidden" tabindex="-1" aria-hidden="true"
+                    data-testid="image-input" node_ref=image_input on:change=on_image_chosen />
+                <input type="file" class="visually-hidden" tabindex="-1" aria-hidden="true"
+                    data-testid="folder-input" prop:webkitdirectory=true multiple=true
+                    node_ref=folder_input on:change=on_folder_chosen />
             </div>
         </section>
     }

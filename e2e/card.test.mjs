@@ -1,0 +1,180 @@
+// Opening cards in the built page, under a sub-path, in Debian's Chromium: a card written by
+// mtools with ffmpeg clips, simulated cameras, the same card as a folder, a corrupt image and
+// the sample card. The page must show what `dashcard report --json` finds on the same input.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { serveDist, launchBrowser, watchedPage, screenshot } from './support.mjs';
+import { tempDir, realCard, folderOf, simulatedCard, garbageImage, cliReport } from './fixtures.mjs';
+
+let server;
+let browser;
+let dir;
+
+before(async () => {
+  server = await serveDist();
+  browser = await launchBrowser();
+  dir = tempDir();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function openPage() {
+  const watched = await watchedPage(browser, server, { viewport: { width: 1280, height: 900 } });
+  await watched.page.goto(server.url, { waitUntil: 'load' });
+  await watched.page.getByRole('button', { name: 'Open card image' }).waitFor({ timeout: 20000 });
+  return watched;
+}
+
+/** Waits until the card is shown and every video length is read. */
+async function cardShown(page) {
+  await page.getByRole('tab', { name: 'Overview' }).waitFor({ timeout: 60000 });
+  await page.waitForFunction(() => !document.querySelector('.durations-progress'), null, { timeout: 60000 });
+}
+
+async function openImage(page, image) {
+  await page.locator('[data-testid=image-input]').setInputFiles(image);
+  await cardShown(page);
+}
+
+async function tab(page, name) {
+  await page.getByRole('tab', { name }).click();
+  await page.getByRole('tab', { name, selected: true }).waitFor();
+}
+
+/** What the page shows, read from its views. */
+async function shown(page) {
+  await tab(page, 'Overview');
+  const headline = (await page.locator('.headline').innerText()).trim();
+  const family = (await page.locator('.family-name').innerText()).trim();
+  await tab(page, 'Drives');
+  const drives = await page.locator('li.drive').count();
+  const partly = await page.locator('li.drive .badge.partly').count();
+  await tab(page, 'Parking incidents');
+  const parking = await page.locator('table.parking tbody tr').count();
+  await tab(page, 'Overview');
+  return { headline, family, drives, partly, parking };
+}
+
+function expected(report) {
+  return {
+    headline: report.estimate.headline,
+    family: report.family.name + (report.family.dual_camera ? ' (road + cabin)' : ''),
+    drives: report.drives.length,
+    partly: report.drives.filter((d) => d.partly_overwritten).length,
+    parking: report.parking.length,
+  };
+}
+
+test('a card written by mtools with ffmpeg clips shows the drives, parking incident and family the CLI finds', async () => {
+  const image = realCard(dir);
+  const want = cliReport(image);
+  assert.equal(want.drives.length, 2);
+  const { page, context, errors, foreignRequests } = await openPage();
+  await openImage(page, image);
+  assert.deepEqual(await shown(page), expected(want));
+  await screenshot(page, 'card-overview');
+  await tab(page, 'Drives');
+  await page.locator('li.drive summary').first().click();
+  await page.locator('table.segments tbody tr').first().waitFor();
+  assert.equal(await page.locator('table.segments tbody tr').count(), want.drives[0].segments);
+  await screenshot(page, 'card-drives');
+  await tab(page, 'Parking incidents');
+  await screenshot(page, 'card-parking');
+  await tab(page, 'Files');
+  const body = await page.locator('table.files').innerText();
+  assert.match(body, /20241011_200000_1\.mp4/, 'the deleted clip is listed');
+  assert.match(body, /deleted, (recoverable|lost)/);
+  assert.equal(await page.locator('table.files tbody tr').count(), want.files.length);
+  await screenshot(page, 'card-files');
+  await tab(page, 'Estimates');
+  await screenshot(page, 'card-estimates');
+  assert.deepEqual(foreignRequests(), []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the same card opened as a folder through the folder input gives the same catalog', async () => {
+  const image = realCard(tempDir());
+  const folder = folderOf(image, tempDir());
+  const fromImage = cliReport(image);
+  const { page, context, errors } = await openPage();
+  await page.locator('[data-testid=folder-input]').setInputFiles(folder);
+  await cardShown(page);
+  // A folder does not tell the card's size: the page asks for it.
+  const size = page.getByRole('combobox', { name: 'Card size' }).first();
+  await size.selectOption('8');
+  const got = await shown(page);
+  const want = expected(fromImage);
+  assert.equal(got.family, want.family);
+  assert.equal(got.drives, want.drives);
+  assert.equal(got.parking, want.parking);
+  await screenshot(page, 'folder-overview');
+  await tab(page, 'Files');
+  // No deleted entries in a folder; every live file is there.
+  assert.equal(
+    await page.locator('table.files tbody tr').count(),
+    fromImage.files.filter((f) => !f.deleted).length,
+  );
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a simulated NEXC1 card shows its sos folder, and what-if inputs change the estimate', async () => {
+  const image = simulatedCard(dir, 'nexc1', '8G', 5);
+  const want = cliReport(image);
+  const { page, context, errors } = await openPage();
+  await openImage(page, image);
+  assert.deepEqual(await shown(page), expected(want));
+  assert.match(await page.locator('.evidence').innerText(), /sos/);
+  await tab(page, 'Parking incidents');
+  assert.match(await page.locator('table.parking').innerText(), /sos folder/);
+  await tab(page, 'Estimates');
+  await page.getByRole('spinbutton', { name: 'Driving per day in hours' }).fill('6');
+  await tab(page, 'Overview');
+  const whatIf = cliReport(image, ['--driving-hours-per-day', '6']);
+  assert.equal((await page.locator('.headline').innerText()).trim(), whatIf.estimate.headline);
+  await screenshot(page, 'nexc1-overview');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a corrupt image ends in an error panel, and the page stays usable', async () => {
+  const { page, context, errors } = await openPage();
+  await page.locator('[data-testid=image-input]').setInputFiles(garbageImage(dir));
+  const panel = page.getByRole('alert');
+  await panel.waitFor({ timeout: 30000 });
+  assert.match(await panel.innerText(), /could not be read/i);
+  assert.match(await panel.innerText(), /does not look like a card image/);
+  await screenshot(page, 'error-panel');
+  await page.getByRole('button', { name: 'Try a sample card' }).click();
+  await cardShown(page);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the sample card opens, with every view', async () => {
+  const { page, context, errors, foreignRequests } = await openPage();
+  await page.getByRole('button', { name: 'Try a sample card' }).click();
+  await cardShown(page);
+  const s = await shown(page);
+  assert.match(s.family, /Nexar Pro or Beam/);
+  assert.ok(s.drives >= 2, `drives shown: ${s.drives}`);
+  assert.match(s.headline, /oldest footage/i);
+  await screenshot(page, 'sample-overview');
+  for (const name of ['Drives', 'Parking incidents', 'Files', 'Estimates']) {
+    await tab(page, name);
+    await screenshot(page, `sample-${name.split(' ')[0].toLowerCase()}`);
+  }
+  // Keyboard: arrows move between the tabs.
+  await page.getByRole('tab', { name: 'Estimates' }).focus();
+  await page.keyboard.press('ArrowRight');
+  await page.getByRole('tab', { name: 'Overview', selected: true }).waitFor();
+  assert.deepEqual(foreignRequests(), []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

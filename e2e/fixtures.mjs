@@ -1,0 +1,86 @@
+// Test cards made at test time by real tools: mkfs.fat and mtools write the FAT, ffmpeg records
+// real H.264 clips, and the dashcard CLI (the same core as the page) simulates whole cameras and
+// gives the expected answers.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const CLI = process.env.DASHCARD_CLI || path.join(here, '..', 'target', 'debug', 'dashcard');
+
+function run(cmd, args) {
+  return execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+}
+
+/** A fresh temporary directory. */
+export function tempDir() {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'dashcard-e2e-'));
+}
+
+/** A real H.264 clip of `seconds`, moov at the end as dash cams write it. */
+function clip(dir, name, seconds) {
+  const file = path.join(dir, name);
+  run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i',
+    `testsrc=size=320x240:rate=25:duration=${seconds}`, '-c:v', 'libx264', '-preset', 'ultrafast',
+    '-pix_fmt', 'yuv420p', file]);
+  return file;
+}
+
+/**
+ * An 80 MiB FAT32 card written by mtools: two drives of road + cabin clips, a parking clip
+ * after the first, a log file, and a deleted clip from the evening before.
+ */
+export function realCard(dir) {
+  const image = path.join(dir, 'nexar-card.img');
+  run('mkfs.fat', ['-C', '-F', '32', '-n', 'NEXAR', image, String(80 * 1024)]);
+  run('mmd', ['-i', image, '::Nexar', '::Nexar/Movie']);
+  const clips = [
+    ['20241011_200000_1.mp4', 1],
+    ['20241012_075700_1.mp4', 2],
+    ['20241012_075700_2.mp4', 2],
+    ['20241012_075702_1.mp4', 2],
+    ['20241012_075702_2.mp4', 2],
+    ['20241012_093000_U.mp4', 2],
+    ['20241012_173000_1.mp4', 1],
+    ['20241012_173000_2.mp4', 1],
+  ];
+  for (const [name, seconds] of clips) {
+    run('mcopy', ['-i', image, clip(dir, name, seconds), `::Nexar/Movie/${name}`]);
+  }
+  const log = path.join(dir, 'LOG.TXT');
+  fs.writeFileSync(log, 'camera log\n');
+  run('mcopy', ['-i', image, log, '::LOG.TXT']);
+  run('mdel', ['-i', image, '::Nexar/Movie/20241011_200000_1.mp4']);
+  return image;
+}
+
+/** The files of `image` copied out by mtools into a folder, as a mounted card shows them. */
+export function folderOf(image, dir) {
+  const folder = path.join(dir, 'NEXAR');
+  fs.mkdirSync(folder);
+  run('mcopy', ['-s', '-n', '-i', image, '::*', folder]);
+  return folder;
+}
+
+/** A card simulated by `dashcard simulate` (sparse, so its size costs little disk). */
+export function simulatedCard(dir, family, size, days) {
+  const image = path.join(dir, `${family}.img`);
+  run(CLI, ['simulate', '--family', family, '--size', size, '--days', String(days), '--sos-limit', '5', image]);
+  return image;
+}
+
+/** Random bytes that are no card at all. */
+export function garbageImage(dir) {
+  const image = path.join(dir, 'garbage.img');
+  const bytes = Buffer.alloc(2 * 1024 * 1024);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 2654435761) >>> 24;
+  fs.writeFileSync(image, bytes);
+  return image;
+}
+
+/** `dashcard report --json` on a card image or folder: the expected answers. */
+export function cliReport(source, extra = []) {
+  return JSON.parse(run(CLI, ['report', '--json', ...extra, source]));
+}

@@ -1,0 +1,130 @@
+//! The raw file tree: every file, live or deleted (recoverable or lost), with sizes, times,
+//! fragments and problems. Filtered, sorted, and shown a page at a time so a 256 GB card's
+//! tens of thousands of entries stay quick.
+
+use std::sync::Arc;
+
+use dashcard::catalog::classify::FileKind;
+use dashcard::report::{FileRecord, Report};
+use leptos::prelude::*;
+
+use crate::format;
+
+/// Rows shown at first and added by "Show more".
+const PAGE: usize = 300;
+
+fn status(f: &FileRecord) -> (&'static str, &'static str) {
+    match (f.deleted, f.recoverable) {
+        (false, _) => ("live", "status-live"),
+        (true, Some(true)) => ("deleted, recoverable", "status-recoverable"),
+        (true, _) => ("deleted, lost", "status-lost"),
+    }
+}
+
+fn kind(f: &FileRecord) -> &'static str {
+    match f.kind {
+        FileKind::Drive => "drive segment",
+        FileKind::Parking => "parking",
+        FileKind::Other => "other",
+    }
+}
+
+/// The files table.
+#[component]
+pub fn FilesView(report: Arc<Report>) -> impl IntoView {
+    let query = RwSignal::new(String::new());
+    let show = RwSignal::new(String::from("all"));
+    let sort = RwSignal::new(String::from("path"));
+    let limit = RwSignal::new(PAGE);
+    let matching = Memo::new({
+        let report = report.clone();
+        move |_| {
+            let q = query.get().to_lowercase();
+            let which = show.get();
+            let mut idx: Vec<usize> = report
+                .files
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| match which.as_str() {
+                    "live" => !f.deleted,
+                    "deleted" => f.deleted,
+                    "problems" => !f.warnings.is_empty() || f.fragments > 1,
+                    _ => true,
+                })
+                .filter(|(_, f)| q.is_empty() || f.path.to_lowercase().contains(&q))
+                .map(|(i, _)| i)
+                .collect();
+            let files = &report.files;
+            match sort.get().as_str() {
+                "size" => idx.sort_by(|&a, &b| files[b].bytes.cmp(&files[a].bytes)),
+                "modified" => idx.sort_by(|&a, &b| files[a].modified.cmp(&files[b].modified)),
+                _ => idx.sort_by(|&a, &b| files[a].path.cmp(&files[b].path)),
+            }
+            idx
+        }
+    });
+    let rows = {
+        let report = report.clone();
+        move || {
+            matching.with(|idx| {
+                idx.iter()
+                    .take(limit.get())
+                    .map(|&i| {
+                        let f = &report.files[i];
+                        let (label, class) = status(f);
+                        view! {
+                            <tr class=class>
+                                <td class="path">{f.path.clone()}</td>
+                                <td class="num">{format::bytes(f.bytes)}</td>
+                                <td>{f.modified.map(format::full)}</td>
+                                <td>{kind(f)}</td>
+                                <td>{f.duration_s.map(format::duration)}</td>
+                                <td>{label}</td>
+                                <td class="num">{f.fragments}</td>
+                                <td>{f.warnings.join("; ")}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()
+            })
+        }
+    };
+    let total = report.files.len();
+    let more = move || matching.with(Vec::len) > limit.get();
+    view! {
+        <section class="files-view" aria-label="Files">
+            <div class="toolbar">
+                <label>"Find "
+                    <input type="search" placeholder="part of a name" aria-label="Find files by name"
+                        on:input=move |ev| { query.set(event_target_value(&ev)); limit.set(PAGE); } />
+                </label>
+                <label>"Show "
+                    <select aria-label="Which files" on:change=move |ev| { show.set(event_target_value(&ev)); limit.set(PAGE); }>
+                        <option value="all">"all files"</option>
+                        <option value="live">"live files"</option>
+                        <option value="deleted">"deleted entries"</option>
+                        <option value="problems">"problems and fragmented"</option>
+                    </select>
+                </label>
+                <label>"Sort by "
+                    <select aria-label="Sort files" on:change=move |ev| sort.set(event_target_value(&ev))>
+                        <option value="path">"name"</option>
+                        <option value="size">"size"</option>
+                        <option value="modified">"time"</option>
+                    </select>
+                </label>
+                <p class="note" aria-live="polite">{move || format!("{} of {total} files", matching.with(Vec::len))}</p>
+            </div>
+            <div class="table-wrap">
+                <table class="files">
+                    <caption class="visually-hidden">"Files on the card (times are camera local time)"</caption>
+                    <thead><tr><th>"File"</th><th>"Size"</th><th>"Modified (camera)"</th><th>"Kind"</th><th>"Length"</th><th>"Status"</th><th>"Fragments"</th><th>"Problems"</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            <Show when=more>
+                <button type="button" class="button" on:click=move |_| limit.update(|l| *l += PAGE)>"Show more"</button>
+            </Show>
+        </section>
+    }
+}

@@ -1,0 +1,52 @@
+//! Numbers and times as the page shows them. Times are camera local time (the card stores no
+//! zone), and the page says so wherever it shows them.
+
+use chrono::NaiveDateTime;
+
+/// Bytes in decimal units, like the label on a card: "31.9 GB".
+pub fn bytes(b: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut value = b as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{b} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// A length of time: "45 s", "12 min", "1 h 05 min".
+pub fn duration(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    if s < 60 {
+        format!("{s} s")
+    } else if s < 3600 {
+        format!("{} min", s / 60)
+    } else {
+        format!("{} h {:02} min", s / 3600, s / 60 % 60)
+    }
+}
+
+/// "Oct 12, 07:57".
+pub fn when(t: NaiveDateTime) -> String {
+    t.format("%b %-d, %H:%M").to_string()
+}
+
+/// "Sat Oct 12, 2024".
+pub fn day(t: NaiveDateTime) -> String {
+    t.format("%a %b %-d, %Y").to_string()
+}
+
+/// "07:57".
+pub fn clock(t: NaiveDateTime) -> String {
+    t.format("%H:%M").to_string()
+}
+
+/// "2024-10-12 07:57:00".
+pub fn full(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}

@@ -1,0 +1,234 @@
+//! The overview: the card at a glance — what fills it, which camera wrote it, the dates it
+//! covers, whether it is looping, and the one sentence an owner needs ("the oldest footage will
+//! be overwritten after…"), with the reader's warnings in plain words.
+
+use std::sync::Arc;
+
+use dashcard::catalog::classify::{Camera, FileKind, Pool};
+use dashcard::report::{Report, SourceKind};
+use leptos::prelude::*;
+
+use crate::format;
+
+/// One coloured part of the capacity bar.
+struct Share {
+    label: &'static str,
+    class: &'static str,
+    bytes: u64,
+}
+
+fn shares(report: &Report) -> (Vec<Share>, Option<u64>) {
+    let mut road = 0u64;
+    let mut cabin = 0u64;
+    let mut parking = 0u64;
+    let mut sos = 0u64;
+    let mut other = 0u64;
+    for f in report.live_files() {
+        let slot = match (f.kind, f.camera, f.pool) {
+            (FileKind::Drive, Some(Camera::Cabin), _) => &mut cabin,
+            (FileKind::Drive, _, _) => &mut road,
+            (FileKind::Parking, _, Some(Pool::Sos)) => &mut sos,
+            (FileKind::Parking, _, _) => &mut parking,
+            (FileKind::Other, _, _) => &mut other,
+        };
+        *slot = slot.saturating_add(f.bytes);
+    }
+    let inputs = report.estimate.as_ref().map(|e| &e.inputs);
+    let capacity = inputs.and_then(|i| i.capacity_bytes.value);
+    let free = inputs.and_then(|i| i.free_bytes.value);
+    let mut out = vec![
+        Share {
+            label: "Road camera",
+            class: "share-road",
+            bytes: road,
+        },
+        Share {
+            label: "Cabin camera",
+            class: "share-cabin",
+            bytes: cabin,
+        },
+        Share {
+            label: "Parking (loop)",
+            class: "share-parking",
+            bytes: parking,
+        },
+        Share {
+            label: "Parking (sos)",
+            class: "share-sos",
+            bytes: sos,
+        },
+        Share {
+            label: "Other files",
+            class: "share-other",
+            bytes: other,
+        },
+    ];
+    if let Some(free) = free {
+        out.push(Share {
+            label: "Free",
+            class: "share-free",
+            bytes: free,
+        });
+    }
+    (out, capacity)
+}
+
+/// The capacity bar and its legend.
+#[component]
+fn CapacityBar(report: Arc<Report>) -> impl IntoView {
+    let (parts, capacity) = shares(&report);
+    let total = capacity
+        .unwrap_or_else(|| parts.iter().map(|s| s.bytes).sum())
+        .max(1);
+    let caption = match capacity {
+        Some(c) => format!("What fills the card ({})", format::bytes(c)),
+        None => "What is on the card (card size unknown)".to_string(),
+    };
+    let bars = parts
+        .iter()
+        .filter(|s| s.bytes > 0)
+        .map(|s| {
+            let pct = (s.bytes as f64 * 100.0 / total as f64).min(100.0);
+            let title = format!("{}: {}", s.label, format::bytes(s.bytes));
+            view! { <span class=format!("share {}", s.class) style:width=format!("{pct:.3}%") title=title></span> }
+        })
+        .collect_view();
+    let legend = parts
+        .iter()
+        .filter(|s| s.bytes > 0 || s.class == "share-free")
+        .map(|s| {
+            view! {
+                <li><span class=format!("swatch {}", s.class) aria-hidden="true"></span>
+                {s.label}" "<strong>{format::bytes(s.bytes)}</strong></li>
+            }
+        })
+        .collect_view();
+    let label = caption.clone();
+    view! {
+        <figure class="capacity">
+            <figcaption>{caption}</figcaption>
+            <div class="capacity-bar" role="img" aria-label=label>{bars}</div>
+            <ul class="legend">{legend}</ul>
+        </figure>
+    }
+}
+
+/// The overview of one card.
+#[component]
+pub fn Overview(report: Arc<Report>) -> impl IntoView {
+    let estimate = report.estimate.clone().unwrap_or_default();
+    let family = report.family.clone();
+    let recordings: Vec<_> = report
+        .live_files()
+        .filter(|f| f.kind != FileKind::Other)
+        .collect();
+    let first = recordings.iter().filter_map(|f| f.start).min();
+    let last = report
+        .drives
+        .iter()
+        .map(|d| d.end)
+        .chain(recordings.iter().filter_map(|f| f.start))
+        .max();
+    let range = match (first, last) {
+        (Some(a), Some(b)) => format!("{} – {}", format::when(a), format::when(b)),
+        _ => "no dated recordings".to_string(),
+    };
+    let driving: f64 = report.drives.iter().map(|d| d.duration_s).sum();
+    let fragmented = recordings.iter().filter(|f| f.fragments > 1).count();
+    let deleted = report.files.iter().filter(|f| f.deleted).count();
+    let recoverable = report
+        .files
+        .iter()
+        .filter(|f| f.deleted && f.recoverable == Some(true))
+        .count();
+    let file_problems = report
+        .files
+        .iter()
+        .filter(|f| !f.warnings.is_empty())
+        .count();
+    let mut warnings = report.warnings.clone();
+    if file_problems > 0 {
+        warnings.push(format!(
+            "{file_problems} file(s) have problems on the card (damaged chains, shared clusters…): the Files view lists them."
+        ));
+    }
+    if fragmented > 0 {
+        warnings.push(format!(
+            "{fragmented} recording(s) are stored in pieces (fragmented). They are read correctly; a camera writing to a nearly full card does this."
+        ));
+    }
+    let source_line = match report.source.kind {
+        SourceKind::Image => format!(
+            "Card image · {} · {}",
+            report.volume.filesystem.clone().unwrap_or_default(),
+            format::bytes(report.source.bytes.unwrap_or(0))
+        ),
+        SourceKind::Folder => {
+            "Card folder (deleted recordings are only visible in a card image)".to_string()
+        }
+    };
+    let looping = if estimate.looping {
+        "Yes — the camera is overwriting its oldest footage"
+    } else {
+        "Not yet"
+    };
+    let holds = estimate
+        .capacity_hours
+        .map(|h| format!("about {} of driving", dashcard::estimate::format_hours(h)))
+        .unwrap_or_else(|| "unknown".to_string());
+    let fills = match (
+        estimate.looping,
+        estimate.hours_until_full,
+        estimate.days_until_full,
+    ) {
+        (false, Some(h), Some(d)) => Some(format!(
+            "Fills after about {} more driving ({}).",
+            dashcard::estimate::format_hours(h),
+            dashcard::estimate::when_in_words(d)
+        )),
+        _ => None,
+    };
+    view! {
+        <section class="overview" aria-label="Overview">
+            <p class="source-line">{source_line}</p>
+            <p class="headline" role="note">{estimate.headline.clone()}</p>
+            <CapacityBar report=report.clone() />
+            <dl class="card-facts">
+                <div><dt>"Camera"</dt><dd class="family-name">{family.as_ref().map(|f| {
+                    let dual = if f.dual_camera { " (road + cabin)" } else { "" };
+                    format!("{}{dual}", f.name)
+                })}</dd></div>
+                <div><dt>"Footage from"</dt><dd>{range}" "<small>"(camera local time)"</small></dd></div>
+                <div><dt>"Drives"</dt><dd>{format!("{} drive(s), {} of driving", report.drives.len(), format::duration(driving))}</dd></div>
+                <div><dt>"Parking incidents"</dt><dd>{report.parking.len()}</dd></div>
+                <div><dt>"Looping"</dt><dd>{looping}" "<small>{format!("({})", estimate.looping_evidence)}</small></dd></div>
+                <div><dt>"The card holds"</dt><dd>{holds}" "{fills}</dd></div>
+                <div><dt>"Deleted entries"</dt><dd>{if report.source.kind == SourceKind::Image {
+                    format!("{deleted} ({recoverable} still recoverable)")
+                } else {
+                    "not visible in a folder".to_string()
+                }}</dd></div>
+            </dl>
+            {family.as_ref().map(|f| view! {
+                <section class="evidence" aria-label="Why this model">
+                    <h3>"Why this model"</h3>
+                    <ul>{f.evidence.iter().map(|e| view! { <li>{e.clone()}</li> }).collect_view()}</ul>
+                </section>
+            })}
+            {(!warnings.is_empty()).then(|| view! {
+                <section class="warnings" aria-label="Warnings">
+                    <h3>"Worth knowing about this card"</h3>
+                    <ul>{warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}</ul>
+                </section>
+            })}
+            {family.as_ref().map(|f| view! {
+                <section class="elsewhere" aria-label="Where else the footage may be">
+                    <h3>"Where else this footage may be"</h3>
+                    <ul>
+                        {f.footage_elsewhere.iter().chain(&f.notes).map(|e| view! { <li>{e.clone()}</li> }).collect_view()}
+                    </ul>
+                </section>
+            })}
+        </section>
+    }
+}

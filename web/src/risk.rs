@@ -1,0 +1,70 @@
+//! How close a recording is to being overwritten, as a badge: the next to go, at risk (within
+//! about two days at this card's pace), or safe for now.
+
+use leptos::prelude::*;
+
+/// The three levels, plus "unknown" when the estimate has nothing to go on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Risk {
+    /// The oldest footage: the camera overwrites it next.
+    NextToGo,
+    /// At risk: overwritten within about two days of use.
+    Soon,
+    /// Not soon.
+    Safe,
+    /// No estimate (folder without a card size, sos limit unknown).
+    Unknown,
+}
+
+/// Days of use under which footage counts as at risk.
+const AT_RISK_DAYS: f64 = 2.0;
+
+impl Risk {
+    /// From a loop recording's estimate: `first` when it is the oldest of its queue.
+    pub fn of_loop(first: bool, days: Option<f64>, hours: Option<f64>) -> Self {
+        if first {
+            return Risk::NextToGo;
+        }
+        match (days, hours) {
+            (Some(d), _) if d < AT_RISK_DAYS => Risk::Soon,
+            (Some(_), _) => Risk::Safe,
+            (None, Some(h)) if h < 1.0 => Risk::Soon,
+            (None, Some(_)) => Risk::Safe,
+            _ => Risk::Unknown,
+        }
+    }
+
+    /// From a sos clip's estimate: parking events before it is deleted.
+    pub fn of_sos(events: Option<u64>) -> Self {
+        match events {
+            Some(1) => Risk::NextToGo,
+            Some(n) if n <= 3 => Risk::Soon,
+            Some(_) => Risk::Safe,
+            None => Risk::Unknown,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Risk::NextToGo => "next to go",
+            Risk::Soon => "at risk",
+            Risk::Safe => "safe for now",
+            Risk::Unknown => "risk unknown",
+        }
+    }
+
+    fn class(self) -> &'static str {
+        match self {
+            Risk::NextToGo => "badge risk-next",
+            Risk::Soon => "badge risk-at",
+            Risk::Safe => "badge risk-safe",
+            Risk::Unknown => "badge risk-unknown",
+        }
+    }
+}
+
+/// The badge.
+#[component]
+pub fn RiskBadge(risk: Risk, #[prop(optional, into)] title: String) -> impl IntoView {
+    view! { <span class=risk.class() title=title>{risk.label()}</span> }
+}

@@ -1,0 +1,248 @@
+//! The card the page has open: where reading it stands, the report the worker sent, the
+//! what-if inputs, and the report with them applied (what every view shows). Opening a card
+//! replaces the previous one: its worker is terminated, so nothing of it lingers.
+
+use std::sync::Arc;
+
+use dashcard::estimate::WhatIf;
+use dashcard::report::Report;
+use leptos::prelude::*;
+use web_sys::File;
+
+use crate::folder_pick::PickedFolder;
+use crate::protocol::FromWorker;
+use crate::worker_client::CardWorker;
+
+/// Where reading stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Status {
+    /// No card yet.
+    Idle,
+    /// Reading, before the first view can show.
+    Opening {
+        /// What is being opened.
+        name: String,
+        /// The current step in words.
+        step: String,
+        /// Items done in that step.
+        done: u64,
+        /// Items in that step, when known.
+        total: Option<u64>,
+    },
+    /// The card is shown; `durations` counts the video headers still being read.
+    Ready {
+        /// (done, total) while headers are read; `None` once all are.
+        durations: Option<(u64, u64)>,
+    },
+    /// Reading failed.
+    Failed {
+        /// What went wrong, as a heading.
+        title: String,
+        /// The reason.
+        message: String,
+        /// What to try.
+        hint: String,
+    },
+}
+
+/// A way to open a card.
+pub enum OpenSource {
+    /// A card image file.
+    Image(File),
+    /// A card folder's files.
+    Folder(PickedFolder),
+    /// The simulated sample card.
+    Sample,
+}
+
+/// The page's card state; `Copy`, so every component can hold it.
+#[derive(Clone, Copy)]
+pub struct Session {
+    /// Where reading stands.
+    pub status: RwSignal<Status>,
+    /// The report as the worker measured it.
+    base: RwSignal<Option<Arc<Report>>>,
+    /// The user's what-if inputs.
+    pub what_if: RwSignal<WhatIf>,
+    /// The report with the what-if inputs applied.
+    pub report: RwSignal<Option<Arc<Report>>>,
+    /// Which view is shown.
+    pub tab: RwSignal<Tab>,
+    worker: StoredValue<Option<CardWorker>, LocalStorage>,
+}
+
+/// The views of an open card.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    /// The card at a glance.
+    Overview,
+    /// Drives by day.
+    Drives,
+    /// Parking incidents.
+    Parking,
+    /// Every file.
+    Files,
+    /// Inputs and what-if.
+    Estimates,
+}
+
+impl Session {
+    /// A session with no card; re-applies what-if inputs whenever they or the report change.
+    pub fn new() -> Self {
+        let session = Self {
+            status: RwSignal::new(Status::Idle),
+            base: RwSignal::new(None),
+            what_if: RwSignal::new(WhatIf::default()),
+            report: RwSignal::new(None),
+            tab: RwSignal::new(Tab::Overview),
+            worker: StoredValue::new_local(None),
+        };
+        Effect::new(move |_| {
+            let what_if = session.what_if.get();
+            let applied = session.base.get().map(|base| {
+                if what_if == WhatIf::default() {
+                    base
+                } else {
+                    let mut r = (*base).clone();
+                    dashcard::analyze(&mut r, &what_if);
+                    Arc::new(r)
+                }
+            });
+            session.report.set(applied);
+        });
+        session
+    }
+
+    /// Opens a card, replacing the current one.
+    pub fn open(self, source: OpenSource) {
+        self.worker.set_value(None);
+        self.base.set(None);
+        self.what_if.set(WhatIf::default());
+        self.tab.set(Tab::Overview);
+        let name = match &source {
+            OpenSource::Image(f) => f.name(),
+            OpenSource::Folder(p) => p.name.clone(),
+            OpenSource::Sample => crate::worker::SAMPLE_NAME.to_string(),
+        };
+        self.status.set(Status::Opening {
+            name: name.clone(),
+            step: "Starting the card reader".to_string(),
+            done: 0,
+            total: None,
+        });
+        let worker = match CardWorker::spawn(move |answer| self.answer(answer)) {
+            Ok(w) => w,
+            Err(message) => return self.fail(message),
+        };
+        let sent = match source {
+            OpenSource::Image(file) => worker.open_image(&file),
+            OpenSource::Folder(folder) => {
+                if folder.files.is_empty() {
+                    return self.fail(format!("the folder “{}” is empty", folder.name));
+                }
+                worker.open_folder(&folder.name, folder.files, None)
+            }
+            OpenSource::Sample => worker.open_sample(),
+        };
+        self.worker.set_value(Some(worker));
+        if let Err(message) = sent {
+            self.fail(message);
+        }
+    }
+
+    /// Stops reading and goes back to the start.
+    pub fn cancel(self) {
+        self.worker.set_value(None);
+        self.base.set(None);
+        self.status.set(Status::Idle);
+    }
+
+    /// Shows an error and stops the reader (the page stays usable: any way in starts over).
+    pub fn fail(self, message: String) {
+        self.worker.set_value(None);
+        self.show_failure(message);
+    }
+
+    /// Shows an error. The worker is left alone: this runs inside its own message handler,
+    /// which must not be dropped while it runs; the next card replaces it.
+    fn show_failure(self, message: String) {
+        self.base.set(None);
+        let (title, hint) = explain(&message);
+        self.status.set(Status::Failed {
+            title: title.to_string(),
+            message,
+            hint: hint.to_string(),
+        });
+    }
+
+    fn answer(self, answer: FromWorker) {
+        match answer {
+            FromWorker::Ready => {}
+            FromWorker::Progress { phase, done, total } => {
+                let ready = matches!(self.status.get_untracked(), Status::Ready { .. });
+                if ready {
+                    self.status.set(Status::Ready {
+                        durations: Some((done, total.unwrap_or(done))),
+                    });
+                } else {
+                    self.status.update(|s| {
+                        if let Status::Opening {
+                            step,
+                            done: d,
+                            total: t,
+                            ..
+                        } = s
+                        {
+                            *step = phase;
+                            *d = done;
+                            *t = total;
+                        }
+                    });
+                }
+            }
+            FromWorker::Listed { report } => {
+                self.base.set(Some(Arc::from(report)));
+                self.status.set(Status::Ready {
+                    durations: Some((0, 0)),
+                });
+            }
+            FromWorker::Done { report } => {
+                self.base.set(Some(Arc::from(report)));
+                self.status.set(Status::Ready { durations: None });
+            }
+            FromWorker::Failed { message } => self.show_failure(message),
+        }
+    }
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A heading and a hint for an error message.
+fn explain(message: &str) -> (&'static str, &'static str) {
+    let m = message.to_lowercase();
+    if m.contains("exfat") || m.contains("ntfs") {
+        (
+            "This card uses a file system Dashcard cannot read yet",
+            "Nexar cameras format their cards as FAT32. If this card came from a Nexar camera, it may have been reformatted on a computer.",
+        )
+    } else if m.contains("stopped unexpectedly") || m.contains("worker") {
+        (
+            "The card reader stopped",
+            "Reload the page and try again. If it happens again with this card, the image may be damaged in a way Dashcard does not handle yet.",
+        )
+    } else if m.contains("folder") || m.contains("access") || m.contains("permission") {
+        (
+            "The folder could not be opened",
+            "Allow read access when the browser asks, or open a card image instead.",
+        )
+    } else {
+        (
+            "This card could not be read",
+            "Check that the file is an image of a whole card or of its FAT volume (.img, .bin, .dd), copied completely. Nothing was changed on the card or the file.",
+        )
+    }
+}

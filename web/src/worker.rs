@@ -1,0 +1,235 @@
+//! The worker: where cards are read, so the page never blocks. It answers each [`ToWorker`]
+//! with progress, the card from names and the FAT first (what the overview needs), then the
+//! complete card once every video header is read.
+
+use std::collections::HashMap;
+use std::io::{Read, Seek};
+
+use dashcard::block_reader::BlockReader;
+use dashcard::card_builder::camera::{SimFamily, Simulation, simulate};
+use dashcard::card_builder::memory::SparseMemory;
+use dashcard::estimate::WhatIf;
+use dashcard::folder::{self, FolderFile};
+use dashcard::report::Report;
+use dashcard::scan::{self, ScanOptions};
+use js_sys::{Array, Reflect};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{Blob, DedicatedWorkerGlobalScope, File, MessageEvent};
+
+use crate::blob_source::BlobSource;
+use crate::protocol::{FromWorker, ToWorker, from_js, to_js};
+
+/// Size and length of the sample card: a Nexar Pro that has looped over a 4 GB card.
+const SAMPLE_CARD_BYTES: u64 = 4_000_000_000;
+const SAMPLE_DAYS: u32 = 3;
+/// Name the sample card goes by.
+pub const SAMPLE_NAME: &str = "Sample card (simulated Nexar Pro, 4 GB)";
+
+/// Progress messages are sent at most this often (ms), so the page is not flooded.
+const PROGRESS_EVERY_MS: f64 = 80.0;
+
+/// Installs the message handler on the worker's global scope and says it is ready.
+pub fn start() {
+    console_error_panic_hook::set_once();
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let post_scope = scope.clone();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let data = event.data();
+        if let Err(message) = handle(&post_scope, &data) {
+            post(&post_scope, &FromWorker::Failed { message });
+        }
+    });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The handler lives as long as the worker.
+    on_message.forget();
+    post(&scope, &FromWorker::Ready);
+}
+
+fn post(scope: &DedicatedWorkerGlobalScope, message: &FromWorker) {
+    let value = match to_js(message) {
+        Ok(v) => v,
+        Err(e) => match to_js(&FromWorker::Failed { message: e }) {
+            Ok(v) => v,
+            Err(_) => return,
+        },
+    };
+    // Posting only fails for values that cannot be cloned, which these plain objects are not.
+    let _ = scope.post_message(&value);
+}
+
+fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<(), String> {
+    match from_js::<ToWorker>(data.clone())? {
+        ToWorker::OpenImage { name } => {
+            let blob: Blob = Reflect::get(data, &"file".into())
+                .ok()
+                .and_then(|f| f.dyn_into().ok())
+                .ok_or("no file came with the request")?;
+            let source = BlobSource::new(blob).map_err(|e| e.to_string())?;
+            read_image(scope, &name, source)
+        }
+        ToWorker::OpenFolder {
+            name,
+            paths,
+            capacity_bytes,
+        } => {
+            let files: Array = Reflect::get(data, &"files".into())
+                .ok()
+                .and_then(|f| f.dyn_into().ok())
+                .ok_or("no files came with the request")?;
+            let files: Vec<File> = files.iter().filter_map(|f| f.dyn_into().ok()).collect();
+            if files.len() != paths.len() {
+                return Err("the folder's files and names do not match".to_string());
+            }
+            read_folder(scope, &name, paths, files, capacity_bytes)
+        }
+        ToWorker::OpenSample => {
+            post(
+                scope,
+                &FromWorker::Progress {
+                    phase: "Simulating three days of a Nexar Pro".to_string(),
+                    done: 0,
+                    total: None,
+                },
+            );
+            let mut image = SparseMemory::new(SAMPLE_CARD_BYTES);
+            let sim = Simulation::new(SimFamily::Pro, SAMPLE_CARD_BYTES, SAMPLE_DAYS);
+            simulate(&mut image, &sim).map_err(|e| format!("cannot build the sample card: {e}"))?;
+            image.rewind().map_err(|e| e.to_string())?;
+            read_image(scope, SAMPLE_NAME, image)
+        }
+    }
+}
+
+/// Throttled progress for a step of `total` items.
+struct Progress<'a> {
+    scope: &'a DedicatedWorkerGlobalScope,
+    phase: &'a str,
+    last_ms: f64,
+}
+
+impl Progress<'_> {
+    fn tick(&mut self, done: usize, total: usize) {
+        let now = js_sys::Date::now();
+        if done == total || now - self.last_ms >= PROGRESS_EVERY_MS {
+            self.last_ms = now;
+            post(
+                self.scope,
+                &FromWorker::Progress {
+                    phase: self.phase.to_string(),
+                    done: done as u64,
+                    total: Some(total as u64),
+                },
+            );
+        }
+    }
+}
+
+fn analyzed(mut report: Report) -> Box<Report> {
+    dashcard::analyze(&mut report, &WhatIf::default());
+    Box::new(report)
+}
+
+fn read_image<R: Read + Seek>(
+    scope: &DedicatedWorkerGlobalScope,
+    name: &str,
+    source: R,
+) -> Result<(), String> {
+    post(
+        scope,
+        &FromWorker::Progress {
+            phase: "Reading the partition table, the FAT and the folders".to_string(),
+            done: 0,
+            total: None,
+        },
+    );
+    let mut reader = BlockReader::new(source).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let options = ScanOptions {
+        source_name: Some(name.to_string()),
+        ..ScanOptions::default()
+    };
+    let report =
+        scan::list_image(&mut reader, &options).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let mut report = analyzed(report);
+    post(
+        scope,
+        &FromWorker::Listed {
+            report: report.clone(),
+        },
+    );
+    let mut progress = Progress {
+        scope,
+        phase: "Reading video headers",
+        last_ms: 0.0,
+    };
+    scan::read_durations(&mut reader, &mut report, |done, total| {
+        progress.tick(done, total)
+    });
+    post(
+        scope,
+        &FromWorker::Done {
+            report: analyzed(*report),
+        },
+    );
+    Ok(())
+}
+
+fn read_folder(
+    scope: &DedicatedWorkerGlobalScope,
+    name: &str,
+    paths: Vec<String>,
+    files: Vec<File>,
+    capacity_bytes: Option<u64>,
+) -> Result<(), String> {
+    let listing: Vec<FolderFile> = paths
+        .iter()
+        .zip(&files)
+        .map(|(path, file)| FolderFile {
+            path: path.clone(),
+            bytes: file.size() as u64,
+            created: None,
+            modified: modified_time(file),
+        })
+        .collect();
+    let by_path: HashMap<String, File> = paths.into_iter().zip(files).collect();
+    let report = folder::list_folder(name, listing, capacity_bytes);
+    let mut report = analyzed(report);
+    post(
+        scope,
+        &FromWorker::Listed {
+            report: report.clone(),
+        },
+    );
+    let mut progress = Progress {
+        scope,
+        phase: "Reading video headers",
+        last_ms: 0.0,
+    };
+    folder::read_folder_durations(
+        &mut report,
+        |path| {
+            let file = by_path
+                .get(path)
+                .ok_or_else(|| std::io::Error::other("the file is gone from the folder"))?;
+            BlobSource::new(file.clone().into())
+        },
+        |done, total| progress.tick(done, total),
+    );
+    post(
+        scope,
+        &FromWorker::Done {
+            report: analyzed(*report),
+        },
+    );
+    Ok(())
+}
+
+/// A file's modification time as the browser reports it. Operating systems hand FAT times
+/// over as if they were UTC, so reading them as UTC gives the camera's local time back.
+fn modified_time(file: &File) -> Option<chrono::NaiveDateTime> {
+    let ms = file.last_modified();
+    if !ms.is_finite() || ms <= 0.0 {
+        return None;
+    }
+    chrono::DateTime::from_timestamp_millis(ms as i64).map(|t| t.naive_utc())
+}

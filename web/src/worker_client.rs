@@ -1,0 +1,164 @@
+//! The page's side of the worker: starts it (trunk's classic-worker loader shim), sends it a
+//! card, and hands every answer to a callback. Cancelling a read terminates the worker; the
+//! next card gets a fresh one, so nothing of the old card lingers.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{ErrorEvent, File, MessageEvent, Worker};
+
+use crate::protocol::{FromWorker, ToWorker, from_js, to_js};
+
+/// Where trunk puts the worker's loader, relative to the page (so any sub-path works).
+const WORKER_URL: &str = "./worker_loader.js";
+
+/// Requests sent before the worker said it is ready wait here: until its WebAssembly has
+/// started, a message would reach no handler and be lost.
+#[derive(Default)]
+struct Outbox {
+    ready: bool,
+    waiting: Vec<JsValue>,
+}
+
+/// A running worker and the handlers that keep its answers flowing.
+pub struct CardWorker {
+    worker: Worker,
+    outbox: Rc<RefCell<Outbox>>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(ErrorEvent)>,
+}
+
+impl CardWorker {
+    /// Starts a worker; `on_answer` gets each message, or a `Failed` when it crashes.
+    pub fn spawn(on_answer: impl Fn(FromWorker) + 'static) -> Result<Self, String> {
+        let worker = Worker::new(WORKER_URL).map_err(|e| {
+            format!(
+                "this browser could not start the page's worker ({})",
+                describe(&e)
+            )
+        })?;
+        let on_answer = Rc::new(on_answer);
+        let answer = on_answer.clone();
+        let outbox = Rc::new(RefCell::new(Outbox::default()));
+        let flush = outbox.clone();
+        let sender = worker.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            match from_js::<FromWorker>(event.data()) {
+                Ok(FromWorker::Ready) => {
+                    let waiting = {
+                        let mut out = flush.borrow_mut();
+                        out.ready = true;
+                        std::mem::take(&mut out.waiting)
+                    };
+                    for message in waiting {
+                        if let Err(e) = sender.post_message(&message) {
+                            answer(FromWorker::Failed {
+                                message: format!(
+                                    "cannot pass the card to the reader: {}",
+                                    describe(&e)
+                                ),
+                            });
+                        }
+                    }
+                    answer(FromWorker::Ready);
+                }
+                Ok(message) => answer(message),
+                Err(message) => answer(FromWorker::Failed { message }),
+            }
+        });
+        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
+            event.prevent_default();
+            on_answer(FromWorker::Failed {
+                message: format!(
+                    "the card reader stopped unexpectedly ({})",
+                    if event.message().is_empty() {
+                        "no reason given".to_string()
+                    } else {
+                        event.message()
+                    }
+                ),
+            });
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(Self {
+            worker,
+            outbox,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
+    }
+
+    fn send(&self, request: &ToWorker, extra: &[(&str, &JsValue)]) -> Result<(), String> {
+        let message = to_js(request)?;
+        let object: &Object = message.unchecked_ref();
+        for (key, value) in extra {
+            Reflect::set(object, &(*key).into(), value)
+                .map_err(|e| format!("cannot pass the card to the reader: {}", describe(&e)))?;
+        }
+        let mut outbox = self.outbox.borrow_mut();
+        if !outbox.ready {
+            outbox.waiting.push(message);
+            return Ok(());
+        }
+        self.worker
+            .post_message(&message)
+            .map_err(|e| format!("cannot pass the card to the reader: {}", describe(&e)))
+    }
+
+    /// Reads a card image.
+    pub fn open_image(&self, file: &File) -> Result<(), String> {
+        self.send(
+            &ToWorker::OpenImage { name: file.name() },
+            &[("file", file.as_ref())],
+        )
+    }
+
+    /// Reads a card folder from its files and their paths.
+    pub fn open_folder(
+        &self,
+        name: &str,
+        files: Vec<(String, File)>,
+        capacity_bytes: Option<u64>,
+    ) -> Result<(), String> {
+        let array = Array::new();
+        let mut paths = Vec::with_capacity(files.len());
+        for (path, file) in files {
+            paths.push(path);
+            array.push(&file);
+        }
+        self.send(
+            &ToWorker::OpenFolder {
+                name: name.to_string(),
+                paths,
+                capacity_bytes,
+            },
+            &[("files", array.as_ref())],
+        )
+    }
+
+    /// Reads the simulated sample card.
+    pub fn open_sample(&self) -> Result<(), String> {
+        self.send(&ToWorker::OpenSample, &[])
+    }
+}
+
+impl Drop for CardWorker {
+    fn drop(&mut self) {
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+        self.worker.terminate();
+    }
+}
+
+/// What a JS error says, in one line.
+pub fn describe(e: &JsValue) -> String {
+    Reflect::get(e, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "unknown error".to_string())
+}
