@@ -52,6 +52,9 @@ pub enum FromWorker {
     Done {
         /// The complete report.
         report: Box<Report>,
+        /// Size of the worker's WebAssembly memory (its peak: it never shrinks), for the
+        /// benchmark and for anyone curious.
+        memory_bytes: u64,
     },
     /// The card could not be read.
     Failed {

@@ -115,6 +115,8 @@ impl Session {
 
     /// Opens a card, replacing the current one.
     pub fn open(self, source: OpenSource) {
+        clear_marks();
+        mark("dashcard:open");
         self.worker.set_value(None);
         self.base.set(None);
         self.what_if.set(WhatIf::default());
@@ -201,13 +203,22 @@ impl Session {
                 }
             }
             FromWorker::Listed { report } => {
+                mark("dashcard:listed");
                 self.base.set(Some(Arc::from(report)));
+                // Effects and the DOM update run before the next animation frame.
+                request_animation_frame(|| mark("dashcard:overview-shown"));
                 self.status.set(Status::Ready {
                     durations: Some((0, 0)),
                 });
             }
-            FromWorker::Done { report } => {
+            FromWorker::Done {
+                report,
+                memory_bytes,
+            } => {
+                mark("dashcard:done");
                 self.base.set(Some(Arc::from(report)));
+                set_body_data("workerMemory", &memory_bytes.to_string());
+                request_animation_frame(|| mark("dashcard:durations-shown"));
                 self.status.set(Status::Ready { durations: None });
             }
             FromWorker::Failed { message } => self.show_failure(message),
@@ -244,5 +255,30 @@ fn explain(message: &str) -> (&'static str, &'static str) {
             "This card could not be read",
             "Check that the file is an image of a whole card or of its FAT volume (.img, .bin, .dd), copied completely. Nothing was changed on the card or the file.",
         )
+    }
+}
+
+/// A `performance.mark`, so the benchmark (and the browser's profiler) can time each step:
+/// `dashcard:open`, `dashcard:listed`, `dashcard:overview-shown`, `dashcard:done`,
+/// `dashcard:durations-shown`.
+fn mark(name: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(name);
+    }
+}
+
+fn clear_marks() {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        p.clear_marks();
+    }
+}
+
+/// Sets `data-*` on `<body>` (what the worker measured, for the benchmark).
+fn set_body_data(key: &str, value: &str) {
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
+        let _ = body.dataset().set(key, value);
     }
 }

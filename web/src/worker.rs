@@ -168,6 +168,7 @@ fn read_image<R: Read + Seek>(
     post(
         scope,
         &FromWorker::Done {
+            memory_bytes: memory_bytes(),
             report: analyzed(*report),
         },
     );
@@ -218,6 +219,7 @@ fn read_folder(
     post(
         scope,
         &FromWorker::Done {
+            memory_bytes: memory_bytes(),
             report: analyzed(*report),
         },
     );
@@ -232,4 +234,12 @@ fn modified_time(file: &File) -> Option<chrono::NaiveDateTime> {
         return None;
     }
     chrono::DateTime::from_timestamp_millis(ms as i64).map(|t| t.naive_utc())
+}
+
+/// Bytes of this worker's WebAssembly memory.
+fn memory_bytes() -> u64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| m.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as u64)
+        .unwrap_or(0)
 }
