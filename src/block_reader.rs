@@ -40,6 +40,10 @@ pub struct BlockReader<R> {
     blocks: HashMap<u64, CachedBlock>,
     clock: u64,
     stats: ReadStats,
+    /// A range the caller expects to read piece by piece soon (see [`BlockReader::hint_span`]).
+    span_hint: Option<(u64, u64)>,
+    /// The bytes last fetched because of the hint, and where they start.
+    held: Option<(u64, Vec<u8>)>,
 }
 
 impl<R: Read + Seek> BlockReader<R> {
@@ -62,6 +66,8 @@ impl<R: Read + Seek> BlockReader<R> {
             blocks: HashMap::new(),
             clock: 0,
             stats: ReadStats::default(),
+            span_hint: None,
+            held: None,
         })
     }
 
@@ -134,13 +140,40 @@ impl<R: Read + Seek> BlockReader<R> {
             return Ok(());
         }
         self.check_range(offset, buf.len() as u64)?;
+        let len = buf.len() as u64;
+        if let Some((at, data)) = &self.held {
+            if offset >= *at && offset + len <= at + data.len() as u64 {
+                let from = (offset - at) as usize;
+                buf.copy_from_slice(&data[from..from + buf.len()]);
+                return Ok(());
+            }
+        }
         let bs = self.block_bytes as u64;
         let first = offset / bs;
-        let last = (offset + buf.len() as u64 - 1) / bs;
+        let last = (offset + len - 1) / bs;
         if (first..=last).all(|i| self.blocks.contains_key(&i)) {
             return self.read_at(offset, buf);
         }
+        if let Some((start, end)) = self.span_hint {
+            if offset >= start && offset < end {
+                let mut data = vec![0u8; (end.max(offset + len) - offset) as usize];
+                self.fetch(offset, &mut data)?;
+                buf.copy_from_slice(&data[..buf.len()]);
+                self.held = Some((offset, data));
+                return Ok(());
+            }
+        }
         self.fetch(offset, buf)
+    }
+
+    /// Announces that direct reads inside `start..end` are coming (a clip's `moov` tail and the
+    /// next clip's head, a few KiB apart on the card): the first direct read that starts inside
+    /// the range fetches everything from there to its end in one call, and later direct reads
+    /// inside it cost nothing. Worth it where each call costs more than the bytes (a browser
+    /// `Blob`, ~0.6 ms a call); the native CLI does not hint, and reads only what it needs.
+    pub fn hint_span(&mut self, start: u64, end: u64) {
+        let end = end.min(self.len);
+        self.span_hint = (start < end).then_some((start, end));
     }
 
     /// Loads into the cache every block covering `offset..offset + len`, fetching each run of
@@ -289,6 +322,24 @@ mod tests {
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
         let err = r.read_at(u64::MAX - 10, &mut buf).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn a_hinted_span_is_fetched_once_for_the_reads_inside_it() {
+        let data = source(1 << 20);
+        let mut r = BlockReader::with_cache(Cursor::new(data.clone()), 4096, 1 << 20).unwrap();
+        r.hint_span(100_000, 140_000);
+        let mut tail = [0u8; 8192];
+        r.read_direct(110_000, &mut tail).unwrap();
+        assert_eq!(&tail[..], &data[110_000..118_192]);
+        let mut head = [0u8; 1024];
+        r.read_direct(138_000, &mut head).unwrap();
+        assert_eq!(&head[..], &data[138_000..139_024]);
+        assert_eq!(r.stats().read_calls, 1);
+        assert_eq!(r.stats().bytes_read, 30_000);
+        // Outside the span: a read of its own.
+        r.read_direct(200_000, &mut head).unwrap();
+        assert_eq!(r.stats().read_calls, 2);
     }
 
     #[test]

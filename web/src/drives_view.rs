@@ -143,10 +143,15 @@ fn DriveRow(report: Arc<Report>, index: usize) -> impl IntoView {
     }
 }
 
+/// Days shown at first and added by "Show more days": a 256 GB card holds months of drives,
+/// and building them all at once would hold up the page.
+const DAYS_PER_PAGE: usize = 14;
+
 /// All drives, by day, oldest or newest first.
 #[component]
 pub fn DrivesView(report: Arc<Report>) -> impl IntoView {
     let newest_first = RwSignal::new(false);
+    let shown_days = RwSignal::new(DAYS_PER_PAGE);
     let mut days: BTreeMap<NaiveDate, Vec<usize>> = BTreeMap::new();
     for (i, d) in report.drives.iter().enumerate() {
         days.entry(d.start.date()).or_default().push(i);
@@ -155,6 +160,7 @@ pub fn DrivesView(report: Arc<Report>) -> impl IntoView {
     if days.is_empty() {
         return view! { <p class="empty">"No drives on this card."</p> }.into_any();
     }
+    let day_count = days.len();
     let list = move || {
         let mut ordered = days.clone();
         if newest_first.get() {
@@ -162,6 +168,7 @@ pub fn DrivesView(report: Arc<Report>) -> impl IntoView {
         }
         ordered
             .into_iter()
+            .take(shown_days.get())
             .map(|(day, drives)| {
                 let heading = day
                     .and_hms_opt(0, 0, 0)
@@ -186,13 +193,21 @@ pub fn DrivesView(report: Arc<Report>) -> impl IntoView {
             <div class="toolbar">
                 <p class="note">"Times are camera local time. Open a drive to see its segments."</p>
                 <label>"Order "
-                    <select on:change=move |ev| newest_first.set(event_target_value(&ev) == "newest")>
+                    <select on:change=move |ev| {
+                        newest_first.set(event_target_value(&ev) == "newest");
+                        shown_days.set(DAYS_PER_PAGE);
+                    }>
                         <option value="oldest">"oldest first (next to be overwritten)"</option>
                         <option value="newest">"newest first"</option>
                     </select>
                 </label>
             </div>
             {list}
+            <Show when=move || { shown_days.get() < day_count }>
+                <button type="button" class="button" on:click=move |_| shown_days.update(|d| *d += DAYS_PER_PAGE)>
+                    {move || format!("Show more days ({} of {day_count} shown)", shown_days.get().min(day_count))}
+                </button>
+            </Show>
         </section>
     }
     .into_any()

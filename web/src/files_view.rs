@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use crate::format;
 
 /// Rows shown at first and added by "Show more".
-const PAGE: usize = 300;
+const PAGE: usize = 100;
 
 fn status(f: &FileRecord) -> (&'static str, &'static str) {
     match (f.deleted, f.recoverable) {

@@ -7,10 +7,12 @@ use std::sync::Arc;
 use dashcard::estimate::WhatIf;
 use dashcard::report::Report;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
 use web_sys::File;
 
 use crate::folder_pick::PickedFolder;
-use crate::protocol::FromWorker;
+use crate::protocol::{FromWorker, parse_files, parse_head};
 use crate::worker_client::CardWorker;
 
 /// Where reading stands.
@@ -69,6 +71,11 @@ pub struct Session {
     /// Which view is shown.
     pub tab: RwSignal<Tab>,
     worker: StoredValue<Option<CardWorker>, LocalStorage>,
+    /// Bumped for every card opened or cancelled, so late answers about an old card are
+    /// dropped.
+    generation: StoredValue<u64>,
+    /// Whether the complete report is shown (a late listing must not replace it).
+    complete: StoredValue<bool>,
 }
 
 /// The views of an open card.
@@ -96,6 +103,8 @@ impl Session {
             report: RwSignal::new(None),
             tab: RwSignal::new(Tab::Overview),
             worker: StoredValue::new_local(None),
+            generation: StoredValue::new(0),
+            complete: StoredValue::new(false),
         };
         Effect::new(move |_| {
             let what_if = session.what_if.get();
@@ -117,6 +126,8 @@ impl Session {
     pub fn open(self, source: OpenSource) {
         clear_marks();
         mark("dashcard:open");
+        self.generation.update_value(|g| *g += 1);
+        self.complete.set_value(false);
         self.worker.set_value(None);
         self.base.set(None);
         self.what_if.set(WhatIf::default());
@@ -132,7 +143,7 @@ impl Session {
             done: 0,
             total: None,
         });
-        let worker = match CardWorker::spawn(move |answer| self.answer(answer)) {
+        let worker = match CardWorker::spawn(move |answer, files| self.answer(answer, files)) {
             Ok(w) => w,
             Err(message) => return self.fail(message),
         };
@@ -154,6 +165,7 @@ impl Session {
 
     /// Stops reading and goes back to the start.
     pub fn cancel(self) {
+        self.generation.update_value(|g| *g += 1);
         self.worker.set_value(None);
         self.base.set(None);
         self.status.set(Status::Idle);
@@ -168,6 +180,7 @@ impl Session {
     /// Shows an error. The worker is left alone: this runs inside its own message handler,
     /// which must not be dropped while it runs; the next card replaces it.
     fn show_failure(self, message: String) {
+        self.generation.update_value(|g| *g += 1);
         self.base.set(None);
         let (title, hint) = explain(&message);
         self.status.set(Status::Failed {
@@ -177,7 +190,8 @@ impl Session {
         });
     }
 
-    fn answer(self, answer: FromWorker) {
+    fn answer(self, answer: FromWorker, parts: Option<js_sys::Array>) {
+        let parts = parts.unwrap_or_default();
         match answer {
             FromWorker::Ready => {}
             FromWorker::Progress { phase, done, total } => {
@@ -202,27 +216,74 @@ impl Session {
                     });
                 }
             }
-            FromWorker::Listed { report } => {
+            FromWorker::Listed => {
                 mark("dashcard:listed");
-                self.base.set(Some(Arc::from(report)));
-                // Effects and the DOM update run before the next animation frame.
-                request_animation_frame(|| mark("dashcard:overview-shown"));
-                self.status.set(Status::Ready {
-                    durations: Some((0, 0)),
-                });
+                self.receive(parts, None);
             }
-            FromWorker::Done {
-                report,
-                memory_bytes,
-            } => {
+            FromWorker::Done { memory_bytes } => {
                 mark("dashcard:done");
-                self.base.set(Some(Arc::from(report)));
-                set_body_data("workerMemory", &memory_bytes.to_string());
-                request_animation_frame(|| mark("dashcard:durations-shown"));
-                self.status.set(Status::Ready { durations: None });
+                self.receive(parts, Some(memory_bytes));
             }
             FromWorker::Failed { message } => self.show_failure(message),
         }
+    }
+}
+
+impl Session {
+    /// Puts a card the worker sent back together: its files come as JSON chunks, parsed one
+    /// per task so the page keeps responding; a newer card or a complete report already shown
+    /// wins over this one. `done` carries the worker's memory for a complete report.
+    fn receive(self, parts: js_sys::Array, done: Option<u64>) {
+        let generation = self.generation.get_value();
+        let count = parts.length();
+        let bytes = move |i: u32| {
+            parts
+                .get(i)
+                .dyn_into::<js_sys::Uint8Array>()
+                .map(|a| a.to_vec())
+                .unwrap_or_default()
+        };
+        spawn_local(async move {
+            // Each step in a task of its own: the browser paints and handles input between.
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            let mut head = match parse_head(&bytes(0)) {
+                Ok(h) => h,
+                Err(message) => return self.show_failure(message),
+            };
+            let mut files = Vec::new();
+            for i in 1..count {
+                gloo_timers::future::TimeoutFuture::new(0).await;
+                if self.generation.get_value() != generation {
+                    return;
+                }
+                match parse_files(&bytes(i)) {
+                    Ok(mut chunk) => files.append(&mut chunk),
+                    Err(message) => return self.show_failure(message),
+                }
+            }
+            if self.generation.get_value() != generation
+                || (done.is_none() && self.complete.get_value())
+            {
+                return;
+            }
+            head.files = files;
+            self.base.set(Some(Arc::new(head)));
+            match done {
+                None => {
+                    self.status.set(Status::Ready {
+                        durations: Some((0, 0)),
+                    });
+                    // Effects and the DOM update run before the next animation frame.
+                    request_animation_frame(|| mark("dashcard:overview-shown"));
+                }
+                Some(memory_bytes) => {
+                    self.complete.set_value(true);
+                    self.status.set(Status::Ready { durations: None });
+                    set_body_data("workerMemory", &memory_bytes.to_string());
+                    request_animation_frame(|| mark("dashcard:durations-shown"));
+                }
+            }
+        });
     }
 }
 

@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, File, MessageEvent, Worker};
 
-use crate::protocol::{FromWorker, ToWorker, from_js, to_js};
+use crate::protocol::{FromWorker, MESSAGE_KEY, PARTS_KEY, ToWorker, from_js, to_js};
 
 /// Where trunk puts the worker's loader, relative to the page (so any sub-path works).
 const WORKER_URL: &str = "./worker_loader.js";
@@ -32,8 +32,9 @@ pub struct CardWorker {
 }
 
 impl CardWorker {
-    /// Starts a worker; `on_answer` gets each message, or a `Failed` when it crashes.
-    pub fn spawn(on_answer: impl Fn(FromWorker) + 'static) -> Result<Self, String> {
+    /// Starts a worker; `on_answer` gets each message (with the JS array of file chunks that
+    /// rides along with a report), or a `Failed` when it crashes.
+    pub fn spawn(on_answer: impl Fn(FromWorker, Option<Array>) + 'static) -> Result<Self, String> {
         let worker = Worker::new(WORKER_URL).map_err(|e| {
             format!(
                 "this browser could not start the page's worker ({})",
@@ -46,7 +47,12 @@ impl CardWorker {
         let flush = outbox.clone();
         let sender = worker.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            match from_js::<FromWorker>(event.data()) {
+            let data = event.data();
+            let parts = Reflect::get(&data, &PARTS_KEY.into())
+                .ok()
+                .and_then(|f| f.dyn_into::<Array>().ok());
+            let message = Reflect::get(&data, &MESSAGE_KEY.into()).unwrap_or(JsValue::UNDEFINED);
+            match from_js::<FromWorker>(message) {
                 Ok(FromWorker::Ready) => {
                     let waiting = {
                         let mut out = flush.borrow_mut();
@@ -55,32 +61,32 @@ impl CardWorker {
                     };
                     for message in waiting {
                         if let Err(e) = sender.post_message(&message) {
-                            answer(FromWorker::Failed {
-                                message: format!(
-                                    "cannot pass the card to the reader: {}",
-                                    describe(&e)
-                                ),
-                            });
+                            let message =
+                                format!("cannot pass the card to the reader: {}", describe(&e));
+                            answer(FromWorker::Failed { message }, None);
                         }
                     }
-                    answer(FromWorker::Ready);
+                    answer(FromWorker::Ready, None);
                 }
-                Ok(message) => answer(message),
-                Err(message) => answer(FromWorker::Failed { message }),
+                Ok(message) => answer(message, parts),
+                Err(message) => answer(FromWorker::Failed { message }, None),
             }
         });
         let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
             event.prevent_default();
-            on_answer(FromWorker::Failed {
-                message: format!(
-                    "the card reader stopped unexpectedly ({})",
-                    if event.message().is_empty() {
-                        "no reason given".to_string()
-                    } else {
-                        event.message()
-                    }
-                ),
-            });
+            on_answer(
+                FromWorker::Failed {
+                    message: format!(
+                        "the card reader stopped unexpectedly ({})",
+                        if event.message().is_empty() {
+                            "no reason given".to_string()
+                        } else {
+                            event.message()
+                        }
+                    ),
+                },
+                None,
+            );
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));

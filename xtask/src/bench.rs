@@ -146,27 +146,23 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
 /// The browser benchmark: the same card (and a 32 GB one, to see memory stay flat) opened in the
 /// release build of the page in headless Chromium.
-fn web(
-    release: &Path,
-    dir: &Path,
-    image: &Path,
-    fls_s: f64,
-    rebuild: bool,
-) -> Result<(), String> {
+fn web(release: &Path, dir: &Path, image: &Path, fls_s: f64, rebuild: bool) -> Result<(), String> {
     setup::web_build_tools()?;
     setup::debian_packages(&["chromium"])?;
     setup::npm_packages()?;
-    setup::run(
-        Command::new("trunk")
-            .current_dir(root())
-            .args(["build", "--release", "--offline"]),
-    )?;
+    setup::run(Command::new("trunk").current_dir(root()).args([
+        "build",
+        "--release",
+        "--offline",
+    ]))?;
     let small = dir.join("card-32g.img");
     if rebuild || !small.exists() {
         let _ = std::fs::remove_file(&small);
         setup::run(
             Command::new(release.join("dashcard"))
-                .args(["simulate", "--family", "pro", "--size", "32G", "--days", "30"])
+                .args([
+                    "simulate", "--family", "pro", "--size", "32G", "--days", "30",
+                ])
                 .arg(&small),
         )?;
     }
@@ -185,7 +181,9 @@ fn web(
         ));
     }
     let text = String::from_utf8_lossy(&out.stdout);
-    println!("\nbrowser (headless Chromium, release build; first: the 256 GB card, then a 32 GB one):\n{text}");
+    println!(
+        "\nbrowser (headless Chromium, release build; first: the 256 GB card, then a 32 GB one):\n{text}"
+    );
     let overview_s = json_number(&text, "overview_ms").unwrap_or(f64::NAN) / 1000.0;
     let durations_s = json_number(&text, "durations_ms").unwrap_or(f64::NAN) / 1000.0;
     let longest = json_number(&text, "longest_task_ms").unwrap_or(f64::NAN);
