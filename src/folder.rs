@@ -72,6 +72,7 @@ pub fn list_folder(name: &str, mut files: Vec<FolderFile>, capacity_bytes: Optio
         parking: Vec::new(),
         family: None,
         estimate: None,
+        totals: None,
     }
 }
 

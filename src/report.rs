@@ -13,6 +13,7 @@ use crate::catalog::drives::Drive;
 use crate::catalog::family::Family;
 use crate::catalog::parking::ParkingIncident;
 use crate::catalog::timing::{DurationSource, StartSource};
+use crate::catalog::totals::Totals;
 use crate::estimate::Estimate;
 use crate::extent::Extent;
 
@@ -50,6 +51,9 @@ pub struct Report {
     /// How soon recordings will be overwritten, and every input behind it.
     #[serde(default)]
     pub estimate: Option<Estimate>,
+    /// Bytes and counts by kind, the span of dates, problems: the card summed.
+    #[serde(default)]
+    pub totals: Option<Totals>,
 }
 
 /// Where the report came from.
@@ -198,6 +202,25 @@ impl Report {
         // Serializing these plain types cannot fail; fall back to an explicit error document.
         serde_json::to_string_pretty(self)
             .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialize report: {e}\"}}"))
+    }
+
+    /// A copy of everything but the files (cheap: the files are most of a report).
+    pub fn clone_without_files(&self) -> Report {
+        Report {
+            report_format: self.report_format,
+            dashcard_version: self.dashcard_version.clone(),
+            source: self.source.clone(),
+            partition_table: self.partition_table.clone(),
+            volume: self.volume.clone(),
+            time_zone: self.time_zone.clone(),
+            files: Vec::new(),
+            warnings: self.warnings.clone(),
+            drives: self.drives.clone(),
+            parking: self.parking.clone(),
+            family: self.family.clone(),
+            estimate: self.estimate.clone(),
+            totals: self.totals.clone(),
+        }
     }
 
     /// Files that are not deleted.

@@ -108,6 +108,7 @@ pub fn list_image<R: Read + Seek>(
         parking: Vec::new(),
         family: None,
         estimate: None,
+        totals: None,
     })
 }
 

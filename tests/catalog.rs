@@ -62,6 +62,27 @@ fn check_classification(truth: &SimTruth, report: &Report) {
         assert_eq!(f.start, Some(r.start), "{}", r.path);
         assert_eq!(f.duration_s, Some(r.duration_s), "{}", r.path);
     }
+    // The totals add up to the simulation's live recordings.
+    let totals = report.totals.as_ref().expect("totals");
+    let live_bytes = |kind: SimKind| -> u64 {
+        truth
+            .live()
+            .filter(|r| r.kind == kind)
+            .map(|r| r.bytes)
+            .sum()
+    };
+    assert_eq!(totals.recordings, truth.live().count() as u64);
+    assert_eq!(totals.road_bytes, live_bytes(SimKind::Road));
+    assert_eq!(totals.cabin_bytes, live_bytes(SimKind::Cabin));
+    assert_eq!(
+        totals.parking_loop_bytes + totals.sos_bytes,
+        live_bytes(SimKind::Parking)
+    );
+    assert_eq!(
+        totals.first_start,
+        truth.live().map(|r| r.start).min(),
+        "first start"
+    );
     // Deleted entries are classified too (they are evidence of the loop).
     let deleted = report.files.iter().filter(|f| f.deleted).count();
     let made_deleted = truth.recordings.len() - truth.live().count();
@@ -426,4 +447,42 @@ fn analysing_before_and_after_the_headers_equals_one_pass() {
     assert_eq!(twice.parking, once.parking);
     assert_eq!(twice.estimate, once.estimate);
     assert_eq!(twice.files, once.files);
+}
+
+/// The browser reads a clip's tail and the next clip's head in one call: the same durations,
+/// about half the calls.
+#[test]
+fn coalesced_header_reads_give_the_same_report_in_fewer_calls() {
+    let dir = common::tempdir();
+    let sim = Simulation::new(SimFamily::Pro, 8 * GB, 3);
+    let (_, _) = snapshot(dir.path(), &sim);
+    let path = dir
+        .path()
+        .join(format!("{:?}-{}.img", sim.family, sim.days));
+    let read = |gap: u64| {
+        let mut reader =
+            BlockReader::new(std::fs::File::open(&path).expect("open")).expect("reader");
+        let mut report =
+            dashcard::scan::list_image(&mut reader, &ScanOptions::default()).expect("list");
+        let listed = reader.stats().read_calls;
+        dashcard::scan::read_durations_coalesced(&mut reader, &mut report, gap, |_, _| {});
+        (report, reader.stats().read_calls - listed)
+    };
+    let (plain, plain_calls) = read(0);
+    let (coalesced, coalesced_calls) = read(256 * 1024);
+    assert_eq!(plain, coalesced);
+    let clips = plain
+        .files
+        .iter()
+        .filter(|f| f.duration_s.is_some())
+        .count() as u64;
+    assert!(clips > 100);
+    assert!(
+        plain_calls >= 2 * clips - 2,
+        "{plain_calls} calls for {clips} clips"
+    );
+    assert!(
+        coalesced_calls <= clips + clips / 10,
+        "{coalesced_calls} calls for {clips} clips"
+    );
 }

@@ -14,6 +14,7 @@ pub mod family;
 pub mod name_time;
 pub mod parking;
 pub mod timing;
+pub mod totals;
 
 use std::collections::BTreeMap;
 
@@ -128,6 +129,7 @@ pub fn annotate(report: &mut Report, card_full: bool) {
     });
     report.parking = parking;
     report.family = Some(family);
+    report.totals = Some(totals::sum(&report.files));
 }
 
 /// Segments without a header duration last until the next segment of the same camera (and

@@ -122,7 +122,9 @@ fn CardTabs(session: Session) -> impl IntoView {
             Tab::Overview => view! { <Overview report=report /> }.into_any(),
             Tab::Drives => view! { <DrivesView report=report /> }.into_any(),
             Tab::Parking => view! { <ParkingView report=report /> }.into_any(),
-            Tab::Files => view! { <FilesView report=report /> }.into_any(),
+            Tab::Files => {
+                view! { <FilesView report=report files_ready=session.files_ready /> }.into_any()
+            }
             Tab::Estimates => {
                 view! { <EstimatesView report=report what_if=session.what_if /> }.into_any()
             }

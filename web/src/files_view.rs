@@ -31,7 +31,7 @@ fn kind(f: &FileRecord) -> &'static str {
 
 /// The files table.
 #[component]
-pub fn FilesView(report: Arc<Report>) -> impl IntoView {
+pub fn FilesView(report: Arc<Report>, files_ready: RwSignal<bool>) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let show = RwSignal::new(String::from("all"));
     let sort = RwSignal::new(String::from("path"));
@@ -113,7 +113,11 @@ pub fn FilesView(report: Arc<Report>) -> impl IntoView {
                         <option value="modified">"time"</option>
                     </select>
                 </label>
-                <p class="note" aria-live="polite">{move || format!("{} of {total} files", matching.with(Vec::len))}</p>
+                <p class="note" aria-live="polite">{move || if files_ready.get() {
+                    format!("{} of {total} files", matching.with(Vec::len))
+                } else {
+                    "Loading the file list…".to_string()
+                }}</p>
             </div>
             <div class="table-wrap">
                 <table class="files">

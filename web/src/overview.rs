@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use dashcard::catalog::classify::{Camera, FileKind, Pool};
 use dashcard::report::{Report, SourceKind};
 use leptos::prelude::*;
 
@@ -18,21 +17,7 @@ struct Share {
 }
 
 fn shares(report: &Report) -> (Vec<Share>, Option<u64>) {
-    let mut road = 0u64;
-    let mut cabin = 0u64;
-    let mut parking = 0u64;
-    let mut sos = 0u64;
-    let mut other = 0u64;
-    for f in report.live_files() {
-        let slot = match (f.kind, f.camera, f.pool) {
-            (FileKind::Drive, Some(Camera::Cabin), _) => &mut cabin,
-            (FileKind::Drive, _, _) => &mut road,
-            (FileKind::Parking, _, Some(Pool::Sos)) => &mut sos,
-            (FileKind::Parking, _, _) => &mut parking,
-            (FileKind::Other, _, _) => &mut other,
-        };
-        *slot = slot.saturating_add(f.bytes);
-    }
+    let t = report.totals.clone().unwrap_or_default();
     let inputs = report.estimate.as_ref().map(|e| &e.inputs);
     let capacity = inputs.and_then(|i| i.capacity_bytes.value);
     let free = inputs.and_then(|i| i.free_bytes.value);
@@ -40,27 +25,27 @@ fn shares(report: &Report) -> (Vec<Share>, Option<u64>) {
         Share {
             label: "Road camera",
             class: "share-road",
-            bytes: road,
+            bytes: t.road_bytes,
         },
         Share {
             label: "Cabin camera",
             class: "share-cabin",
-            bytes: cabin,
+            bytes: t.cabin_bytes,
         },
         Share {
             label: "Parking (loop)",
             class: "share-parking",
-            bytes: parking,
+            bytes: t.parking_loop_bytes,
         },
         Share {
             label: "Parking (sos)",
             class: "share-sos",
-            bytes: sos,
+            bytes: t.sos_bytes,
         },
         Share {
             label: "Other files",
             class: "share-other",
-            bytes: other,
+            bytes: t.other_bytes,
         },
     ];
     if let Some(free) = free {
@@ -118,34 +103,23 @@ fn CapacityBar(report: Arc<Report>) -> impl IntoView {
 pub fn Overview(report: Arc<Report>) -> impl IntoView {
     let estimate = report.estimate.clone().unwrap_or_default();
     let family = report.family.clone();
-    let recordings: Vec<_> = report
-        .live_files()
-        .filter(|f| f.kind != FileKind::Other)
-        .collect();
-    let first = recordings.iter().filter_map(|f| f.start).min();
+    let totals = report.totals.clone().unwrap_or_default();
+    let first = totals.first_start;
     let last = report
         .drives
         .iter()
         .map(|d| d.end)
-        .chain(recordings.iter().filter_map(|f| f.start))
+        .chain(totals.last_start)
         .max();
     let range = match (first, last) {
         (Some(a), Some(b)) => format!("{} – {}", format::when(a), format::when(b)),
         _ => "no dated recordings".to_string(),
     };
     let driving: f64 = report.drives.iter().map(|d| d.duration_s).sum();
-    let fragmented = recordings.iter().filter(|f| f.fragments > 1).count();
-    let deleted = report.files.iter().filter(|f| f.deleted).count();
-    let recoverable = report
-        .files
-        .iter()
-        .filter(|f| f.deleted && f.recoverable == Some(true))
-        .count();
-    let file_problems = report
-        .files
-        .iter()
-        .filter(|f| !f.warnings.is_empty())
-        .count();
+    let fragmented = totals.fragmented_recordings;
+    let deleted = totals.deleted_files;
+    let recoverable = totals.recoverable_files;
+    let file_problems = totals.files_with_warnings;
     let mut warnings = report.warnings.clone();
     if file_problems > 0 {
         warnings.push(format!(

@@ -43,10 +43,13 @@ pub enum FromWorker {
         /// Items in this step, when known.
         total: Option<u64>,
     },
-    /// The card from names and the FAT (durations still coming). The report rides along as
-    /// the envelope's parts (see [`MESSAGE_KEY`]).
+    /// The card from names and the FAT (durations still coming): the report without its
+    /// files rides along as the envelope's one part (see [`MESSAGE_KEY`]); its files follow
+    /// in a `Files` message, so the overview can show before they arrive.
     Listed,
-    /// Everything is read; the report rides along as in `Listed`.
+    /// The files of the report last sent, as parts of [`FILES_PER_CHUNK`] files.
+    Files,
+    /// Everything is read; the report rides along as in `Listed`, its files follow.
     Done {
         /// Size of the worker's WebAssembly memory (its peak: it never shrinks), for the
         /// benchmark and for anyone curious.
@@ -83,24 +86,27 @@ pub const PARTS_KEY: &str = "parts";
 /// Files per part: parsing one part on the page takes well under the 50 ms a task may take.
 pub const FILES_PER_CHUNK: usize = 1500;
 
-/// A report as parts: first the report without its files, then its files in chunks of
-/// [`FILES_PER_CHUNK`], each UTF-8 JSON.
-pub fn to_parts(mut report: Report) -> Result<Vec<Vec<u8>>, String> {
-    let files = std::mem::take(&mut report.files);
-    let mut parts =
-        vec![serde_json::to_vec(&report).map_err(|e| format!("cannot pass the report: {e}"))?];
-    for chunk in files.chunks(FILES_PER_CHUNK) {
-        parts.push(serde_json::to_vec(chunk).map_err(|e| format!("cannot pass the files: {e}"))?);
-    }
-    Ok(parts)
+/// The report without its files, as UTF-8 JSON.
+pub fn head_part(report: &Report) -> Result<Vec<u8>, String> {
+    serde_json::to_vec(&report.clone_without_files())
+        .map_err(|e| format!("cannot pass the report: {e}"))
 }
 
-/// Parses the first part made by [`to_parts`].
+/// The report's files in chunks of [`FILES_PER_CHUNK`], each UTF-8 JSON.
+pub fn file_parts(report: &Report) -> Result<Vec<Vec<u8>>, String> {
+    report
+        .files
+        .chunks(FILES_PER_CHUNK)
+        .map(|chunk| serde_json::to_vec(chunk).map_err(|e| format!("cannot pass the files: {e}")))
+        .collect()
+}
+
+/// Parses a part made by [`head_part`].
 pub fn parse_head(part: &[u8]) -> Result<Report, String> {
     serde_json::from_slice(part).map_err(|e| format!("unreadable report: {e}"))
 }
 
-/// Parses a later part made by [`to_parts`].
+/// Parses a part made by [`file_parts`].
 pub fn parse_files(part: &[u8]) -> Result<Vec<dashcard::report::FileRecord>, String> {
     serde_json::from_slice(part).map_err(|e| format!("unreadable file list: {e}"))
 }

@@ -70,12 +70,24 @@ pub struct Session {
     pub report: RwSignal<Option<Arc<Report>>>,
     /// Which view is shown.
     pub tab: RwSignal<Tab>,
-    worker: StoredValue<Option<CardWorker>, LocalStorage>,
+    /// The worker reading the current card, and its id.
+    worker: StoredValue<Option<(u64, CardWorker)>, LocalStorage>,
+    /// A worker started ahead of time, so a chosen card starts reading at once (its
+    /// WebAssembly is already compiled); `spare_ok` turns false if it failed to start.
+    spare: StoredValue<Option<(u64, CardWorker)>, LocalStorage>,
+    spare_ok: StoredValue<bool>,
+    next_id: StoredValue<u64>,
     /// Bumped for every card opened or cancelled, so late answers about an old card are
     /// dropped.
     generation: StoredValue<u64>,
-    /// Whether the complete report is shown (a late listing must not replace it).
+    /// Whether the complete report is shown.
     complete: StoredValue<bool>,
+    /// Whether the files of the report shown have arrived (the overview needs none).
+    pub files_ready: RwSignal<bool>,
+    seq: StoredValue<u64>,
+    head_seq: StoredValue<u64>,
+    files_seq: StoredValue<u64>,
+    head_done: StoredValue<bool>,
 }
 
 /// The views of an open card.
@@ -103,8 +115,16 @@ impl Session {
             report: RwSignal::new(None),
             tab: RwSignal::new(Tab::Overview),
             worker: StoredValue::new_local(None),
+            spare: StoredValue::new_local(None),
+            spare_ok: StoredValue::new(false),
+            next_id: StoredValue::new(0),
             generation: StoredValue::new(0),
             complete: StoredValue::new(false),
+            files_ready: RwSignal::new(false),
+            seq: StoredValue::new(0),
+            head_seq: StoredValue::new(0),
+            files_seq: StoredValue::new(0),
+            head_done: StoredValue::new(false),
         };
         Effect::new(move |_| {
             let what_if = session.what_if.get();
@@ -119,7 +139,48 @@ impl Session {
             });
             session.report.set(applied);
         });
+        session.prepare_spare();
         session
+    }
+
+    /// Starts a worker whose answers reach this session under a fresh id.
+    fn spawn_worker(self) -> Result<(u64, CardWorker), String> {
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        let worker = CardWorker::spawn(move |answer, parts| self.answer_from(id, answer, parts))?;
+        Ok((id, worker))
+    }
+
+    /// Starts the spare worker for the next card, if there is none.
+    fn prepare_spare(self) {
+        if self.spare.with_value(Option::is_some) {
+            return;
+        }
+        if let Ok(spare) = self.spawn_worker() {
+            self.spare.set_value(Some(spare));
+            self.spare_ok.set_value(true);
+        }
+    }
+
+    /// The spare worker if it is healthy, else a new one.
+    fn take_worker(self) -> Result<(u64, CardWorker), String> {
+        let spare = self.spare.try_update_value(Option::take).flatten();
+        match spare {
+            Some(w) if self.spare_ok.get_value() => Ok(w),
+            _ => self.spawn_worker(),
+        }
+    }
+
+    /// Routes a worker's answer: the current card's worker is heard; a spare that fails to
+    /// start is marked so it is not used; anything else is an old card's and is dropped.
+    fn answer_from(self, id: u64, answer: FromWorker, parts: Option<js_sys::Array>) {
+        if self.worker.with_value(|w| w.as_ref().map(|w| w.0)) == Some(id) {
+            self.answer(answer, parts);
+        } else if self.spare.with_value(|w| w.as_ref().map(|w| w.0)) == Some(id)
+            && matches!(answer, FromWorker::Failed { .. })
+        {
+            self.spare_ok.set_value(false);
+        }
     }
 
     /// Opens a card, replacing the current one.
@@ -128,6 +189,10 @@ impl Session {
         mark("dashcard:open");
         self.generation.update_value(|g| *g += 1);
         self.complete.set_value(false);
+        self.files_ready.set(false);
+        self.head_seq.set_value(0);
+        self.files_seq.set_value(0);
+        self.head_done.set_value(false);
         self.worker.set_value(None);
         self.base.set(None);
         self.what_if.set(WhatIf::default());
@@ -143,7 +208,7 @@ impl Session {
             done: 0,
             total: None,
         });
-        let worker = match CardWorker::spawn(move |answer, files| self.answer(answer, files)) {
+        let (id, worker) = match self.take_worker() {
             Ok(w) => w,
             Err(message) => return self.fail(message),
         };
@@ -157,7 +222,7 @@ impl Session {
             }
             OpenSource::Sample => worker.open_sample(),
         };
-        self.worker.set_value(Some(worker));
+        self.worker.set_value(Some((id, worker)));
         if let Err(message) = sent {
             self.fail(message);
         }
@@ -218,55 +283,49 @@ impl Session {
             }
             FromWorker::Listed => {
                 mark("dashcard:listed");
-                self.receive(parts, None);
+                self.receive_head(parts, None);
             }
             FromWorker::Done { memory_bytes } => {
                 mark("dashcard:done");
-                self.receive(parts, Some(memory_bytes));
+                self.receive_head(parts, Some(memory_bytes));
             }
+            FromWorker::Files => self.receive_files(parts),
             FromWorker::Failed { message } => self.show_failure(message),
         }
     }
 }
 
 impl Session {
-    /// Puts a card the worker sent back together: its files come as JSON chunks, parsed one
-    /// per task so the page keeps responding; a newer card or a complete report already shown
-    /// wins over this one. `done` carries the worker's memory for a complete report.
-    fn receive(self, parts: js_sys::Array, done: Option<u64>) {
+    /// The next sequence number for a piece of report from the worker: pieces are parsed in
+    /// tasks of their own, and a piece that finishes after a newer one of its kind is dropped.
+    fn next_seq(self) -> u64 {
+        let seq = self.seq.get_value() + 1;
+        self.seq.set_value(seq);
+        seq
+    }
+
+    /// A report without its files (after `Listed` or `Done`): shown at once, with the files
+    /// the page already has until the new ones arrive. `done` carries the worker's memory.
+    fn receive_head(self, parts: js_sys::Array, done: Option<u64>) {
         let generation = self.generation.get_value();
-        let count = parts.length();
-        let bytes = move |i: u32| {
-            parts
-                .get(i)
-                .dyn_into::<js_sys::Uint8Array>()
-                .map(|a| a.to_vec())
-                .unwrap_or_default()
-        };
+        let seq = self.next_seq();
+        let part = part_bytes(&parts, 0);
         spawn_local(async move {
-            // Each step in a task of its own: the browser paints and handles input between.
+            // A task of its own: the browser paints and handles input between.
             gloo_timers::future::TimeoutFuture::new(0).await;
-            let mut head = match parse_head(&bytes(0)) {
+            let mut head = match parse_head(&part) {
                 Ok(h) => h,
                 Err(message) => return self.show_failure(message),
             };
-            let mut files = Vec::new();
-            for i in 1..count {
-                gloo_timers::future::TimeoutFuture::new(0).await;
-                if self.generation.get_value() != generation {
-                    return;
-                }
-                match parse_files(&bytes(i)) {
-                    Ok(mut chunk) => files.append(&mut chunk),
-                    Err(message) => return self.show_failure(message),
-                }
-            }
-            if self.generation.get_value() != generation
-                || (done.is_none() && self.complete.get_value())
-            {
+            if self.generation.get_value() != generation || seq < self.head_seq.get_value() {
                 return;
             }
-            head.files = files;
+            self.head_seq.set_value(seq);
+            self.head_done.set_value(done.is_some());
+            head.files = self
+                .base
+                .with_untracked(|b| b.as_ref().map(|b| b.files.clone()))
+                .unwrap_or_default();
             self.base.set(Some(Arc::new(head)));
             match done {
                 None => {
@@ -277,14 +336,65 @@ impl Session {
                     request_animation_frame(|| mark("dashcard:overview-shown"));
                 }
                 Some(memory_bytes) => {
-                    self.complete.set_value(true);
-                    self.status.set(Status::Ready { durations: None });
                     set_body_data("workerMemory", &memory_bytes.to_string());
-                    request_animation_frame(|| mark("dashcard:durations-shown"));
                 }
             }
         });
     }
+
+    /// The files of the report last sent, parsed a part at a time within a task budget.
+    fn receive_files(self, parts: js_sys::Array) {
+        let generation = self.generation.get_value();
+        let seq = self.next_seq();
+        spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            let mut files = Vec::new();
+            let mut task_start = now_ms();
+            for i in 0..parts.length() {
+                // Yield only when this task has run for a while: fewer, still short, tasks.
+                if now_ms() - task_start > TASK_BUDGET_MS {
+                    gloo_timers::future::TimeoutFuture::new(0).await;
+                    task_start = now_ms();
+                }
+                if self.generation.get_value() != generation {
+                    return;
+                }
+                match parse_files(&part_bytes(&parts, i)) {
+                    Ok(mut chunk) => files.append(&mut chunk),
+                    Err(message) => return self.show_failure(message),
+                }
+            }
+            if self.generation.get_value() != generation || seq < self.files_seq.get_value() {
+                return;
+            }
+            self.files_seq.set_value(seq);
+            let Some(mut report) = self
+                .base
+                .with_untracked(|b| b.as_ref().map(|b| b.clone_without_files()))
+            else {
+                return;
+            };
+            report.files = files;
+            self.base.set(Some(Arc::new(report)));
+            self.files_ready.set(true);
+            // The files that follow the complete report: everything is read.
+            if self.head_done.get_value() && seq > self.head_seq.get_value() {
+                self.complete.set_value(true);
+                self.status.set(Status::Ready { durations: None });
+                self.prepare_spare();
+                request_animation_frame(|| mark("dashcard:durations-shown"));
+            }
+        });
+    }
+}
+
+/// The bytes of part `i` of a message.
+fn part_bytes(parts: &js_sys::Array, i: u32) -> Vec<u8> {
+    parts
+        .get(i)
+        .dyn_into::<js_sys::Uint8Array>()
+        .map(|a| a.to_vec())
+        .unwrap_or_default()
 }
 
 impl Default for Session {
@@ -317,6 +427,17 @@ fn explain(message: &str) -> (&'static str, &'static str) {
             "Check that the file is an image of a whole card or of its FAT volume (.img, .bin, .dd), copied completely. Nothing was changed on the card or the file.",
         )
     }
+}
+
+/// How long one step of putting a report together may run before it lets the browser paint
+/// and handle input (a "long task" is 50 ms).
+const TASK_BUDGET_MS: f64 = 20.0;
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
 }
 
 /// A `performance.mark`, so the benchmark (and the browser's profiler) can time each step:

@@ -18,7 +18,9 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, File, MessageEvent};
 
 use crate::blob_source::BlobSource;
-use crate::protocol::{FromWorker, MESSAGE_KEY, PARTS_KEY, ToWorker, from_js, to_js, to_parts};
+use crate::protocol::{
+    FromWorker, MESSAGE_KEY, PARTS_KEY, ToWorker, file_parts, from_js, head_part, to_js,
+};
 
 /// Size and length of the sample card: a Nexar Pro that has looped over a 4 GB card.
 const SAMPLE_CARD_BYTES: u64 = 4_000_000_000;
@@ -145,23 +147,24 @@ impl Progress<'_> {
     }
 }
 
-/// Sends the listed card (files as JSON chunks).
+/// Sends the listed card: the report without its files first (the overview needs no more),
+/// then its files.
 fn post_listed(scope: &DedicatedWorkerGlobalScope, report: &Report) -> Result<(), String> {
-    let parts = to_parts(report.clone())?;
-    post_with_parts(scope, &FromWorker::Listed, parts);
+    post_with_parts(scope, &FromWorker::Listed, vec![head_part(report)?]);
+    post_with_parts(scope, &FromWorker::Files, file_parts(report)?);
     Ok(())
 }
 
-/// Sends the complete card.
+/// Sends the complete card, the same way.
 fn post_done(scope: &DedicatedWorkerGlobalScope, report: Box<Report>) -> Result<(), String> {
-    let parts = to_parts(*report)?;
     post_with_parts(
         scope,
         &FromWorker::Done {
             memory_bytes: memory_bytes(),
         },
-        parts,
+        vec![head_part(&report)?],
     );
+    post_with_parts(scope, &FromWorker::Files, file_parts(&report)?);
     Ok(())
 }
 

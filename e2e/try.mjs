@@ -1,0 +1,12 @@
+import { serveDist, launchBrowser, watchedPage } from '/work/main/e2e/support.mjs';
+const server = await serveDist();
+const browser = await launchBrowser();
+const { page } = await watchedPage(browser, server, { viewport: { width: 1280, height: 900 } });
+page.on('console', m => { if (m.text().includes('TIMING')) console.log(m.text()); });
+await page.goto(server.url);
+await page.getByRole('button', { name: 'Open card image' }).waitFor();
+await page.waitForTimeout(1000);
+await page.locator('[data-testid=image-input]').setInputFiles('/work/main/target/bench/card-256g.img');
+await page.waitForFunction(() => performance.getEntriesByName('dashcard:overview-shown').length > 0, null, { timeout: 60000 });
+console.log(await page.evaluate(() => performance.getEntriesByType('mark').map(m => m.name + ' ' + m.startTime.toFixed(1)).join('\n')));
+await browser.close(); await server.close();

@@ -1,0 +1,78 @@
+//! What the card holds, summed: bytes and counts by kind, the span of dates, and the problems
+//! worth a line in a summary. Small enough to travel ahead of the file list, so a view can
+//! show the card before its tens of thousands of files arrive.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use super::classify::{Camera, FileKind, Pool};
+use crate::report::FileRecord;
+
+/// Sums over the card's files.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Totals {
+    /// Bytes of live road-camera segments.
+    pub road_bytes: u64,
+    /// Bytes of live cabin-camera segments.
+    pub cabin_bytes: u64,
+    /// Bytes of live parking clips in the loop pool.
+    pub parking_loop_bytes: u64,
+    /// Bytes of live recordings in the sos pool.
+    pub sos_bytes: u64,
+    /// Bytes of live files that are not recordings.
+    pub other_bytes: u64,
+    /// Live files.
+    pub live_files: u64,
+    /// Live recordings (drive segments and parking clips).
+    pub recordings: u64,
+    /// Deleted entries.
+    pub deleted_files: u64,
+    /// Deleted entries whose bytes can still be read back.
+    pub recoverable_files: u64,
+    /// Live recordings stored in more than one run of clusters.
+    pub fragmented_recordings: u64,
+    /// Files (live or deleted) with a problem noted.
+    pub files_with_warnings: u64,
+    /// Start of the oldest live recording.
+    pub first_start: Option<NaiveDateTime>,
+    /// Start of the newest live recording.
+    pub last_start: Option<NaiveDateTime>,
+}
+
+/// Sums `files` (after classification).
+pub fn sum(files: &[FileRecord]) -> Totals {
+    let mut t = Totals::default();
+    for f in files {
+        if !f.warnings.is_empty() {
+            t.files_with_warnings += 1;
+        }
+        if f.deleted {
+            t.deleted_files += 1;
+            if f.recoverable == Some(true) {
+                t.recoverable_files += 1;
+            }
+            continue;
+        }
+        t.live_files += 1;
+        let slot = match (f.kind, f.camera, f.pool) {
+            (FileKind::Other, _, _) => &mut t.other_bytes,
+            (_, _, Some(Pool::Sos)) => &mut t.sos_bytes,
+            (FileKind::Drive, Some(Camera::Cabin), _) => &mut t.cabin_bytes,
+            (FileKind::Drive, _, _) => &mut t.road_bytes,
+            (FileKind::Parking, _, _) => &mut t.parking_loop_bytes,
+        };
+        *slot = slot.saturating_add(f.bytes);
+        if f.kind == FileKind::Other {
+            continue;
+        }
+        t.recordings += 1;
+        if f.fragments > 1 {
+            t.fragmented_recordings += 1;
+        }
+        if let Some(start) = f.start {
+            t.first_start = Some(t.first_start.map_or(start, |s| s.min(start)));
+            t.last_start = Some(t.last_start.map_or(start, |s| s.max(start)));
+        }
+    }
+    t
+}
