@@ -136,16 +136,54 @@ pub fn read_durations_coalesced<R: Read + Seek>(
     reader: &mut BlockReader<R>,
     report: &mut Report,
     max_gap: u64,
-    mut progress: impl FnMut(usize, usize),
+    progress: impl FnMut(usize, usize),
 ) {
-    let mut todo: Vec<usize> = report
+    let order = header_order(report);
+    read_durations_of(reader, report, &order, max_gap, progress);
+}
+
+/// The files whose MP4 headers can be read (videos with known extents: live files and
+/// recoverable deleted ones), in the order they lie on the card.
+pub fn header_order(report: &Report) -> Vec<usize> {
+    let mut order: Vec<usize> = report
         .files
         .iter()
         .enumerate()
         .filter(|(_, f)| is_video_name(&f.path) && !f.extents.is_empty())
         .map(|(i, _)| i)
         .collect();
-    todo.sort_by_key(|&i| report.files[i].extents.first().map_or(0, |e| e.offset));
+    order.sort_by_key(|&i| report.files[i].extents.first().map_or(0, |e| e.offset));
+    order
+}
+
+/// Fewest clips worth splitting between two readers (see [`split_header_order`]).
+pub const SPLIT_MIN_CLIPS: usize = 64;
+
+/// The [`header_order`] cut in two halves of neighbouring clips, so two readers (two workers,
+/// two cores) can each read one with their reads still coalesced; `None` when there are too
+/// few clips to be worth it. Both sides of a split call this and get the same halves.
+pub fn split_header_order(report: &Report) -> Option<(Vec<usize>, Vec<usize>)> {
+    let mut order = header_order(report);
+    if order.len() < SPLIT_MIN_CLIPS {
+        return None;
+    }
+    let second = order.split_off(order.len().div_ceil(2));
+    Some((order, second))
+}
+
+/// [`read_durations_coalesced`] for the files at `order` only (in the order given).
+pub fn read_durations_of<R: Read + Seek>(
+    reader: &mut BlockReader<R>,
+    report: &mut Report,
+    order: &[usize],
+    max_gap: u64,
+    mut progress: impl FnMut(usize, usize),
+) {
+    let todo: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|&i| i < report.files.len())
+        .collect();
     let total = todo.len();
     for (done, &index) in todo.iter().enumerate() {
         if max_gap > 0 {

@@ -10,11 +10,22 @@ use wasm_bindgen::JsValue;
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToWorker {
-    /// Read a card image; the `File` is the message's `file` property.
+    /// Read a card image; the `File` is the message's `file` property. With `split_headers`,
+    /// read only the first half of the video headers (see `dashcard::scan::split_header_order`)
+    /// and answer `Headers`: the page has a second worker read the other half.
     OpenImage {
         /// The file's name.
         name: String,
+        /// Whether another worker reads half of the headers.
+        split_headers: bool,
     },
+    /// What the helper read of the other half of the headers (a JSON array of
+    /// [`HeaderResult`] as the one part): apply it to the card read with `split_headers`,
+    /// then send the complete card.
+    ApplyHeaders,
+    /// Read the MP4 headers of these clips of a card image (the `File` is the message's `file`
+    /// property; the clips, a JSON array of [`ClipToRead`], its one part) and answer `Headers`.
+    ReadHeaders,
     /// Read a card folder; its `File`s are the message's `files` property, in `paths` order.
     OpenFolder {
         /// The folder's name.
@@ -53,6 +64,12 @@ pub enum FromWorker {
     Done {
         /// Size of the worker's WebAssembly memory (its peak: it never shrinks), for the
         /// benchmark and for anyone curious.
+        memory_bytes: u64,
+    },
+    /// What the headers of a share of the clips said; the results (a JSON array of
+    /// [`HeaderResult`]) ride along as the one part.
+    Headers {
+        /// Size of the worker's WebAssembly memory.
         memory_bytes: u64,
     },
     /// The card could not be read.
@@ -109,4 +126,59 @@ pub fn parse_head(part: &[u8]) -> Result<Report, String> {
 /// Parses a part made by [`file_parts`].
 pub fn parse_files(part: &[u8]) -> Result<Vec<dashcard::report::FileRecord>, String> {
     serde_json::from_slice(part).map_err(|e| format!("unreadable file list: {e}"))
+}
+
+/// A clip whose MP4 header a helper worker reads.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ClipToRead {
+    /// Index of the file in the report.
+    pub index: usize,
+    /// Its size.
+    pub bytes: u64,
+    /// Where its bytes lie in the image.
+    pub extents: Vec<dashcard::extent::Extent>,
+}
+
+/// What one clip's header said.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct HeaderResult {
+    /// Index of the file in the report.
+    pub index: usize,
+    /// Duration from the header.
+    pub duration_s: Option<f64>,
+    /// The rest of what the header said (or why it could not be read).
+    pub video: Option<dashcard::report::VideoInfo>,
+}
+
+impl HeaderResult {
+    /// What file `index` of `report` now knows from its header.
+    pub fn of(report: &Report, index: usize) -> Option<Self> {
+        let f = report.files.get(index)?;
+        Some(Self {
+            index,
+            duration_s: f.duration_s,
+            video: f.video.clone(),
+        })
+    }
+
+    /// Writes the result into its file of `report` (as `dashcard::scan::apply_header` does).
+    pub fn apply(&self, report: &mut Report) {
+        if let Some(f) = report.files.get_mut(self.index) {
+            f.duration_s = self.duration_s;
+            f.duration_source = self
+                .duration_s
+                .map(|_| dashcard::catalog::timing::DurationSource::Mp4Header);
+            f.video = self.video.clone();
+        }
+    }
+}
+
+/// A value as one UTF-8 JSON part.
+pub fn json_part<T: Serialize>(value: &T) -> Result<Vec<u8>, String> {
+    serde_json::to_vec(value).map_err(|e| format!("cannot pass the data: {e}"))
+}
+
+/// Parses a part made by [`json_part`].
+pub fn parse_part<T: for<'de> Deserialize<'de>>(part: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(part).map_err(|e| format!("unreadable data: {e}"))
 }

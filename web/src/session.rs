@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 use web_sys::File;
 
 use crate::folder_pick::PickedFolder;
-use crate::protocol::{FromWorker, parse_files, parse_head};
+use crate::protocol::{ClipToRead, FromWorker, parse_files, parse_head};
 use crate::worker_client::CardWorker;
 
 /// Where reading stands.
@@ -88,6 +88,16 @@ pub struct Session {
     head_seq: StoredValue<u64>,
     files_seq: StoredValue<u64>,
     head_done: StoredValue<bool>,
+    /// The image being read, for the helper worker that reads half of its headers.
+    image_file: StoredValue<Option<File>, LocalStorage>,
+    /// The helper worker, while it reads.
+    helper: StoredValue<Option<(u64, CardWorker)>, LocalStorage>,
+    /// Whether a helper was started for this card's headers.
+    headers_pending: StoredValue<u8>,
+    /// (done, total) of each share of the header reads, for the progress shown.
+    shares: StoredValue<[(u64, u64); 2]>,
+    /// The largest worker memory reported.
+    memory: StoredValue<u64>,
 }
 
 /// The views of an open card.
@@ -125,6 +135,11 @@ impl Session {
             head_seq: StoredValue::new(0),
             files_seq: StoredValue::new(0),
             head_done: StoredValue::new(false),
+            image_file: StoredValue::new_local(None),
+            helper: StoredValue::new_local(None),
+            headers_pending: StoredValue::new(0),
+            shares: StoredValue::new([(0, 0); 2]),
+            memory: StoredValue::new(0),
         };
         Effect::new(move |_| {
             let what_if = session.what_if.get();
@@ -176,6 +191,17 @@ impl Session {
     fn answer_from(self, id: u64, answer: FromWorker, parts: Option<js_sys::Array>) {
         if self.worker.with_value(|w| w.as_ref().map(|w| w.0)) == Some(id) {
             self.answer(answer, parts);
+        } else if self.helper.with_value(|w| w.as_ref().map(|w| w.0)) == Some(id) {
+            match answer {
+                FromWorker::Progress { done, total, .. } => {
+                    self.progress(1, done, total.unwrap_or(done))
+                }
+                FromWorker::Headers { memory_bytes } => {
+                    self.receive_headers(parts.unwrap_or_default(), memory_bytes)
+                }
+                FromWorker::Failed { message } => self.show_failure(message),
+                _ => {}
+            }
         } else if self.spare.with_value(|w| w.as_ref().map(|w| w.0)) == Some(id)
             && matches!(answer, FromWorker::Failed { .. })
         {
@@ -193,6 +219,11 @@ impl Session {
         self.head_seq.set_value(0);
         self.files_seq.set_value(0);
         self.head_done.set_value(false);
+        self.image_file.set_value(None);
+        self.helper.set_value(None);
+        self.headers_pending.set_value(0);
+        self.shares.set_value([(0, 0); 2]);
+        self.memory.set_value(0);
         self.worker.set_value(None);
         self.base.set(None);
         self.what_if.set(WhatIf::default());
@@ -213,7 +244,11 @@ impl Session {
             Err(message) => return self.fail(message),
         };
         let sent = match source {
-            OpenSource::Image(file) => worker.open_image(&file),
+            OpenSource::Image(file) => {
+                let sent = worker.open_image(&file, true);
+                self.image_file.set_value(Some(file));
+                sent
+            }
             OpenSource::Folder(folder) => {
                 if folder.files.is_empty() {
                     return self.fail(format!("the folder “{}” is empty", folder.name));
@@ -232,6 +267,7 @@ impl Session {
     pub fn cancel(self) {
         self.generation.update_value(|g| *g += 1);
         self.worker.set_value(None);
+        self.helper.set_value(None);
         self.base.set(None);
         self.status.set(Status::Idle);
     }
@@ -239,6 +275,7 @@ impl Session {
     /// Shows an error and stops the reader (the page stays usable: any way in starts over).
     pub fn fail(self, message: String) {
         self.worker.set_value(None);
+        self.helper.set_value(None);
         self.show_failure(message);
     }
 
@@ -262,9 +299,7 @@ impl Session {
             FromWorker::Progress { phase, done, total } => {
                 let ready = matches!(self.status.get_untracked(), Status::Ready { .. });
                 if ready {
-                    self.status.set(Status::Ready {
-                        durations: Some((done, total.unwrap_or(done))),
-                    });
+                    self.progress(0, done, total.unwrap_or(done));
                 } else {
                     self.status.update(|s| {
                         if let Status::Opening {
@@ -290,6 +325,8 @@ impl Session {
                 self.receive_head(parts, Some(memory_bytes));
             }
             FromWorker::Files => self.receive_files(parts),
+            // Only the helper sends these.
+            FromWorker::Headers { .. } => {}
             FromWorker::Failed { message } => self.show_failure(message),
         }
     }
@@ -336,7 +373,10 @@ impl Session {
                     request_animation_frame(|| mark("dashcard:overview-shown"));
                 }
                 Some(memory_bytes) => {
-                    set_body_data("workerMemory", &memory_bytes.to_string());
+                    let most = self.memory.get_value().max(memory_bytes);
+                    set_body_data("workerMemory", &most.to_string());
+                    // The helper's work is done (this runs in a task, not in its handler).
+                    self.helper.set_value(None);
                 }
             }
         });
@@ -375,8 +415,29 @@ impl Session {
                 return;
             };
             report.files = files;
+            let first_listing =
+                !self.head_done.get_value() && self.headers_pending.get_value() == 0;
+            let split = if first_listing {
+                dashcard::scan::split_header_order(&report).map(|(_, second)| {
+                    second
+                        .into_iter()
+                        .filter_map(|i| {
+                            report.files.get(i).map(|f| ClipToRead {
+                                index: i,
+                                bytes: f.bytes,
+                                extents: f.extents.clone(),
+                            })
+                        })
+                        .collect::<Vec<_>>()
+                })
+            } else {
+                None
+            };
             self.base.set(Some(Arc::new(report)));
             self.files_ready.set(true);
+            if let Some(clips) = split {
+                self.start_helper(clips);
+            }
             // The files that follow the complete report: everything is read.
             if self.head_done.get_value() && seq > self.head_seq.get_value() {
                 self.complete.set_value(true);
@@ -385,6 +446,51 @@ impl Session {
                 request_animation_frame(|| mark("dashcard:durations-shown"));
             }
         });
+    }
+}
+
+impl Session {
+    /// Has a second worker read the second half of the headers (the first worker reads the
+    /// first half): on two cores, about half the time.
+    fn start_helper(self, clips: Vec<ClipToRead>) {
+        let Some(file) = self.image_file.get_value() else {
+            return;
+        };
+        self.headers_pending.set_value(2);
+        let (id, helper) = match self.take_worker() {
+            Ok(w) => w,
+            Err(message) => return self.show_failure(message),
+        };
+        let sent = helper.read_headers(&file, &clips);
+        self.helper.set_value(Some((id, helper)));
+        if let Err(message) = sent {
+            self.show_failure(message);
+        }
+    }
+
+    /// Progress of one share of the header reads; the page shows their sum.
+    fn progress(self, share: usize, done: u64, total: u64) {
+        self.shares
+            .update_value(|s| s[share.min(1)] = (done, total));
+        let [(a, b), (c, d)] = self.shares.get_value();
+        self.status.set(Status::Ready {
+            durations: Some((a + c, b + d)),
+        });
+    }
+
+    /// The helper's header results: passed on, as they came, to the worker holding the card,
+    /// which completes it (the page does no heavy work).
+    fn receive_headers(self, parts: js_sys::Array, memory_bytes: u64) {
+        self.memory.update_value(|m| *m = (*m).max(memory_bytes));
+        let Ok(part) = parts.get(0).dyn_into::<js_sys::Uint8Array>() else {
+            return self.show_failure("the helper sent no video headers".to_string());
+        };
+        let sent = self
+            .worker
+            .with_value(|w| w.as_ref().map(|(_, w)| w.apply_headers(&part)));
+        if let Some(Err(message)) = sent {
+            self.show_failure(message);
+        }
     }
 }
 

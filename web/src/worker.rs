@@ -19,7 +19,8 @@ use web_sys::{Blob, DedicatedWorkerGlobalScope, File, MessageEvent};
 
 use crate::blob_source::BlobSource;
 use crate::protocol::{
-    FromWorker, MESSAGE_KEY, PARTS_KEY, ToWorker, file_parts, from_js, head_part, to_js,
+    ClipToRead, FromWorker, HeaderResult, MESSAGE_KEY, PARTS_KEY, ToWorker, file_parts, from_js,
+    head_part, json_part, parse_part, to_js,
 };
 
 /// Size and length of the sample card: a Nexar Pro that has looped over a 4 GB card.
@@ -82,13 +83,27 @@ fn post_with_parts(scope: &DedicatedWorkerGlobalScope, message: &FromWorker, par
 
 fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<(), String> {
     match from_js::<ToWorker>(data.clone())? {
-        ToWorker::OpenImage { name } => {
-            let blob: Blob = Reflect::get(data, &"file".into())
-                .ok()
-                .and_then(|f| f.dyn_into().ok())
-                .ok_or("no file came with the request")?;
-            let source = BlobSource::new(blob).map_err(|e| e.to_string())?;
-            read_image(scope, &name, source)
+        ToWorker::OpenImage {
+            name,
+            split_headers,
+        } => {
+            let source = BlobSource::new(attached_file(data)?).map_err(|e| e.to_string())?;
+            read_image(scope, &name, source, split_headers)
+        }
+        ToWorker::ApplyHeaders => {
+            let results: Vec<HeaderResult> = parse_part(&first_part(data)?)?;
+            let mut report = PENDING
+                .with(|p| p.borrow_mut().take())
+                .ok_or("no card is waiting for these video headers")?;
+            for r in &results {
+                r.apply(&mut report);
+            }
+            post_done(scope, analyzed(report))
+        }
+        ToWorker::ReadHeaders => {
+            let source = BlobSource::new(attached_file(data)?).map_err(|e| e.to_string())?;
+            let clips: Vec<ClipToRead> = parse_part(&first_part(data)?)?;
+            read_headers(scope, source, clips)
         }
         ToWorker::OpenFolder {
             name,
@@ -118,7 +133,7 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<(), Stri
             let sim = Simulation::new(SimFamily::Pro, SAMPLE_CARD_BYTES, SAMPLE_DAYS);
             simulate(&mut image, &sim).map_err(|e| format!("cannot build the sample card: {e}"))?;
             image.rewind().map_err(|e| e.to_string())?;
-            read_image(scope, SAMPLE_NAME, image)
+            read_image(scope, SAMPLE_NAME, image, false)
         }
     }
 }
@@ -173,10 +188,34 @@ fn analyzed(mut report: Report) -> Box<Report> {
     Box::new(report)
 }
 
+thread_local! {
+    /// A card whose first half of headers is read, waiting for the helper's half.
+    static PENDING: std::cell::RefCell<Option<Report>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The bytes of the first part that came with a request.
+fn first_part(data: &JsValue) -> Result<Vec<u8>, String> {
+    Reflect::get(data, &PARTS_KEY.into())
+        .ok()
+        .and_then(|p| p.dyn_into::<Array>().ok())
+        .and_then(|p| p.get(0).dyn_into::<js_sys::Uint8Array>().ok())
+        .map(|a| a.to_vec())
+        .ok_or_else(|| "nothing came with the request".to_string())
+}
+
+/// The `File` that came with a request.
+fn attached_file(data: &JsValue) -> Result<Blob, String> {
+    Reflect::get(data, &"file".into())
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or_else(|| "no file came with the request".to_string())
+}
+
 fn read_image<R: Read + Seek>(
     scope: &DedicatedWorkerGlobalScope,
     name: &str,
     source: R,
+    split_headers: bool,
 ) -> Result<(), String> {
     post(
         scope,
@@ -200,6 +239,20 @@ fn read_image<R: Read + Seek>(
         phase: "Reading video headers",
         last_ms: 0.0,
     };
+    if split_headers {
+        if let Some((mine, _)) = scan::split_header_order(&report) {
+            scan::read_durations_of(
+                &mut reader,
+                &mut report,
+                &mine,
+                COALESCE_GAP_BYTES,
+                |done, total| progress.tick(done, total),
+            );
+            // The helper's half arrives as `ApplyHeaders`; the card waits here until then.
+            PENDING.with(|p| *p.borrow_mut() = Some(*report));
+            return Ok(());
+        }
+    }
     scan::read_durations_coalesced(
         &mut reader,
         &mut report,
@@ -207,6 +260,57 @@ fn read_image<R: Read + Seek>(
         |done, total| progress.tick(done, total),
     );
     post_done(scope, analyzed(*report))
+}
+
+/// The helper's job: read the headers of `clips` and send what they said.
+fn read_headers<R: Read + Seek>(
+    scope: &DedicatedWorkerGlobalScope,
+    source: R,
+    clips: Vec<ClipToRead>,
+) -> Result<(), String> {
+    let mut reader = BlockReader::new(source).map_err(|e| format!("cannot read the card: {e}"))?;
+    // A report of just these clips, so the core's reader can walk them in disk order.
+    let mut report = Report {
+        files: clips
+            .iter()
+            .map(|c| dashcard::report::FileRecord {
+                path: format!("{}.mp4", c.index),
+                bytes: c.bytes,
+                extents: c.extents.clone(),
+                ..Default::default()
+            })
+            .collect(),
+        ..Report::default()
+    };
+    let mut progress = Progress {
+        scope,
+        phase: "Reading video headers",
+        last_ms: 0.0,
+    };
+    scan::read_durations_coalesced(
+        &mut reader,
+        &mut report,
+        COALESCE_GAP_BYTES,
+        |done, total| progress.tick(done, total),
+    );
+    let results: Vec<HeaderResult> = clips
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            HeaderResult::of(&report, i).map(|r| HeaderResult {
+                index: c.index,
+                ..r
+            })
+        })
+        .collect();
+    post_with_parts(
+        scope,
+        &FromWorker::Headers {
+            memory_bytes: memory_bytes(),
+        },
+        vec![json_part(&results)?],
+    );
+    Ok(())
 }
 
 fn read_folder(

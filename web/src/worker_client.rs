@@ -10,7 +10,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, File, MessageEvent, Worker};
 
-use crate::protocol::{FromWorker, MESSAGE_KEY, PARTS_KEY, ToWorker, from_js, to_js};
+use crate::protocol::{
+    ClipToRead, FromWorker, MESSAGE_KEY, PARTS_KEY, ToWorker, from_js, json_part, to_js,
+};
 
 /// Where trunk puts the worker's loader, relative to the page (so any sub-path works).
 const WORKER_URL: &str = "./worker_loader.js";
@@ -115,11 +117,31 @@ impl CardWorker {
             .map_err(|e| format!("cannot pass the card to the reader: {}", describe(&e)))
     }
 
-    /// Reads a card image.
-    pub fn open_image(&self, file: &File) -> Result<(), String> {
+    /// Reads a card image; with `split_headers`, only half of its video headers (a helper
+    /// reads the rest).
+    pub fn open_image(&self, file: &File, split_headers: bool) -> Result<(), String> {
         self.send(
-            &ToWorker::OpenImage { name: file.name() },
+            &ToWorker::OpenImage {
+                name: file.name(),
+                split_headers,
+            },
             &[("file", file.as_ref())],
+        )
+    }
+
+    /// Passes the helper's header results (a part as it came) to the worker holding the card.
+    pub fn apply_headers(&self, part: &js_sys::Uint8Array) -> Result<(), String> {
+        let parts = Array::of1(part);
+        self.send(&ToWorker::ApplyHeaders, &[(PARTS_KEY, parts.as_ref())])
+    }
+
+    /// Reads the MP4 headers of `clips` of a card image (the helper's half).
+    pub fn read_headers(&self, file: &File, clips: &[ClipToRead]) -> Result<(), String> {
+        let part = js_sys::Uint8Array::from(json_part(&clips)?.as_slice());
+        let parts = Array::of1(&part);
+        self.send(
+            &ToWorker::ReadHeaders,
+            &[("file", file.as_ref()), (PARTS_KEY, parts.as_ref())],
         )
     }
 
