@@ -56,6 +56,37 @@ export function realCard(dir) {
   return image;
 }
 
+/**
+ * A card for playback: a real clip written by mtools into a hole left by a deleted file, so it
+ * is fragmented, and a second clip deleted afterwards, so it is recoverable. Returns the image
+ * and the host copies of both clips.
+ */
+export function playbackCard(dir) {
+  const image = path.join(dir, 'playback.img');
+  // FAT16: mtools fills the first free clusters there (on FAT32 it follows FSInfo's next-free hint).
+  run('mkfs.fat', ['-C', '-F', '16', '-s', '1', '-n', 'NEXAR', image, String(32 * 1024)]);
+  run('mmd', ['-i', image, '::Nexar']);
+  const filler = (name) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, Buffer.alloc(64 * 1024, 7));
+    return file;
+  };
+  run('mcopy', ['-i', image, filler('F1.BIN'), '::Nexar/F1.BIN']);
+  run('mcopy', ['-i', image, filler('F2.BIN'), '::Nexar/F2.BIN']);
+  run('mdel', ['-i', image, '::Nexar/F1.BIN']);
+  const fragmented = clip(dir, '20241012_075700_1.mp4', 4);
+  run('mcopy', ['-i', image, fragmented, '::Nexar/20241012_075700_1.mp4']);
+  const deleted = clip(dir, '20241012_080000_1.mp4', 2);
+  run('mcopy', ['-i', image, deleted, '::Nexar/20241012_080000_1.mp4']);
+  run('mdel', ['-i', image, '::Nexar/20241012_080000_1.mp4']);
+  return { image, fragmented, deleted };
+}
+
+/** `dashcard report --json` exactly as printed. */
+export function cliReportText(source) {
+  return run(CLI, ['report', '--json', source]);
+}
+
 /** The files of `image` copied out by mtools into a folder, as a mounted card shows them. */
 export function folderOf(image, dir) {
   const folder = path.join(dir, 'NEXAR');

@@ -8,6 +8,7 @@ use crate::estimates_view::{CardSizeSelect, EstimatesView};
 use crate::files_view::FilesView;
 use crate::overview::Overview;
 use crate::parking_view::ParkingView;
+use crate::player::Player;
 use crate::session::{Session, Status, Tab};
 
 const TABS: [(Tab, &str, &str); 5] = [
@@ -120,11 +121,9 @@ fn CardTabs(session: Session) -> impl IntoView {
         };
         match session.tab.get() {
             Tab::Overview => view! { <Overview report=report /> }.into_any(),
-            Tab::Drives => view! { <DrivesView report=report /> }.into_any(),
-            Tab::Parking => view! { <ParkingView report=report /> }.into_any(),
-            Tab::Files => {
-                view! { <FilesView report=report files_ready=session.files_ready /> }.into_any()
-            }
+            Tab::Drives => view! { <DrivesView report=report session=session /> }.into_any(),
+            Tab::Parking => view! { <ParkingView report=report session=session /> }.into_any(),
+            Tab::Files => view! { <FilesView report=report session=session /> }.into_any(),
             Tab::Estimates => {
                 view! { <EstimatesView report=report what_if=session.what_if /> }.into_any()
             }
@@ -135,6 +134,10 @@ fn CardTabs(session: Session) -> impl IntoView {
             <div class="card-header">
                 <h2 class="card-name">{move || session.report.with(|r| r.as_ref().map(|r| r.source.name.clone()))}</h2>
                 <p class="local-time">"All times are the camera's local time."</p>
+                <div class="exports">
+                    <button type="button" class="button small" on:click=move |_| export(session, "json")>"Download report (JSON)"</button>
+                    <button type="button" class="button small" on:click=move |_| export(session, "csv")>"Recordings (CSV)"</button>
+                </div>
                 {move || durations().map(|text| view! {
                     <p class="durations-progress" role="status" aria-live="polite">{text}
                         <button type="button" class="button subtle" on:click=move |_| session.cancel()>"Cancel"</button>
@@ -147,6 +150,7 @@ fn CardTabs(session: Session) -> impl IntoView {
                     <CardSizeSelect what_if=session.what_if label="Card size" />
                 </div>
             </Show>
+            <Player session=session />
             <div class="tabs" role="tablist" aria-label="Views of the card" on:keydown=on_key>
                 {TABS.iter().map(|&(tab, label, id)| view! {
                     <button type="button" role="tab" id=id class="tab"
@@ -161,6 +165,30 @@ fn CardTabs(session: Session) -> impl IntoView {
                 {view_of}
             </div>
         </section>
+    }
+}
+
+/// Downloads the report as JSON (what `dashcard report --json` prints) or the recordings as CSV.
+fn export(session: Session, kind: &str) {
+    let Some(report) = session.report.get_untracked() else {
+        return;
+    };
+    let result = match kind {
+        "json" => crate::export::download_text(
+            &crate::export::export_name(&report, "json"),
+            "application/json",
+            &crate::export::report_json(&report),
+        ),
+        _ => crate::export::recordings_csv(&report).and_then(|csv| {
+            crate::export::download_text(
+                &crate::export::export_name(&report, "csv"),
+                "text/csv",
+                &csv,
+            )
+        }),
+    };
+    if let Err(message) = result {
+        session.fail(message);
     }
 }
 

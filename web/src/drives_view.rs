@@ -11,7 +11,9 @@ use dashcard::report::Report;
 use leptos::prelude::*;
 
 use crate::format;
+use crate::player::FileActions;
 use crate::risk::{Risk, RiskBadge};
+use crate::session::Session;
 
 fn cameras(d: &Drive) -> String {
     d.cameras
@@ -79,7 +81,7 @@ fn DayTimeline(report: Arc<Report>, drives: Vec<usize>) -> impl IntoView {
 
 /// One drive, with its segments on demand.
 #[component]
-fn DriveRow(report: Arc<Report>, index: usize) -> impl IntoView {
+fn DriveRow(report: Arc<Report>, index: usize, session: Session) -> impl IntoView {
     let d = report.drives[index].clone();
     let open = RwSignal::new(false);
     let risk = risk_of(index, &d);
@@ -105,13 +107,14 @@ fn DriveRow(report: Arc<Report>, index: usize) -> impl IntoView {
                         <td>{f.duration_s.map(format::duration)}</td>
                         <td>{format::bytes(f.bytes)}</td>
                         <td class="path">{f.path.clone()}</td>
+                        <td><FileActions session=session file=f.clone() /></td>
                     </tr>
                 }
             })
             .collect_view();
         view! {
             <table class="segments">
-                <thead><tr><th>"Start"</th><th>"Camera"</th><th>"Length"</th><th>"Size"</th><th>"File"</th></tr></thead>
+                <thead><tr><th>"Start"</th><th>"Camera"</th><th>"Length"</th><th>"Size"</th><th>"File"</th><th>"Take out"</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
         }
@@ -149,7 +152,7 @@ const DAYS_PER_PAGE: usize = 14;
 
 /// All drives, by day, oldest or newest first.
 #[component]
-pub fn DrivesView(report: Arc<Report>) -> impl IntoView {
+pub fn DrivesView(report: Arc<Report>, session: Session) -> impl IntoView {
     let newest_first = RwSignal::new(false);
     let shown_days = RwSignal::new(DAYS_PER_PAGE);
     let mut days: BTreeMap<NaiveDate, Vec<usize>> = BTreeMap::new();
@@ -176,7 +179,7 @@ pub fn DrivesView(report: Arc<Report>) -> impl IntoView {
                     .unwrap_or_default();
                 let rows = drives
                     .iter()
-                    .map(|&i| view! { <DriveRow report=report.clone() index=i /> })
+                    .map(|&i| view! { <DriveRow report=report.clone() index=i session=session /> })
                     .collect_view();
                 view! {
                     <section class="day" aria-label=heading.clone()>

@@ -9,6 +9,8 @@ use dashcard::report::{FileRecord, Report};
 use leptos::prelude::*;
 
 use crate::format;
+use crate::player::FileActions;
+use crate::session::Session;
 
 /// Rows shown at first and added by "Show more".
 const PAGE: usize = 100;
@@ -31,7 +33,8 @@ fn kind(f: &FileRecord) -> &'static str {
 
 /// The files table.
 #[component]
-pub fn FilesView(report: Arc<Report>, files_ready: RwSignal<bool>) -> impl IntoView {
+pub fn FilesView(report: Arc<Report>, session: Session) -> impl IntoView {
+    let files_ready = session.files_ready;
     let query = RwSignal::new(String::new());
     let show = RwSignal::new(String::from("all"));
     let sort = RwSignal::new(String::from("path"));
@@ -82,6 +85,7 @@ pub fn FilesView(report: Arc<Report>, files_ready: RwSignal<bool>) -> impl IntoV
                                 <td>{label}</td>
                                 <td class="num">{f.fragments}</td>
                                 <td>{f.warnings.join("; ")}</td>
+                                <td><FileActions session=session file=f.clone() /></td>
                             </tr>
                         }
                     })
@@ -122,7 +126,7 @@ pub fn FilesView(report: Arc<Report>, files_ready: RwSignal<bool>) -> impl IntoV
             <div class="table-wrap">
                 <table class="files">
                     <caption class="visually-hidden">"Files on the card (times are camera local time)"</caption>
-                    <thead><tr><th>"File"</th><th>"Size"</th><th>"Modified (camera)"</th><th>"Kind"</th><th>"Length"</th><th>"Status"</th><th>"Fragments"</th><th>"Problems"</th></tr></thead>
+                    <thead><tr><th>"File"</th><th>"Size"</th><th>"Modified (camera)"</th><th>"Kind"</th><th>"Length"</th><th>"Status"</th><th>"Fragments"</th><th>"Problems"</th><th>"Take out"</th></tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
             </div>

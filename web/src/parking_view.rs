@@ -8,11 +8,13 @@ use dashcard::report::Report;
 use leptos::prelude::*;
 
 use crate::format;
+use crate::player::FileActions;
 use crate::risk::{Risk, RiskBadge};
+use crate::session::Session;
 
 /// The parking incidents table.
 #[component]
-pub fn ParkingView(report: Arc<Report>) -> impl IntoView {
+pub fn ParkingView(report: Arc<Report>, session: Session) -> impl IntoView {
     if report.parking.is_empty() {
         return view! { <p class="empty">"No parking incidents on this card."</p> }.into_any();
     }
@@ -71,6 +73,9 @@ pub fn ParkingView(report: Arc<Report>) -> impl IntoView {
                         <td>{after}</td>
                         <td><RiskBadge risk=risk title=fate.clone() /><span class="fate">{fate}</span></td>
                         <td class="path">{p.path.clone()}</td>
+                        <td>{report.files.iter().find(|f| !f.deleted && f.path == p.path).map(|f| view! {
+                            <FileActions session=session file=f.clone() />
+                        })}</td>
                     </tr>
                 }
             })
@@ -96,7 +101,7 @@ pub fn ParkingView(report: Arc<Report>) -> impl IntoView {
             <div class="table-wrap">
                 <table class="parking">
                     <caption class="visually-hidden">"Parking incidents (camera local time)"</caption>
-                    <thead><tr><th>"Time (camera)"</th><th>"Length"</th><th>"Kept in"</th><th>"Followed"</th><th>"Overwrite risk"</th><th>"File"</th></tr></thead>
+                    <thead><tr><th>"Time (camera)"</th><th>"Length"</th><th>"Kept in"</th><th>"Followed"</th><th>"Overwrite risk"</th><th>"File"</th><th>"Take out"</th></tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
             </div>

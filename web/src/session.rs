@@ -2,10 +2,11 @@
 //! what-if inputs, and the report with them applied (what every view shows). Opening a card
 //! replaces the previous one: its worker is terminated, so nothing of it lingers.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use dashcard::estimate::WhatIf;
-use dashcard::report::Report;
+use dashcard::report::{FileRecord, Report};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -88,8 +89,13 @@ pub struct Session {
     head_seq: StoredValue<u64>,
     files_seq: StoredValue<u64>,
     head_done: StoredValue<bool>,
-    /// The image being read, for the helper worker that reads half of its headers.
+    /// The image being read: for the helper worker that reads half of its headers, and to
+    /// play, download and recover its files (as slices, never copied).
     image_file: StoredValue<Option<File>, LocalStorage>,
+    /// A folder's files by path, to play and download them.
+    folder_files: StoredValue<Option<HashMap<String, File>>, LocalStorage>,
+    /// The recording in the player, if any.
+    pub playing: RwSignal<Option<crate::player::Playing>, LocalStorage>,
     /// The helper worker, while it reads.
     helper: StoredValue<Option<(u64, CardWorker)>, LocalStorage>,
     /// Whether a helper was started for this card's headers.
@@ -136,6 +142,8 @@ impl Session {
             files_seq: StoredValue::new(0),
             head_done: StoredValue::new(false),
             image_file: StoredValue::new_local(None),
+            folder_files: StoredValue::new_local(None),
+            playing: RwSignal::new_local(None),
             helper: StoredValue::new_local(None),
             headers_pending: StoredValue::new(0),
             shares: StoredValue::new([(0, 0); 2]),
@@ -220,6 +228,8 @@ impl Session {
         self.files_seq.set_value(0);
         self.head_done.set_value(false);
         self.image_file.set_value(None);
+        self.folder_files.set_value(None);
+        self.playing.set(None);
         self.helper.set_value(None);
         self.headers_pending.set_value(0);
         self.shares.set_value([(0, 0); 2]);
@@ -253,6 +263,8 @@ impl Session {
                 if folder.files.is_empty() {
                     return self.fail(format!("the folder “{}” is empty", folder.name));
                 }
+                self.folder_files
+                    .set_value(Some(folder.files.iter().cloned().collect()));
                 worker.open_folder(&folder.name, folder.files, None)
             }
             OpenSource::Sample => worker.open_sample(),
@@ -450,6 +462,50 @@ impl Session {
 }
 
 impl Session {
+    /// The bytes of a file of the open card as a `Blob`, without copying them: from an image,
+    /// the slices of the image its extents cover (a fragmented file too); from a folder, the
+    /// file itself. A deleted file whose clusters were reused cannot be had, and says why.
+    pub fn blob_of(self, file: &FileRecord) -> Result<web_sys::Blob, String> {
+        if file.deleted && file.recoverable != Some(true) {
+            return Err(format!(
+                "{} was deleted and its clusters have since been reused or damaged, so its bytes cannot be recovered",
+                file.path
+            ));
+        }
+        if let Some(found) = self
+            .folder_files
+            .with_value(|f| f.as_ref().and_then(|f| f.get(&file.path).cloned()))
+        {
+            return Ok(found.into());
+        }
+        let image = self
+            .image_file
+            .get_value()
+            .ok_or_else(|| format!("{}: its bytes are not available here", file.path))?;
+        let covered: u64 = file.extents.iter().map(|e| e.bytes).sum();
+        if covered != file.bytes {
+            return Err(format!(
+                "{}: where its bytes lie on the card is not fully known ({covered} of {} bytes)",
+                file.path, file.bytes
+            ));
+        }
+        let parts = js_sys::Array::new();
+        for e in &file.extents {
+            let slice = image
+                .slice_with_f64_and_f64(e.offset as f64, (e.offset + e.bytes) as f64)
+                .map_err(|e| crate::worker_client::describe(&e))?;
+            parts.push(&slice);
+        }
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type(if dashcard::report::is_video_name(&file.path) {
+            "video/mp4"
+        } else {
+            "application/octet-stream"
+        });
+        web_sys::Blob::new_with_blob_sequence_and_options(&parts, &options)
+            .map_err(|e| crate::worker_client::describe(&e))
+    }
+
     /// Has a second worker read the second half of the headers (the first worker reads the
     /// first half): on two cores, about half the time.
     fn start_helper(self, clips: Vec<ClipToRead>) {

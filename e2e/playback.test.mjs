@@ -1,0 +1,97 @@
+// Getting a clip out: a real H.264 clip written by mtools in two fragments plays in the page
+// from slices of the image; it downloads with its original bytes; a deleted clip is recovered
+// byte for byte; the JSON report downloaded from the page is what `dashcard report --json` prints.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { serveDist, launchBrowser, watchedPage, screenshot } from './support.mjs';
+import { tempDir, playbackCard, cliReport, cliReportText } from './fixtures.mjs';
+
+let server;
+let browser;
+let dir;
+let card;
+
+const sha256 = (file) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+before(async () => {
+  server = await serveDist();
+  browser = await launchBrowser();
+  dir = tempDir();
+  card = playbackCard(dir);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function openCard() {
+  const watched = await watchedPage(browser, server, { viewport: { width: 1280, height: 900 } });
+  const { page } = watched;
+  await page.goto(server.url, { waitUntil: 'load' });
+  await page.getByRole('button', { name: 'Open card image' }).waitFor({ timeout: 20000 });
+  await page.locator('[data-testid=image-input]').setInputFiles(card.image);
+  await page.getByRole('tab', { name: 'Overview' }).waitFor({ timeout: 60000 });
+  await page.waitForFunction(() => !document.querySelector('.durations-progress'), null, { timeout: 60000 });
+  await page.getByRole('tab', { name: 'Files' }).click();
+  return watched;
+}
+
+async function downloaded(page, buttonName) {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: buttonName }).click(),
+  ]);
+  return { file: await download.path(), name: download.suggestedFilename() };
+}
+
+test('a fragmented clip plays from slices of the image', async () => {
+  const report = cliReport(card.image);
+  const clip = report.files.find((f) => f.path === 'Nexar/20241012_075700_1.mp4' && !f.deleted);
+  assert.ok(clip.fragments >= 2, `the clip is fragmented (${clip.fragments} fragments)`);
+  const { page, context, errors, foreignRequests } = await openCard();
+  await page.getByRole('button', { name: 'Play 20241012_075700_1.mp4' }).click();
+  await page.waitForFunction(() => {
+    const v = document.querySelector('[data-testid=player-video]');
+    return v && v.currentTime > 0.5;
+  }, null, { timeout: 30000 });
+  const state = await page.evaluate(() => {
+    const v = document.querySelector('[data-testid=player-video]');
+    return { error: v.error && v.error.message, duration: v.duration, width: v.videoWidth };
+  });
+  assert.equal(state.error, null);
+  assert.equal(state.width, 320);
+  assert.ok(Math.abs(state.duration - 4) < 0.2, `duration ${state.duration}`);
+  await screenshot(page, 'player');
+  assert.deepEqual(foreignRequests(), []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('downloads keep the original bytes, and a deleted clip is recovered', async () => {
+  const { page, context, errors } = await openCard();
+  const live = await downloaded(page, 'Download 20241012_075700_1.mp4');
+  assert.equal(live.name, '20241012_075700_1.mp4');
+  assert.equal(sha256(live.file), sha256(card.fragmented));
+  const recovered = await downloaded(page, 'Recover 20241012_080000_1.mp4');
+  assert.equal(recovered.name, '20241012_080000_1.mp4');
+  assert.equal(sha256(recovered.file), sha256(card.deleted));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the JSON report from the page is what dashcard report --json prints', async () => {
+  const { page, context, errors } = await openCard();
+  const report = await downloaded(page, 'Download report (JSON)');
+  assert.equal(report.name, 'playback_img-dashcard.json');
+  assert.equal(fs.readFileSync(report.file, 'utf8'), cliReportText(card.image));
+  const csv = await downloaded(page, 'Recordings (CSV)');
+  const lines = fs.readFileSync(csv.file, 'utf8').trim().split('\n');
+  assert.match(lines[0], /^path,kind,camera,pool,start/);
+  assert.equal(lines.length, 3, 'a header and the two clips');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
