@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { serveDist, launchBrowser, watchedPage, screenshot } from './support.mjs';
 import { tempDir, playbackCard, cliReport, cliReportText } from './fixtures.mjs';
 
@@ -92,6 +93,29 @@ test('the JSON report from the page is what dashcard report --json prints', asyn
   const lines = fs.readFileSync(csv.file, 'utf8').trim().split('\n');
   assert.match(lines[0], /^path,kind,camera,pool,start/);
   assert.equal(lines.length, 3, 'a header and the two clips');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a drive saves as a zip of its segments, and every export has its SHA-256 on record', async () => {
+  const { page, context, errors } = await openCard();
+  await page.getByRole('tab', { name: 'Drives' }).click();
+  await page.locator('li.drive summary').first().click();
+  const zip = await downloaded(page, 'Save this drive (zip)');
+  assert.equal(zip.name, 'drive-2024-10-12_0757.zip');
+  const listing = execFileSync('python3', ['-c',
+    'import sys, zipfile, hashlib\n' +
+    'z = zipfile.ZipFile(sys.argv[1])\n' +
+    'assert z.testzip() is None\n' +
+    'for i in z.infolist(): print(i.filename, i.compress_type, hashlib.sha256(z.read(i)).hexdigest())',
+    zip.file]).toString().trim().split('\n');
+  assert.deepEqual(listing, [`drive-2024-10-12_0757/20241012_075700_1.mp4 0 ${sha256(card.fragmented)}`]);
+  await page.getByRole('status').filter({ hasText: 'SHA-256' }).waitFor();
+  const summary = await page.locator('[data-testid=print-summary]').textContent();
+  assert.ok(summary.includes(sha256(card.fragmented)), 'the print summary lists the SHA-256');
+  assert.ok(summary.includes('drive-2024-10-12_0757.zip'));
+  await page.emulateMedia({ media: 'print' });
+  await screenshot(page, 'print-summary');
   assert.deepEqual(errors, []);
   await context.close();
 });

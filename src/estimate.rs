@@ -511,6 +511,18 @@ fn sos_estimate(report: &mut Report, what_if: &WhatIf) -> Option<SosEstimate> {
     })
 }
 
+/// Bytes in decimal units as card labels use them: "23.3 MB", "1.4 GB".
+pub fn decimal_bytes(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b >= 1e9 {
+        format!("{:.1} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.1} MB", b / 1e6)
+    } else {
+        format!("{:.0} kB", b / 1e3)
+    }
+}
+
 /// "3 min", "0.4 h", "2.4 h", "12 h".
 pub fn format_hours(h: f64) -> String {
     if h < 0.1 {
@@ -580,8 +592,8 @@ pub fn headline(report: &Report, e: &Estimate) -> String {
             format_hours(h)
         ),
         _ => format!(
-            "The oldest footage ({when}) goes first, after {:.1} GB more is recorded; the driving rate cannot be measured from this card.",
-            oldest.overwrite_after_bytes as f64 / 1e9
+            "The oldest footage ({when}) goes first, after {} more is recorded; the driving rate cannot be measured from this card.",
+            decimal_bytes(oldest.overwrite_after_bytes)
         ),
     }
 }

@@ -18,6 +18,7 @@
 //! - [`catalog`]: each file as a Nexar owner sees it (drive segment, parking incident, other),
 //!   drives, parking incidents and the model family.
 //! - [`estimate`]: when each recording will be overwritten (a FIFO model of the loop).
+//! - [`export`]: stored ZIP archives assembled around the card's own bytes, and digests.
 //! - [`analyze`]: runs the catalog and the estimate on a report.
 //! - [`card_builder`]: writes synthetic cards onto sparse files, for tests and benchmarks.
 //!
@@ -42,6 +43,7 @@ pub mod block_reader;
 pub mod card_builder;
 pub mod catalog;
 pub mod estimate;
+pub mod export;
 pub mod extent;
 pub mod fat;
 pub mod folder;

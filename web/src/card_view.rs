@@ -9,6 +9,7 @@ use crate::files_view::FilesView;
 use crate::overview::Overview;
 use crate::parking_view::ParkingView;
 use crate::player::Player;
+use crate::print_summary::PrintSummary;
 use crate::session::{Session, Status, Tab};
 
 const TABS: [(Tab, &str, &str); 5] = [
@@ -137,7 +138,15 @@ fn CardTabs(session: Session) -> impl IntoView {
                 <div class="exports">
                     <button type="button" class="button small" on:click=move |_| export(session, "json")>"Download report (JSON)"</button>
                     <button type="button" class="button small" on:click=move |_| export(session, "csv")>"Recordings (CSV)"</button>
+                    <button type="button" class="button small" on:click=move |_| {
+                        if let Some(w) = web_sys::window() {
+                            let _ = w.print();
+                        }
+                    }>"Print summary"</button>
                 </div>
+                {move || session.export_status.get().map(|s| view! {
+                    <p class="export-status" role="status" aria-live="polite">{s}</p>
+                })}
                 {move || durations().map(|text| view! {
                     <p class="durations-progress" role="status" aria-live="polite">{text}
                         <button type="button" class="button subtle" on:click=move |_| session.cancel()>"Cancel"</button>
@@ -151,6 +160,7 @@ fn CardTabs(session: Session) -> impl IntoView {
                 </div>
             </Show>
             <Player session=session />
+            <PrintSummary session=session />
             <div class="tabs" role="tablist" aria-label="Views of the card" on:keydown=on_key>
                 {TABS.iter().map(|&(tab, label, id)| view! {
                     <button type="button" role="tab" id=id class="tab"

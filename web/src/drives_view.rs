@@ -94,7 +94,24 @@ fn DriveRow(report: Arc<Report>, index: usize, session: Session) -> impl IntoVie
             )
         })
         .unwrap_or_default();
+    let zip_name = format!("drive-{}.zip", d.start.format("%Y-%m-%d_%H%M"));
+    let files_of_drive = {
+        let report = report.clone();
+        move || {
+            report
+                .files
+                .iter()
+                .filter(|f| f.drive == Some(index))
+                .cloned()
+                .collect::<Vec<_>>()
+        }
+    };
     let segments = move || {
+        let save_drive = {
+            let zip_name = zip_name.clone();
+            let files_of_drive = files_of_drive.clone();
+            move |_| session.export(files_of_drive(), Some(zip_name.clone()))
+        };
         let rows = report
             .files
             .iter()
@@ -113,6 +130,9 @@ fn DriveRow(report: Arc<Report>, index: usize, session: Session) -> impl IntoVie
             })
             .collect_view();
         view! {
+            <div class="drive-actions">
+                <button type="button" class="button small" on:click=save_drive>"Save this drive (zip)"</button>
+            </div>
             <table class="segments">
                 <thead><tr><th>"Start"</th><th>"Camera"</th><th>"Length"</th><th>"Size"</th><th>"File"</th><th>"Take out"</th></tr></thead>
                 <tbody>{rows}</tbody>

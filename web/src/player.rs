@@ -52,9 +52,11 @@ pub fn play(session: Session, file: &FileRecord) {
     revoke(old);
 }
 
-/// Saves `file` under its own name with its original bytes (a recoverable deleted file too).
+/// Saves `file` under its own name with its original bytes (a recoverable deleted file too),
+/// and has its SHA-256 put on record.
 pub fn save(session: Session, file: &FileRecord) -> Result<(), String> {
     let blob = session.blob_of(file)?;
+    session.export(vec![file.clone()], None);
     let url =
         Url::create_object_url_with_blob(&blob).map_err(|e| crate::worker_client::describe(&e))?;
     click_download(&url, &file_name(&file.path));

@@ -23,6 +23,10 @@ pub enum ToWorker {
     /// [`HeaderResult`] as the one part): apply it to the card read with `split_headers`,
     /// then send the complete card.
     ApplyHeaders,
+    /// Digest files (CRC-32 and SHA-256) for an export: the clips ([`ClipToRead`] JSON, the one
+    /// part) of the image attached as `file`, or, for a folder, the `File`s attached as
+    /// `files` in the same order. Answered by `Digests`.
+    Digest,
     /// Read the MP4 headers of these clips of a card image (the `File` is the message's `file`
     /// property; the clips, a JSON array of [`ClipToRead`], its one part) and answer `Headers`.
     ReadHeaders,
@@ -72,6 +76,8 @@ pub enum FromWorker {
         /// Size of the worker's WebAssembly memory.
         memory_bytes: u64,
     },
+    /// The digests asked for: a JSON array of `[index, FileDigest]` as the one part.
+    Digests,
     /// The card could not be read.
     Failed {
         /// What happened, in one line.

@@ -16,6 +16,26 @@ use crate::folder_pick::PickedFolder;
 use crate::protocol::{ClipToRead, FromWorker, parse_files, parse_head};
 use crate::worker_client::CardWorker;
 
+/// A file taken out of the card, with its SHA-256 for the record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportRecord {
+    /// What it was saved as ("clip.mp4", or "drive.zip › clip.mp4").
+    pub saved_as: String,
+    /// Its path on the card.
+    pub path: String,
+    /// Its size.
+    pub bytes: u64,
+    /// SHA-256 of its bytes, lower-case hex.
+    pub sha256: String,
+}
+
+/// An export waiting for its digests.
+struct PendingExport {
+    files: Vec<FileRecord>,
+    /// The archive's name, or `None` when the files were saved one by one.
+    zip_name: Option<String>,
+}
+
 /// Where reading stands.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Status {
@@ -94,6 +114,11 @@ pub struct Session {
     image_file: StoredValue<Option<File>, LocalStorage>,
     /// A folder's files by path, to play and download them.
     folder_files: StoredValue<Option<HashMap<String, File>>, LocalStorage>,
+    /// Files taken out so far, with their SHA-256 (the print summary lists them).
+    pub exports: RwSignal<Vec<ExportRecord>>,
+    /// What the current export is doing, in words.
+    pub export_status: RwSignal<Option<String>>,
+    pending_export: StoredValue<Option<PendingExport>, LocalStorage>,
     /// The recording in the player, if any.
     pub playing: RwSignal<Option<crate::player::Playing>, LocalStorage>,
     /// The helper worker, while it reads.
@@ -143,6 +168,9 @@ impl Session {
             head_done: StoredValue::new(false),
             image_file: StoredValue::new_local(None),
             folder_files: StoredValue::new_local(None),
+            exports: RwSignal::new(Vec::new()),
+            export_status: RwSignal::new(None),
+            pending_export: StoredValue::new_local(None),
             playing: RwSignal::new_local(None),
             helper: StoredValue::new_local(None),
             headers_pending: StoredValue::new(0),
@@ -230,6 +258,9 @@ impl Session {
         self.image_file.set_value(None);
         self.folder_files.set_value(None);
         self.playing.set(None);
+        self.exports.set(Vec::new());
+        self.export_status.set(None);
+        self.pending_export.set_value(None);
         self.helper.set_value(None);
         self.headers_pending.set_value(0);
         self.shares.set_value([(0, 0); 2]);
@@ -337,6 +368,7 @@ impl Session {
                 self.receive_head(parts, Some(memory_bytes));
             }
             FromWorker::Files => self.receive_files(parts),
+            FromWorker::Digests => self.receive_digests(parts),
             // Only the helper sends these.
             FromWorker::Headers { .. } => {}
             FromWorker::Failed { message } => self.show_failure(message),
@@ -504,6 +536,182 @@ impl Session {
         });
         web_sys::Blob::new_with_blob_sequence_and_options(&parts, &options)
             .map_err(|e| crate::worker_client::describe(&e))
+    }
+
+    /// Takes `files` out: with `zip_name`, as one stored ZIP archive (assembled around slices of
+    /// the card image, so nothing is copied); without, each is assumed already saved. Either
+    /// way the worker digests them, and each gets its SHA-256 on record.
+    pub fn export(self, files: Vec<FileRecord>, zip_name: Option<String>) {
+        if self.pending_export.with_value(Option::is_some) {
+            self.export_status.set(Some(
+                "Another export is still being checked; try again in a moment.".into(),
+            ));
+            return;
+        }
+        if let Some(f) = files
+            .iter()
+            .find(|f| f.deleted && f.recoverable != Some(true))
+        {
+            self.export_status.set(Some(format!(
+                "{} cannot be taken out: its clusters have been reused.",
+                f.path
+            )));
+            return;
+        }
+        let clips: Vec<ClipToRead> = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| ClipToRead {
+                index: i,
+                bytes: f.bytes,
+                extents: f.extents.clone(),
+            })
+            .collect();
+        let folder: Vec<File> = self
+            .folder_files
+            .with_value(|m| {
+                m.as_ref().map(|m| {
+                    files
+                        .iter()
+                        .filter_map(|f| m.get(&f.path).cloned())
+                        .collect()
+                })
+            })
+            .unwrap_or_default();
+        let image = self.image_file.get_value();
+        if image.is_none() && folder.len() != files.len() {
+            self.export_status
+                .set(Some("These files cannot be taken out of this card.".into()));
+            return;
+        }
+        if self.worker.with_value(Option::is_none) {
+            match self.take_worker() {
+                Ok(w) => self.worker.set_value(Some(w)),
+                Err(message) => return self.export_status.set(Some(message)),
+            }
+        }
+        let sent = self.worker.with_value(|w| {
+            w.as_ref()
+                .map(|(_, w)| w.digest(&clips, image.as_ref(), &folder))
+        });
+        match sent {
+            Some(Ok(())) => {
+                self.export_status.set(Some(format!(
+                    "Checking {} file(s) (SHA-256){}…",
+                    files.len(),
+                    if zip_name.is_some() {
+                        " for the archive"
+                    } else {
+                        ""
+                    }
+                )));
+                self.pending_export
+                    .set_value(Some(PendingExport { files, zip_name }));
+            }
+            Some(Err(message)) => self.export_status.set(Some(message)),
+            None => {}
+        }
+    }
+
+    /// The worker's digests: the archive is built and saved, and every file goes on record.
+    fn receive_digests(self, parts: js_sys::Array) {
+        let Some(pending) = self.pending_export.try_update_value(Option::take).flatten() else {
+            return;
+        };
+        let digests: Vec<(usize, dashcard::export::digest::FileDigest)> =
+            match crate::protocol::parse_part(&part_bytes(&parts, 0)) {
+                Ok(d) => d,
+                Err(message) => return self.export_status.set(Some(message)),
+            };
+        let mut records = Vec::new();
+        let result = match &pending.zip_name {
+            Some(zip_name) => self.save_zip(zip_name, &pending.files, &digests, &mut records),
+            None => {
+                for (i, d) in &digests {
+                    if let Some(f) = pending.files.get(*i) {
+                        records.push(ExportRecord {
+                            saved_as: crate::player::file_name(&f.path),
+                            path: f.path.clone(),
+                            bytes: d.bytes,
+                            sha256: d.sha256.clone(),
+                        });
+                    }
+                }
+                Ok(())
+            }
+        };
+        match result {
+            Ok(()) => {
+                let n = records.len();
+                self.exports.update(|e| e.extend(records));
+                self.export_status.set(Some(format!(
+                    "{n} file(s) saved; their SHA-256 are listed in the print summary."
+                )));
+            }
+            Err(message) => self.export_status.set(Some(message)),
+        }
+    }
+
+    fn save_zip(
+        self,
+        zip_name: &str,
+        files: &[FileRecord],
+        digests: &[(usize, dashcard::export::digest::FileDigest)],
+        records: &mut Vec<ExportRecord>,
+    ) -> Result<(), String> {
+        use dashcard::export::zip_layout::{Piece, ZipEntry, layout};
+        let folder = zip_name.trim_end_matches(".zip");
+        let mut entries = Vec::with_capacity(files.len());
+        for (i, f) in files.iter().enumerate() {
+            let d = digests
+                .iter()
+                .find(|(n, _)| *n == i)
+                .map(|(_, d)| d)
+                .ok_or_else(|| format!("{} was not checked", f.path))?;
+            if d.bytes != f.bytes {
+                return Err(format!("{}: read {} of {} bytes", f.path, d.bytes, f.bytes));
+            }
+            let name = format!("{folder}/{}", crate::player::file_name(&f.path));
+            records.push(ExportRecord {
+                saved_as: format!("{zip_name} › {}", crate::player::file_name(&f.path)),
+                path: f.path.clone(),
+                bytes: d.bytes,
+                sha256: d.sha256.clone(),
+            });
+            entries.push(ZipEntry {
+                name,
+                bytes: f.bytes,
+                crc32: d.crc32,
+                modified: f.modified.or(f.start),
+            });
+        }
+        let blob_parts = js_sys::Array::new();
+        for piece in layout(&entries) {
+            match piece {
+                Piece::Bytes(b) => {
+                    blob_parts.push(&js_sys::Uint8Array::from(b.as_slice()));
+                }
+                Piece::Data(i) => {
+                    let file = files.get(i).ok_or("archive entry without a file")?;
+                    let blob: wasm_bindgen::JsValue = self.blob_of(file)?.into();
+                    blob_parts.push(&blob);
+                }
+            }
+        }
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type("application/zip");
+        let blob = web_sys::Blob::new_with_blob_sequence_and_options(&blob_parts, &options)
+            .map_err(|e| crate::worker_client::describe(&e))?;
+        let url = web_sys::Url::create_object_url_with_blob(&blob)
+            .map_err(|e| crate::worker_client::describe(&e))?;
+        crate::player::click_download(&url, zip_name);
+        set_timeout(
+            move || {
+                let _ = web_sys::Url::revoke_object_url(&url);
+            },
+            std::time::Duration::from_secs(60),
+        );
+        Ok(())
     }
 
     /// Has a second worker read the second half of the headers (the first worker reads the

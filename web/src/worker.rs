@@ -100,6 +100,15 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<(), Stri
             }
             post_done(scope, analyzed(report))
         }
+        ToWorker::Digest => {
+            let clips: Vec<ClipToRead> = parse_part(&first_part(data)?)?;
+            let folder_files: Option<Vec<Blob>> = Reflect::get(data, &"files".into())
+                .ok()
+                .and_then(|f| f.dyn_into::<Array>().ok())
+                .map(|a| a.iter().filter_map(|f| f.dyn_into().ok()).collect());
+            let image = attached_file(data).ok();
+            digest_files(scope, clips, image, folder_files)
+        }
         ToWorker::ReadHeaders => {
             let source = BlobSource::new(attached_file(data)?).map_err(|e| e.to_string())?;
             let clips: Vec<ClipToRead> = parse_part(&first_part(data)?)?;
@@ -260,6 +269,53 @@ fn read_image<R: Read + Seek>(
         |done, total| progress.tick(done, total),
     );
     post_done(scope, analyzed(*report))
+}
+
+/// Bytes read per call while digesting: a `Blob` read costs about the same whatever its size.
+const DIGEST_CHUNK_BYTES: usize = 4 << 20;
+
+/// Digests each clip (CRC-32 for the ZIP, SHA-256 for the record) and sends the results.
+fn digest_files(
+    scope: &DedicatedWorkerGlobalScope,
+    clips: Vec<ClipToRead>,
+    image: Option<Blob>,
+    folder_files: Option<Vec<Blob>>,
+) -> Result<(), String> {
+    let mut reader = match (&folder_files, image) {
+        (None, Some(image)) => Some(
+            BlockReader::new(BlobSource::new(image).map_err(|e| e.to_string())?)
+                .map_err(|e| format!("cannot read the card: {e}"))?,
+        ),
+        _ => None,
+    };
+    let mut progress = Progress {
+        scope,
+        phase: "Checking the files (SHA-256)",
+        last_ms: 0.0,
+    };
+    let mut results = Vec::with_capacity(clips.len());
+    for (n, clip) in clips.iter().enumerate() {
+        let digest = match (&mut reader, &folder_files) {
+            (Some(reader), _) => {
+                let stream = dashcard::extent::ExtentReader::new(reader, &clip.extents, clip.bytes);
+                dashcard::export::digest::digest(stream, DIGEST_CHUNK_BYTES)
+            }
+            (None, Some(files)) => {
+                let file = files
+                    .get(n)
+                    .cloned()
+                    .ok_or("a file to check did not come with the request")?;
+                let source = BlobSource::new(file).map_err(|e| e.to_string())?;
+                dashcard::export::digest::digest(source, DIGEST_CHUNK_BYTES)
+            }
+            _ => return Err("no card came with the request".to_string()),
+        }
+        .map_err(|e| format!("cannot read {}: {e}", clip.index))?;
+        results.push((clip.index, digest));
+        progress.tick(n + 1, clips.len());
+    }
+    post_with_parts(scope, &FromWorker::Digests, vec![json_part(&results)?]);
+    Ok(())
 }
 
 /// The helper's job: read the headers of `clips` and send what they said.

@@ -129,6 +129,25 @@ impl CardWorker {
         )
     }
 
+    /// Asks for the digests of `clips` (of `image`, or of the folder `files` in clip order).
+    pub fn digest(
+        &self,
+        clips: &[ClipToRead],
+        image: Option<&File>,
+        files: &[File],
+    ) -> Result<(), String> {
+        let part = js_sys::Uint8Array::from(json_part(&clips)?.as_slice());
+        let parts = Array::of1(&part);
+        let folder: Array = files.iter().collect();
+        let mut extra: Vec<(&str, &JsValue)> = vec![(PARTS_KEY, parts.as_ref())];
+        if let Some(image) = image {
+            extra.push(("file", image.as_ref()));
+        } else {
+            extra.push(("files", folder.as_ref()));
+        }
+        self.send(&ToWorker::Digest, &extra)
+    }
+
     /// Passes the helper's header results (a part as it came) to the worker holding the card.
     pub fn apply_headers(&self, part: &js_sys::Uint8Array) -> Result<(), String> {
         let parts = Array::of1(part);

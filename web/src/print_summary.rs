@@ -1,0 +1,94 @@
+//! The print-friendly summary: the card, its drives, parking incidents and estimates, and every
+//! file taken out with its SHA-256, on paper (or PDF) for an insurer or an investigator. Hidden
+//! on screen; the print stylesheet shows only this.
+
+use dashcard::catalog::classify::Pool;
+use leptos::prelude::*;
+
+use crate::format;
+use crate::session::Session;
+
+/// The summary, rendered for print.
+#[component]
+pub fn PrintSummary(session: Session) -> impl IntoView {
+    move || {
+        session.report.get().map(|r| {
+            let e = r.estimate.clone().unwrap_or_default();
+            let drives = r
+                .drives
+                .iter()
+                .map(|d| {
+                    view! {
+                        <tr>
+                            <td>{format::full(d.start)}</td>
+                            <td>{format::full(d.end)}</td>
+                            <td>{format::duration(d.duration_s)}</td>
+                            <td>{d.segments}</td>
+                            <td>{format::bytes(d.bytes)}</td>
+                            <td>{if d.partly_overwritten { "partly overwritten" } else { "" }}</td>
+                            <td>{d.overwrite_after_hours.map(dashcard::estimate::format_hours)}</td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            let parking = r
+                .parking
+                .iter()
+                .map(|p| {
+                    view! {
+                        <tr>
+                            <td>{p.start.map(format::full)}</td>
+                            <td>{if p.pool == Pool::Sos { "sos" } else { "loop" }}</td>
+                            <td>{p.path.clone()}</td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            let exports = move || {
+                session
+                    .exports
+                    .get()
+                    .into_iter()
+                    .map(|x| {
+                        view! {
+                            <tr>
+                                <td>{x.saved_as}</td>
+                                <td>{x.path}</td>
+                                <td>{x.bytes}</td>
+                                <td class="sha">{x.sha256}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()
+            };
+            view! {
+                <section class="print-summary" aria-hidden="true" data-testid="print-summary">
+                    <h2>{format!("Dashcard summary: {}", r.source.name)}</h2>
+                    <p>{format!(
+                        "{} · {} · camera {} · all times camera local time (no zone)",
+                        r.volume.filesystem.clone().unwrap_or_else(|| "folder".into()),
+                        r.volume.capacity_bytes.map(format::bytes).unwrap_or_else(|| "size unknown".into()),
+                        r.family.as_ref().map(|f| f.name.clone()).unwrap_or_default()
+                    )}</p>
+                    <p><strong>{e.headline.clone()}</strong></p>
+                    <p>{format!(
+                        "Recorded per driving hour: {} · driving per day: {} · the card holds: {} · looping: {}",
+                        e.bytes_per_driving_hour.map(|b| format::bytes(b as u64)).unwrap_or_else(|| "unknown".into()),
+                        e.driving_hours_per_day.map(dashcard::estimate::format_hours).unwrap_or_else(|| "unknown".into()),
+                        e.capacity_hours.map(dashcard::estimate::format_hours).unwrap_or_else(|| "unknown".into()),
+                        if e.looping { "yes" } else { "no" }
+                    )}</p>
+                    <h3>"Drives"</h3>
+                    <table><thead><tr><th>"Start"</th><th>"End"</th><th>"Length"</th><th>"Segments"</th><th>"Size"</th><th>""</th><th>"Overwritten after (h of driving)"</th></tr></thead>
+                        <tbody>{drives}</tbody></table>
+                    <h3>"Parking incidents"</h3>
+                    <table><thead><tr><th>"Time"</th><th>"Pool"</th><th>"File"</th></tr></thead>
+                        <tbody>{parking}</tbody></table>
+                    <h3>"Files taken out"</h3>
+                    <table><thead><tr><th>"Saved as"</th><th>"Path on the card"</th><th>"Bytes"</th><th>"SHA-256"</th></tr></thead>
+                        <tbody>{exports}</tbody></table>
+                </section>
+            }
+        })
+    }
+}
