@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { serveDist, launchBrowser, watchedPage, screenshot } from './support.mjs';
-import { tempDir, playbackCard, cliReport, cliReportText } from './fixtures.mjs';
+import { tempDir, playbackCard, realCard, cliReport, cliReportText } from './fixtures.mjs';
 
 let server;
 let browser;
@@ -116,6 +116,42 @@ test('a drive saves as a zip of its segments, and every export has its SHA-256 o
   assert.ok(summary.includes('drive-2024-10-12_0757.zip'));
   await page.emulateMedia({ media: 'print' });
   await screenshot(page, 'print-summary');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a whole drive plays as one timeline, road and cabin side by side', async () => {
+  const image = realCard(tempDir());
+  const watched = await watchedPage(browser, server, { viewport: { width: 1280, height: 900 } });
+  const { page, context, errors } = watched;
+  await page.goto(server.url, { waitUntil: 'load' });
+  await page.getByRole('button', { name: 'Open card image' }).waitFor({ timeout: 20000 });
+  await page.locator('[data-testid=image-input]').setInputFiles(image);
+  await page.getByRole('tab', { name: 'Overview' }).waitFor({ timeout: 60000 });
+  await page.waitForFunction(() => !document.querySelector('.durations-progress'), null, { timeout: 60000 });
+  await page.getByRole('tab', { name: 'Drives' }).click();
+  await page.locator('li.drive summary').first().click();
+  await page.getByRole('button', { name: 'Play this drive' }).click();
+  // The first road segment lasts 2 s: the clock passing 07:57:02 means the next one took over.
+  await page.waitForFunction(
+    () => /07:57:0[3-9]/.test(document.querySelector('[data-testid=wall-clock]')?.textContent || ''),
+    null,
+    { timeout: 20000 },
+  );
+  const cabin = await page.evaluate(() => {
+    const v = document.querySelector('[data-testid=drive-cabin]');
+    return { time: v.currentTime, error: v.error && v.error.message, src: v.src.startsWith('blob:') };
+  });
+  assert.equal(cabin.error, null);
+  assert.ok(cabin.src, 'the cabin camera plays from the card');
+  await screenshot(page, 'drive-player');
+  // Keyboard: back to the first segment.
+  await page.locator('.drive-player').press('p');
+  await page.waitForFunction(
+    () => /07:57:0[0-1]/.test(document.querySelector('[data-testid=wall-clock]')?.textContent || ''),
+    null,
+    { timeout: 10000 },
+  );
   assert.deepEqual(errors, []);
   await context.close();
 });

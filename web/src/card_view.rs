@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::drive_player::DrivePlayer;
 use crate::drives_view::DrivesView;
 use crate::estimates_view::{CardSizeSelect, EstimatesView};
 use crate::files_view::FilesView;
@@ -160,6 +161,7 @@ fn CardTabs(session: Session) -> impl IntoView {
                 </div>
             </Show>
             <Player session=session />
+            <DrivePlayer session=session />
             <PrintSummary session=session />
             <div class="tabs" role="tablist" aria-label="Views of the card" on:keydown=on_key>
                 {TABS.iter().map(|&(tab, label, id)| view! {

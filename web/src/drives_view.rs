@@ -10,6 +10,7 @@ use dashcard::catalog::drives::Drive;
 use dashcard::report::Report;
 use leptos::prelude::*;
 
+use crate::drive_player::DrivePlayback;
 use crate::format;
 use crate::player::FileActions;
 use crate::risk::{Risk, RiskBadge};
@@ -112,6 +113,18 @@ fn DriveRow(report: Arc<Report>, index: usize, session: Session) -> impl IntoVie
             let files_of_drive = files_of_drive.clone();
             move |_| session.export(files_of_drive(), Some(zip_name.clone()))
         };
+        let play_drive = {
+            let report = report.clone();
+            move |_| {
+                if let Some(old) = session.drive_playing.get_untracked() {
+                    old.release();
+                }
+                session
+                    .drive_playing
+                    .set(DrivePlayback::new(session, &report, index));
+                crate::scroll_to_top();
+            }
+        };
         let rows = report
             .files
             .iter()
@@ -131,6 +144,7 @@ fn DriveRow(report: Arc<Report>, index: usize, session: Session) -> impl IntoVie
             .collect_view();
         view! {
             <div class="drive-actions">
+                <button type="button" class="button small" on:click=play_drive>"Play this drive"</button>
                 <button type="button" class="button small" on:click=save_drive>"Save this drive (zip)"</button>
             </div>
             <table class="segments">

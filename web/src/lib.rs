@@ -7,6 +7,7 @@
 mod app;
 pub mod blob_source;
 mod card_view;
+pub mod drive_player;
 mod drives_view;
 mod estimates_view;
 mod explainer;
@@ -29,3 +30,10 @@ pub mod worker_client;
 pub use app::App;
 pub use explainer::Explainer;
 pub use open_card::OpenCard;
+
+/// Scrolls the page to its top (where the players are).
+pub(crate) fn scroll_to_top() {
+    if let Some(w) = web_sys::window() {
+        w.scroll_to_with_x_and_y(0.0, 0.0);
+    }
+}

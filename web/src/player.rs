@@ -42,6 +42,7 @@ pub fn play(session: Session, file: &FileRecord) {
         Ok(url) => (Some(url), None),
         Err(e) => (None, Some(e)),
     };
+    crate::scroll_to_top();
     let old = session.playing.get_untracked();
     session.playing.set(Some(Playing {
         path: file.path.clone(),

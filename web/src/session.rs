@@ -119,6 +119,8 @@ pub struct Session {
     /// What the current export is doing, in words.
     pub export_status: RwSignal<Option<String>>,
     pending_export: StoredValue<Option<PendingExport>, LocalStorage>,
+    /// The drive in the drive player, if any.
+    pub drive_playing: RwSignal<Option<crate::drive_player::DrivePlayback>, LocalStorage>,
     /// The recording in the player, if any.
     pub playing: RwSignal<Option<crate::player::Playing>, LocalStorage>,
     /// The helper worker, while it reads.
@@ -172,6 +174,7 @@ impl Session {
             export_status: RwSignal::new(None),
             pending_export: StoredValue::new_local(None),
             playing: RwSignal::new_local(None),
+            drive_playing: RwSignal::new_local(None),
             helper: StoredValue::new_local(None),
             headers_pending: StoredValue::new(0),
             shares: StoredValue::new([(0, 0); 2]),
@@ -258,6 +261,10 @@ impl Session {
         self.image_file.set_value(None);
         self.folder_files.set_value(None);
         self.playing.set(None);
+        if let Some(p) = self.drive_playing.get_untracked() {
+            p.release();
+        }
+        self.drive_playing.set(None);
         self.exports.set(Vec::new());
         self.export_status.set(None);
         self.pending_export.set_value(None);

@@ -1,0 +1,287 @@
+//! A whole drive as one continuous recording: its segments chained, one scrubber over the
+//! whole drive with the camera's wall-clock time, and the road and cabin cameras side by side,
+//! kept in step. Each segment plays straight from slices of the card image.
+
+use dashcard::catalog::classify::{Camera, FileKind};
+use dashcard::report::Report;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlMediaElement, Url};
+
+use crate::format;
+use crate::session::Session;
+
+/// One segment of one camera, placed on the drive's timeline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimelineSegment {
+    /// Its path on the card.
+    pub path: String,
+    /// Seconds from the drive's start to the segment's start.
+    pub offset_s: f64,
+    /// Its length in seconds.
+    pub duration_s: f64,
+    /// Object URL of its bytes; `None` when they cannot be had.
+    pub url: Option<String>,
+}
+
+/// A drive in the player.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DrivePlayback {
+    /// When the drive started (camera local time).
+    pub start: chrono::NaiveDateTime,
+    /// Its length in seconds.
+    pub duration_s: f64,
+    /// Road segments in order.
+    pub road: Vec<TimelineSegment>,
+    /// Cabin segments in order (empty for a one-camera drive).
+    pub cabin: Vec<TimelineSegment>,
+}
+
+impl DrivePlayback {
+    /// The drive at `index` of `report`, with object URLs made from `session`'s card.
+    pub fn new(session: Session, report: &Report, index: usize) -> Option<Self> {
+        let drive = report.drives.get(index)?;
+        let segments = |camera: Camera| {
+            let mut list: Vec<TimelineSegment> = report
+                .files
+                .iter()
+                .filter(|f| {
+                    f.drive == Some(index) && f.kind == FileKind::Drive && f.camera == Some(camera)
+                })
+                .filter_map(|f| {
+                    let start = f.start?;
+                    Some(TimelineSegment {
+                        path: f.path.clone(),
+                        offset_s: (start - drive.start).num_milliseconds() as f64 / 1000.0,
+                        duration_s: f.duration_s.unwrap_or(60.0),
+                        url: session
+                            .blob_of(f)
+                            .ok()
+                            .and_then(|b| Url::create_object_url_with_blob(&b).ok()),
+                    })
+                })
+                .collect();
+            list.sort_by(|a, b| a.offset_s.total_cmp(&b.offset_s));
+            list
+        };
+        Some(Self {
+            start: drive.start,
+            duration_s: drive.duration_s,
+            road: segments(Camera::Road),
+            cabin: segments(Camera::Cabin),
+        })
+    }
+
+    /// Frees the object URLs.
+    pub fn release(&self) {
+        for s in self.road.iter().chain(&self.cabin) {
+            if let Some(url) = &s.url {
+                let _ = Url::revoke_object_url(url);
+            }
+        }
+    }
+}
+
+/// The segment of `list` playing at `t` seconds into the drive, if any.
+fn segment_at(list: &[TimelineSegment], t: f64) -> Option<usize> {
+    list.iter()
+        .rposition(|s| s.offset_s <= t + 0.001)
+        .filter(|&i| t < list[i].offset_s + list[i].duration_s + 0.5)
+}
+
+fn media(node: &NodeRef<leptos::html::Video>) -> Option<HtmlMediaElement> {
+    node.get().map(|v| {
+        let v: &web_sys::HtmlVideoElement = &v;
+        v.clone().unchecked_into()
+    })
+}
+
+/// Points `video` at the segment of `list` covering `t`, at the right moment inside it.
+fn seek(
+    video: &HtmlMediaElement,
+    list: &[TimelineSegment],
+    current: &mut Option<usize>,
+    t: f64,
+    play: bool,
+) {
+    let Some(i) = segment_at(list, t) else {
+        let _ = video.pause();
+        return;
+    };
+    if *current != Some(i) {
+        *current = Some(i);
+        video.set_src(list[i].url.as_deref().unwrap_or(""));
+    }
+    let inside = (t - list[i].offset_s).max(0.0);
+    if (video.current_time() - inside).abs() > 0.25 {
+        video.set_current_time(inside);
+    }
+    if play {
+        let _ = video.play();
+    }
+}
+
+/// The drive player.
+#[component]
+pub fn DrivePlayer(session: Session) -> impl IntoView {
+    let road = NodeRef::<leptos::html::Video>::new();
+    let cabin = NodeRef::<leptos::html::Video>::new();
+    let position = RwSignal::new(0.0f64);
+    let road_index = StoredValue::new(None::<usize>);
+    let cabin_index = StoredValue::new(None::<usize>);
+    let close = move |_| {
+        if let Some(p) = session.drive_playing.get_untracked() {
+            p.release();
+        }
+        session.drive_playing.set(None);
+    };
+    // Moves both cameras to `t` seconds into the drive.
+    let go_to = move |t: f64, play: bool| {
+        let Some(p) = session.drive_playing.get_untracked() else {
+            return;
+        };
+        let t = t.clamp(0.0, p.duration_s.max(0.0));
+        position.set(t);
+        if let Some(v) = media(&road) {
+            let mut i = road_index.get_value();
+            seek(&v, &p.road, &mut i, t, play);
+            road_index.set_value(i);
+        }
+        if let Some(v) = media(&cabin) {
+            let mut i = cabin_index.get_value();
+            seek(&v, &p.cabin, &mut i, t, play);
+            cabin_index.set_value(i);
+        }
+    };
+    let playing_now = move || media(&road).is_some_and(|v| !v.paused());
+    // The road camera leads: its clock is the drive's clock.
+    let on_time = move |_| {
+        let Some(p) = session.drive_playing.get_untracked() else {
+            return;
+        };
+        let (Some(v), Some(i)) = (media(&road), road_index.get_value()) else {
+            return;
+        };
+        let t = p.road[i].offset_s + v.current_time();
+        position.set(t);
+        if let Some(c) = media(&cabin) {
+            let mut ci = cabin_index.get_value();
+            seek(&c, &p.cabin, &mut ci, t, !v.paused());
+            cabin_index.set_value(ci);
+        }
+    };
+    let on_ended = move |_| {
+        let Some(p) = session.drive_playing.get_untracked() else {
+            return;
+        };
+        if let Some(i) = road_index.get_value() {
+            if let Some(next) = p.road.get(i + 1) {
+                go_to(next.offset_s, true);
+            }
+        }
+    };
+    let toggle = move || {
+        if let Some(v) = media(&road) {
+            if v.paused() {
+                let _ = v.play();
+                if let Some(c) = media(&cabin) {
+                    let _ = c.play();
+                }
+            } else {
+                let _ = v.pause();
+                if let Some(c) = media(&cabin) {
+                    let _ = c.pause();
+                }
+            }
+        }
+    };
+    let step_segment = move |forward: bool| {
+        let Some(p) = session.drive_playing.get_untracked() else {
+            return;
+        };
+        let i = road_index.get_value().unwrap_or(0);
+        let target = if forward { i + 1 } else { i.saturating_sub(1) };
+        if let Some(s) = p.road.get(target) {
+            go_to(s.offset_s, playing_now());
+        }
+    };
+    let set_rate = move |rate: f64| {
+        for v in [media(&road), media(&cabin)].into_iter().flatten() {
+            v.set_playback_rate(rate);
+        }
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let frame = 1.0 / 25.0;
+        match ev.key().as_str() {
+            " " | "k" => toggle(),
+            "ArrowRight" => go_to(position.get_untracked() + 5.0, playing_now()),
+            "ArrowLeft" => go_to(position.get_untracked() - 5.0, playing_now()),
+            "." => go_to(position.get_untracked() + frame, false),
+            "," => go_to(position.get_untracked() - frame, false),
+            "n" | "PageDown" => step_segment(true),
+            "p" | "PageUp" => step_segment(false),
+            _ => return,
+        }
+        ev.prevent_default();
+    };
+    // A new drive in the player starts at its beginning.
+    Effect::new(move |_| {
+        if session.drive_playing.get().is_some() {
+            road_index.set_value(None);
+            cabin_index.set_value(None);
+            request_animation_frame(move || go_to(0.0, true));
+        }
+    });
+    move || {
+        session.drive_playing.get().map(|p| {
+            let has_cabin = !p.cabin.is_empty();
+            let start = p.start;
+            let duration = p.duration_s;
+            view! {
+                <section class="panel player drive-player" aria-label="Drive player" tabindex="0" on:keydown=on_key>
+                    <div class="player-head">
+                        <h3>{format!("Drive of {}", format::when(start))}</h3>
+                        <p class="note wall-clock" data-testid="wall-clock">{move || {
+                            let t = start + chrono::Duration::milliseconds((position.get() * 1000.0) as i64);
+                            format!("{} (camera local time)", format::full(t))
+                        }}</p>
+                        <button type="button" class="button small" on:click=close aria-label="Close the drive player">"Close"</button>
+                    </div>
+                    <div class="cameras" class:dual=has_cabin>
+                        <figure>
+                            <video node_ref=road class="player-video" data-testid="drive-road" muted=true
+                                on:timeupdate=on_time on:ended=on_ended aria-label="Road camera"></video>
+                            <figcaption>"Road"</figcaption>
+                        </figure>
+                        {has_cabin.then(|| view! {
+                            <figure>
+                                <video node_ref=cabin class="player-video" data-testid="drive-cabin" muted=true aria-label="Cabin camera"></video>
+                                <figcaption>"Cabin"</figcaption>
+                            </figure>
+                        })}
+                    </div>
+                    <input type="range" class="scrubber" min="0" max=duration.to_string() step="0.5"
+                        aria-label="Position in the drive"
+                        prop:value=move || position.get().to_string()
+                        on:input=move |ev| {
+                            let t = event_target_value(&ev).parse::<f64>().unwrap_or(0.0);
+                            go_to(t, playing_now());
+                        } />
+                    <div class="player-tools">
+                        <button type="button" class="button small" on:click=move |_| toggle()>"Play / pause"</button>
+                        <button type="button" class="button small" on:click=move |_| step_segment(false)>"Previous segment"</button>
+                        <button type="button" class="button small" on:click=move |_| step_segment(true)>"Next segment"</button>
+                        <label>"Speed "
+                            <select aria-label="Drive playback speed" on:change=move |ev| set_rate(event_target_value(&ev).parse().unwrap_or(1.0))>
+                                {[0.25, 0.5, 1.0, 1.5, 2.0, 4.0].iter().map(|&s| view! {
+                                    <option value=s.to_string() selected=s == 1.0>{format!("{s}×")}</option>
+                                }).collect_view()}
+                            </select>
+                        </label>
+                        <p class="note">"Keys: space play/pause · ←/→ 5 s · , and . one frame · n/p next/previous segment"</p>
+                    </div>
+                </section>
+            }
+        })
+    }
+}
