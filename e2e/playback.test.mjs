@@ -155,3 +155,23 @@ test('a whole drive plays as one timeline, road and cabin side by side', async (
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a selection of files, a recovered one among them, saves as one zip', async () => {
+  const { page, context, errors } = await openCard();
+  await page.getByRole('checkbox', { name: 'Select 20241012_075700_1.mp4' }).check();
+  await page.getByRole('checkbox', { name: 'Select 20241012_080000_1.mp4' }).check();
+  const zip = await downloaded(page, /Save selected \(zip, 2\)/);
+  assert.equal(zip.name, 'playback_img-selection.zip');
+  const listing = execFileSync('python3', ['-c',
+    'import sys, zipfile, hashlib\n' +
+    'z = zipfile.ZipFile(sys.argv[1])\n' +
+    'assert z.testzip() is None\n' +
+    'for i in z.infolist(): print(i.filename, hashlib.sha256(z.read(i)).hexdigest())',
+    zip.file]).toString().trim().split('\n').sort();
+  assert.deepEqual(listing, [
+    `playback_img-selection/20241012_075700_1.mp4 ${sha256(card.fragmented)}`,
+    `playback_img-selection/20241012_080000_1.mp4 ${sha256(card.deleted)}`,
+  ]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

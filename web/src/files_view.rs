@@ -39,6 +39,8 @@ pub fn FilesView(report: Arc<Report>, session: Session) -> impl IntoView {
     let show = RwSignal::new(String::from("all"));
     let sort = RwSignal::new(String::from("path"));
     let limit = RwSignal::new(PAGE);
+    // Files chosen for a ZIP, by index in the report.
+    let selected = RwSignal::new(std::collections::BTreeSet::<usize>::new());
     let matching = Memo::new({
         let report = report.clone();
         move |_| {
@@ -75,8 +77,18 @@ pub fn FilesView(report: Arc<Report>, session: Session) -> impl IntoView {
                     .map(|&i| {
                         let f = &report.files[i];
                         let (label, class) = status(f);
+                        let takeable = !f.deleted || f.recoverable == Some(true);
+                        let name = crate::player::file_name(&f.path);
                         view! {
                             <tr class=class>
+                                <td>{takeable.then(|| view! {
+                                    <input type="checkbox" aria-label=format!("Select {name}")
+                                        prop:checked=move || selected.with(|s| s.contains(&i))
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            selected.update(|s| { if on { s.insert(i); } else { s.remove(&i); } });
+                                        } />
+                                })}</td>
                                 <td class="path">{f.path.clone()}</td>
                                 <td class="num">{format::bytes(f.bytes)}</td>
                                 <td>{f.modified.map(format::full)}</td>
@@ -94,6 +106,23 @@ pub fn FilesView(report: Arc<Report>, session: Session) -> impl IntoView {
         }
     };
     let total = report.files.len();
+    let save_selected = {
+        let report = report.clone();
+        move |_| {
+            let files: Vec<_> = selected.with(|s| {
+                s.iter()
+                    .filter_map(|&i| report.files.get(i).cloned())
+                    .collect()
+            });
+            if !files.is_empty() {
+                let name = format!(
+                    "{}-selection.zip",
+                    crate::export::export_name(&report, "x").trim_end_matches("-dashcard.x")
+                );
+                session.export(files, Some(name));
+            }
+        }
+    };
     let more = move || matching.with(Vec::len) > limit.get();
     view! {
         <section class="files-view" aria-label="Files">
@@ -117,6 +146,10 @@ pub fn FilesView(report: Arc<Report>, session: Session) -> impl IntoView {
                         <option value="modified">"time"</option>
                     </select>
                 </label>
+                <button type="button" class="button small" on:click=save_selected
+                    disabled=move || selected.with(|s| s.is_empty())>
+                    {move || format!("Save selected (zip, {})", selected.with(|s| s.len()))}
+                </button>
                 <p class="note" aria-live="polite">{move || if files_ready.get() {
                     format!("{} of {total} files", matching.with(Vec::len))
                 } else {
@@ -126,7 +159,7 @@ pub fn FilesView(report: Arc<Report>, session: Session) -> impl IntoView {
             <div class="table-wrap">
                 <table class="files">
                     <caption class="visually-hidden">"Files on the card (times are camera local time)"</caption>
-                    <thead><tr><th>"File"</th><th>"Size"</th><th>"Modified (camera)"</th><th>"Kind"</th><th>"Length"</th><th>"Status"</th><th>"Fragments"</th><th>"Problems"</th><th>"Take out"</th></tr></thead>
+                    <thead><tr><th><span class="visually-hidden">"Select"</span></th><th>"File"</th><th>"Size"</th><th>"Modified (camera)"</th><th>"Kind"</th><th>"Length"</th><th>"Status"</th><th>"Fragments"</th><th>"Problems"</th><th>"Take out"</th></tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
             </div>
