@@ -21,6 +21,8 @@ pub const TEST_DEBIAN_PACKAGES: &[&str] = &[
     "ffmpeg",
     "sleuthkit",
     "exfatprogs",
+    // Python's zipfile is the second ZIP implementation the export tests check against.
+    "python3",
 ];
 
 /// The repository root (the parent of `xtask/`).
