@@ -170,7 +170,17 @@ test('the sample card opens, with every view', async () => {
     await tab(page, name);
     await screenshot(page, `sample-${name.split(' ')[0].toLowerCase()}`);
   }
+  // Its clips are real recordings: one plays.
+  await tab(page, 'Files');
+  await page.getByRole('combobox', { name: 'Which files' }).selectOption('live');
+  await page.getByRole('button', { name: /^Play / }).first().click();
+  await page.waitForFunction(() => {
+    const v = document.querySelector('[data-testid=player-video]');
+    return v && v.currentTime > 0.5 && !v.error;
+  }, null, { timeout: 30000 });
+  await screenshot(page, 'sample-player');
   // Keyboard: arrows move between the tabs.
+  await tab(page, 'Estimates');
   await page.getByRole('tab', { name: 'Estimates' }).focus();
   await page.keyboard.press('ArrowRight');
   await page.getByRole('tab', { name: 'Overview', selected: true }).waitFor();

@@ -486,3 +486,31 @@ fn coalesced_header_reads_give_the_same_report_in_fewer_calls() {
         "{coalesced_calls} calls for {clips} clips"
     );
 }
+
+/// With a real clip, every simulated recording starts with that clip's bytes (the sample card's
+/// recordings really play), and the reader finds its duration.
+#[test]
+fn a_simulation_with_a_real_clip_writes_it_into_every_recording() {
+    let dir = common::tempdir();
+    let clip_path = common::ffmpeg_clip(dir.path(), "clip.mp4", 3.0, false);
+    let clip = std::fs::read(&clip_path).expect("clip");
+    let sim = Simulation {
+        clip: Some(clip.clone()),
+        ..Simulation::new(SimFamily::Pro, 4 * GB, 1)
+    };
+    let (truth, report) = snapshot(dir.path(), &sim);
+    let path = dir
+        .path()
+        .join(format!("{:?}-{}.img", sim.family, sim.days));
+    let mut reader = BlockReader::new(std::fs::File::open(&path).expect("open")).expect("reader");
+    let first = truth.live().next().expect("a recording");
+    let file = live_file(&report, &first.path);
+    assert_eq!(
+        file.duration_s.map(|d| (d * 10.0).round() / 10.0),
+        Some(3.0)
+    );
+    let mut head = vec![0u8; clip.len()];
+    let mut stream = dashcard::extent::ExtentReader::new(&mut reader, &file.extents, file.bytes);
+    std::io::Read::read_exact(&mut stream, &mut head).expect("read");
+    assert_eq!(head, clip);
+}

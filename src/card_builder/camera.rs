@@ -75,6 +75,9 @@ pub struct Simulation {
     pub seed: u64,
     /// Clips the `sos` folder holds before the oldest is deleted (NEXC1/NEXS1).
     pub sos_limit: usize,
+    /// A real MP4 to write at the start of every recording (the rest of each stays unwritten),
+    /// so the clips of a sample card really play; `None` writes generated headers only.
+    pub clip: Option<Vec<u8>>,
 }
 
 impl Simulation {
@@ -87,6 +90,7 @@ impl Simulation {
             first_day: NaiveDate::from_ymd_opt(2024, 10, 1).unwrap_or_default(),
             seed: 1,
             sos_limit: 20,
+            clip: None,
         }
     }
 }
@@ -323,13 +327,16 @@ fn record<W: Read + Write + Seek>(
         bytes: r.bytes,
         created: r.start,
         modified: end,
-        content: Content::Clip(ClipHeader {
-            duration_s: r.duration_s,
-            created: r.start,
-            width,
-            height,
-            moov_at_end: true,
-        }),
+        content: match &sim.clip {
+            Some(clip) if (clip.len() as u64) <= r.bytes => Content::Bytes(clip.clone()),
+            _ => Content::Clip(ClipHeader {
+                duration_s: r.duration_s,
+                created: r.start,
+                width,
+                height,
+                moov_at_end: true,
+            }),
+        },
         fragments: 1,
     };
     r.allocated_before = *q.allocated;

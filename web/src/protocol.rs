@@ -40,6 +40,7 @@ pub enum ToWorker {
         capacity_bytes: Option<u64>,
     },
     /// Simulate a small card and read it as an image.
+    /// A real MP4 for its clips may come as the one part (see `assets/sample-clip.mp4`).
     OpenSample,
 }
 

@@ -112,6 +112,8 @@ pub struct Session {
     /// The image being read: for the helper worker that reads half of its headers, and to
     /// play, download and recover its files (as slices, never copied).
     image_file: StoredValue<Option<File>, LocalStorage>,
+    /// The sample card's clip: every sample recording is this clip followed by zeros.
+    sample_clip: StoredValue<Option<js_sys::Uint8Array>, LocalStorage>,
     /// A folder's files by path, to play and download them.
     folder_files: StoredValue<Option<HashMap<String, File>>, LocalStorage>,
     /// Files taken out so far, with their SHA-256 (the print summary lists them).
@@ -170,6 +172,7 @@ impl Session {
             head_done: StoredValue::new(false),
             image_file: StoredValue::new_local(None),
             folder_files: StoredValue::new_local(None),
+            sample_clip: StoredValue::new_local(None),
             exports: RwSignal::new(Vec::new()),
             export_status: RwSignal::new(None),
             pending_export: StoredValue::new_local(None),
@@ -260,6 +263,7 @@ impl Session {
         self.head_done.set_value(false);
         self.image_file.set_value(None);
         self.folder_files.set_value(None);
+        self.sample_clip.set_value(None);
         self.playing.set(None);
         if let Some(p) = self.drive_playing.get_untracked() {
             p.release();
@@ -305,7 +309,25 @@ impl Session {
                     .set_value(Some(folder.files.iter().cloned().collect()));
                 worker.open_folder(&folder.name, folder.files, None)
             }
-            OpenSource::Sample => worker.open_sample(),
+            OpenSource::Sample => {
+                // The sample's clips are a real (tiny) recording shipped with the page, so they
+                // play; without it the sample still opens, with header-only clips.
+                let generation = self.generation.get_value();
+                spawn_local(async move {
+                    let clip = fetch_bytes(SAMPLE_CLIP_URL).await;
+                    if self.generation.get_value() != generation {
+                        return;
+                    }
+                    self.sample_clip.set_value(clip.clone());
+                    let sent = self
+                        .worker
+                        .with_value(|w| w.as_ref().map(|(_, w)| w.open_sample(clip.as_ref())));
+                    if let Some(Err(message)) = sent {
+                        self.show_failure(message);
+                    }
+                });
+                Ok(())
+            }
         };
         self.worker.set_value(Some((id, worker)));
         if let Err(message) = sent {
@@ -517,6 +539,9 @@ impl Session {
         {
             return Ok(found.into());
         }
+        if let (None, Some(clip)) = (self.image_file.get_value(), self.sample_clip.get_value()) {
+            return sample_blob(&clip, file.bytes);
+        }
         let image = self
             .image_file
             .get_value()
@@ -586,6 +611,13 @@ impl Session {
             })
             .unwrap_or_default();
         let image = self.image_file.get_value();
+        if image.is_none() && self.sample_clip.with_value(Option::is_some) {
+            self.export_status.set(Some(
+                "The sample card's recordings play and download one by one; archives and SHA-256 records need a real card."
+                    .into(),
+            ));
+            return;
+        }
         if image.is_none() && folder.len() != files.len() {
             self.export_status
                 .set(Some("These files cannot be taken out of this card.".into()));
@@ -804,6 +836,44 @@ fn explain(message: &str) -> (&'static str, &'static str) {
             "Check that the file is an image of a whole card or of its FAT volume (.img, .bin, .dd), copied completely. Nothing was changed on the card or the file.",
         )
     }
+}
+
+/// A sample recording's bytes: the clip, then zeros to its size (as the simulation wrote it).
+fn sample_blob(clip: &js_sys::Uint8Array, bytes: u64) -> Result<web_sys::Blob, String> {
+    const ZEROS: u32 = 1 << 20;
+    let parts = js_sys::Array::of1(clip);
+    let mut left = bytes.saturating_sub(u64::from(clip.length()));
+    let zeros = js_sys::Uint8Array::new_with_length(ZEROS);
+    while left > 0 {
+        let n = left.min(u64::from(ZEROS)) as u32;
+        parts.push(&zeros.subarray(0, n));
+        left -= u64::from(n);
+    }
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("video/mp4");
+    web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(|e| crate::worker_client::describe(&e))
+}
+
+/// The real clip the sample card's recordings are made of (copied into `dist/` by trunk).
+const SAMPLE_CLIP_URL: &str = "./sample-clip.mp4";
+
+/// The bytes at `url` of the page's own origin, or `None`.
+async fn fetch_bytes(url: &str) -> Option<js_sys::Uint8Array> {
+    let window = web_sys::window()?;
+    let response: web_sys::Response =
+        wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(url))
+            .await
+            .ok()?
+            .dyn_into()
+            .ok()?;
+    if !response.ok() {
+        return None;
+    }
+    let buffer = wasm_bindgen_futures::JsFuture::from(response.array_buffer().ok()?)
+        .await
+        .ok()?;
+    Some(js_sys::Uint8Array::new(&buffer))
 }
 
 /// How long one step of putting a report together may run before it lets the browser paint

@@ -139,7 +139,10 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<(), Stri
                 },
             );
             let mut image = SparseMemory::new(SAMPLE_CARD_BYTES);
-            let sim = Simulation::new(SimFamily::Pro, SAMPLE_CARD_BYTES, SAMPLE_DAYS);
+            let sim = Simulation {
+                clip: first_part(data).ok().filter(|c| !c.is_empty()),
+                ..Simulation::new(SimFamily::Pro, SAMPLE_CARD_BYTES, SAMPLE_DAYS)
+            };
             simulate(&mut image, &sim).map_err(|e| format!("cannot build the sample card: {e}"))?;
             image.rewind().map_err(|e| e.to_string())?;
             read_image(scope, SAMPLE_NAME, image, false)

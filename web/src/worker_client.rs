@@ -187,9 +187,15 @@ impl CardWorker {
         )
     }
 
-    /// Reads the simulated sample card.
-    pub fn open_sample(&self) -> Result<(), String> {
-        self.send(&ToWorker::OpenSample, &[])
+    /// Reads the simulated sample card, its clips made of `clip` (a real MP4) when given.
+    pub fn open_sample(&self, clip: Option<&js_sys::Uint8Array>) -> Result<(), String> {
+        match clip {
+            Some(clip) => {
+                let parts = Array::of1(clip);
+                self.send(&ToWorker::OpenSample, &[(PARTS_KEY, parts.as_ref())])
+            }
+            None => self.send(&ToWorker::OpenSample, &[]),
+        }
     }
 }
 
