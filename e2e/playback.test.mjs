@@ -145,7 +145,10 @@ test('a whole drive plays as one timeline, road and cabin side by side', async (
   assert.equal(cabin.error, null);
   assert.ok(cabin.src, 'the cabin camera plays from the card');
   await screenshot(page, 'drive-player');
-  // Keyboard: back to the first segment.
+  // Keyboard: faster, then back to the first segment.
+  await page.locator('.drive-player').press('>');
+  assert.equal(await page.getByRole('combobox', { name: 'Drive playback speed' }).inputValue(), '1.5');
+  assert.equal(await page.evaluate(() => document.querySelector('[data-testid=drive-road]').playbackRate), 1.5);
   await page.locator('.drive-player').press('p');
   await page.waitForFunction(
     () => /07:57:0[0-1]/.test(document.querySelector('[data-testid=wall-clock]')?.textContent || ''),

@@ -82,6 +82,9 @@ impl DrivePlayback {
     }
 }
 
+/// Playback speeds offered.
+const SPEEDS: [f64; 6] = [0.25, 0.5, 1.0, 1.5, 2.0, 4.0];
+
 /// The segment of `list` playing at `t` seconds into the drive, if any.
 fn segment_at(list: &[TimelineSegment], t: f64) -> Option<usize> {
     list.iter()
@@ -205,10 +208,23 @@ pub fn DrivePlayer(session: Session) -> impl IntoView {
             go_to(s.offset_s, playing_now());
         }
     };
-    let set_rate = move |rate: f64| {
+    let rate = RwSignal::new(1.0f64);
+    let set_rate = move |r: f64| {
+        rate.set(r);
         for v in [media(&road), media(&cabin)].into_iter().flatten() {
-            v.set_playback_rate(rate);
+            v.set_playback_rate(r);
         }
+    };
+    // One step slower or faster through the offered speeds.
+    let step_rate = move |faster: bool| {
+        let now = rate.get_untracked();
+        let i = SPEEDS.iter().position(|&s| s == now).unwrap_or(2);
+        let j = if faster {
+            (i + 1).min(SPEEDS.len() - 1)
+        } else {
+            i.saturating_sub(1)
+        };
+        set_rate(SPEEDS[j]);
     };
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         let frame = 1.0 / 25.0;
@@ -220,6 +236,8 @@ pub fn DrivePlayer(session: Session) -> impl IntoView {
             "," => go_to(position.get_untracked() - frame, false),
             "n" | "PageDown" => step_segment(true),
             "p" | "PageUp" => step_segment(false),
+            ">" | "]" => step_rate(true),
+            "<" | "[" => step_rate(false),
             _ => return,
         }
         ev.prevent_default();
@@ -273,12 +291,12 @@ pub fn DrivePlayer(session: Session) -> impl IntoView {
                         <button type="button" class="button small" on:click=move |_| step_segment(true)>"Next segment"</button>
                         <label>"Speed "
                             <select aria-label="Drive playback speed" on:change=move |ev| set_rate(event_target_value(&ev).parse().unwrap_or(1.0))>
-                                {[0.25, 0.5, 1.0, 1.5, 2.0, 4.0].iter().map(|&s| view! {
-                                    <option value=s.to_string() selected=s == 1.0>{format!("{s}×")}</option>
+                                {SPEEDS.iter().map(|&s| view! {
+                                    <option value=s.to_string() selected=move || rate.get() == s>{format!("{s}×")}</option>
                                 }).collect_view()}
                             </select>
                         </label>
-                        <p class="note">"Keys: space play/pause · ←/→ 5 s · , and . one frame · n/p next/previous segment"</p>
+                        <p class="note">"Keys: space play/pause · ←/→ 5 s · , and . one frame · n/p next/previous segment · < and > speed"</p>
                     </div>
                 </section>
             }

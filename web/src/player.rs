@@ -159,7 +159,7 @@ pub fn Player(session: Session) -> impl IntoView {
                                         }).collect_view()}
                                     </select>
                                 </label>
-                                <p class="note">"Space plays and pauses; the arrow keys step through the clip."</p>
+                                <p class="note">"With the video focused: space plays and pauses, the arrow keys step through the clip."</p>
                             </div>
                         }.into_any(),
                         (None, error) => view! { <p class="action-error" role="alert">{error}</p> }.into_any(),
