@@ -111,6 +111,10 @@ test('a drive saves as a zip of its segments, and every export has its SHA-256 o
     zip.file]).toString().trim().split('\n');
   assert.deepEqual(listing, [`drive-2024-10-12_0757/20241012_075700_1.mp4 0 ${sha256(card.fragmented)}`]);
   await page.getByRole('status').filter({ hasText: 'SHA-256' }).waitFor();
+  // The summary is built for printing; the print dialog itself is stubbed out here.
+  await page.evaluate(() => { window.print = () => { window.__printed = true; }; });
+  await page.getByRole('button', { name: 'Print summary' }).click();
+  await page.waitForFunction(() => window.__printed === true);
   const summary = await page.locator('[data-testid=print-summary]').textContent();
   assert.ok(summary.includes(sha256(card.fragmented)), 'the print summary lists the SHA-256');
   assert.ok(summary.includes('drive-2024-10-12_0757.zip'));

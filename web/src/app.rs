@@ -13,6 +13,7 @@ use crate::{Explainer, OpenCard};
 #[component]
 pub fn App() -> impl IntoView {
     let session = Session::new();
+    crate::print_summary::follow_print_events(session);
     let has_card = Signal::derive(move || !matches!(session.status.get(), Status::Idle));
     let on_drop = move |event: DragEvent| {
         event.prevent_default();

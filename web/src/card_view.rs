@@ -139,11 +139,7 @@ fn CardTabs(session: Session) -> impl IntoView {
                 <div class="exports">
                     <button type="button" class="button small" on:click=move |_| export(session, "json")>"Download report (JSON)"</button>
                     <button type="button" class="button small" on:click=move |_| export(session, "csv")>"Recordings (CSV)"</button>
-                    <button type="button" class="button small" on:click=move |_| {
-                        if let Some(w) = web_sys::window() {
-                            let _ = w.print();
-                        }
-                    }>"Print summary"</button>
+                    <button type="button" class="button small" on:click=move |_| crate::print_summary::print(session)>"Print summary"</button>
                 </div>
                 {move || session.export_status.get().map(|s| view! {
                     <p class="export-status" role="status" aria-live="polite">{s}</p>

@@ -20,7 +20,7 @@ mod overview;
 pub mod panic_panel;
 mod parking_view;
 pub mod player;
-mod print_summary;
+pub mod print_summary;
 pub mod protocol;
 mod risk;
 pub mod session;

@@ -8,10 +8,33 @@ use leptos::prelude::*;
 use crate::format;
 use crate::session::Session;
 
-/// The summary, rendered for print.
+/// Builds the summary and opens the browser's print dialog; the summary goes away after.
+pub fn print(session: Session) {
+    session.printing.set(true);
+    // Two frames: the summary is built and laid out before the dialog takes its snapshot.
+    request_animation_frame(move || {
+        request_animation_frame(move || {
+            if let Some(w) = web_sys::window() {
+                let _ = w.print();
+            }
+        })
+    });
+}
+
+/// Keeps the summary present while the browser prints, however printing was started (the
+/// button, or the browser's own menu).
+pub fn follow_print_events(session: Session) {
+    let _ = window_event_listener_untyped("beforeprint", move |_| session.printing.set(true));
+    let _ = window_event_listener_untyped("afterprint", move |_| session.printing.set(false));
+}
+
+/// The summary, rendered for print (only while printing).
 #[component]
 pub fn PrintSummary(session: Session) -> impl IntoView {
     move || {
+        if !session.printing.get() {
+            return None;
+        }
         session.report.get().map(|r| {
             let e = r.estimate.clone().unwrap_or_default();
             let drives = r

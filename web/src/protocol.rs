@@ -108,7 +108,7 @@ pub const MESSAGE_KEY: &str = "message";
 pub const PARTS_KEY: &str = "parts";
 
 /// Files per part: parsing one part on the page takes well under the 50 ms a task may take.
-pub const FILES_PER_CHUNK: usize = 1500;
+pub const FILES_PER_CHUNK: usize = 500;
 
 /// The report without its files, as UTF-8 JSON.
 pub fn head_part(report: &Report) -> Result<Vec<u8>, String> {

@@ -109,6 +109,8 @@ pub struct Session {
     head_seq: StoredValue<u64>,
     files_seq: StoredValue<u64>,
     head_done: StoredValue<bool>,
+    /// A report head waiting for its files (see `receive_head`).
+    pending_head: StoredValue<Option<Report>>,
     /// The image being read: for the helper worker that reads half of its headers, and to
     /// play, download and recover its files (as slices, never copied).
     image_file: StoredValue<Option<File>, LocalStorage>,
@@ -118,6 +120,9 @@ pub struct Session {
     folder_files: StoredValue<Option<HashMap<String, File>>, LocalStorage>,
     /// Files taken out so far, with their SHA-256 (the print summary lists them).
     pub exports: RwSignal<Vec<ExportRecord>>,
+    /// Whether the print summary is wanted (it is built only then: on a large card it is
+    /// thousands of rows).
+    pub printing: RwSignal<bool>,
     /// What the current export is doing, in words.
     pub export_status: RwSignal<Option<String>>,
     pending_export: StoredValue<Option<PendingExport>, LocalStorage>,
@@ -170,11 +175,13 @@ impl Session {
             head_seq: StoredValue::new(0),
             files_seq: StoredValue::new(0),
             head_done: StoredValue::new(false),
+            pending_head: StoredValue::new(None),
             image_file: StoredValue::new_local(None),
             folder_files: StoredValue::new_local(None),
             sample_clip: StoredValue::new_local(None),
             exports: RwSignal::new(Vec::new()),
             export_status: RwSignal::new(None),
+            printing: RwSignal::new(false),
             pending_export: StoredValue::new_local(None),
             playing: RwSignal::new_local(None),
             drive_playing: RwSignal::new_local(None),
@@ -261,6 +268,7 @@ impl Session {
         self.head_seq.set_value(0);
         self.files_seq.set_value(0);
         self.head_done.set_value(false);
+        self.pending_head.set_value(None);
         self.image_file.set_value(None);
         self.folder_files.set_value(None);
         self.sample_clip.set_value(None);
@@ -432,11 +440,17 @@ impl Session {
             }
             self.head_seq.set_value(seq);
             self.head_done.set_value(done.is_some());
-            head.files = self
+            let has_files = self
                 .base
-                .with_untracked(|b| b.as_ref().map(|b| b.files.clone()))
-                .unwrap_or_default();
-            self.base.set(Some(Arc::new(head)));
+                .with_untracked(|b| b.as_ref().is_some_and(|b| !b.files.is_empty()));
+            if has_files {
+                // The page already shows this card with its files: the new head waits for its
+                // own files (next message) rather than copying tens of thousands of old ones.
+                self.pending_head.set_value(Some(head));
+            } else {
+                head.files = Vec::new();
+                self.base.set(Some(Arc::new(head)));
+            }
             match done {
                 None => {
                     self.status.set(Status::Ready {
@@ -481,10 +495,11 @@ impl Session {
                 return;
             }
             self.files_seq.set_value(seq);
-            let Some(mut report) = self
-                .base
-                .with_untracked(|b| b.as_ref().map(|b| b.clone_without_files()))
-            else {
+            let head = self.pending_head.try_update_value(Option::take).flatten();
+            let Some(mut report) = head.or_else(|| {
+                self.base
+                    .with_untracked(|b| b.as_ref().map(|b| b.clone_without_files()))
+            }) else {
                 return;
             };
             report.files = files;
@@ -878,7 +893,7 @@ async fn fetch_bytes(url: &str) -> Option<js_sys::Uint8Array> {
 
 /// How long one step of putting a report together may run before it lets the browser paint
 /// and handle input (a "long task" is 50 ms).
-const TASK_BUDGET_MS: f64 = 20.0;
+const TASK_BUDGET_MS: f64 = 15.0;
 
 fn now_ms() -> f64 {
     web_sys::window()
