@@ -80,6 +80,10 @@ test('downloads keep the original bytes, and a deleted clip is recovered', async
   const recovered = await downloaded(page, 'Recover 20241012_080000_1.mp4');
   assert.equal(recovered.name, '20241012_080000_1.mp4');
   assert.equal(sha256(recovered.file), sha256(card.deleted));
+  // Checking the exports reports on itself, not as the card's reading.
+  await page.getByRole('status').filter({ hasText: 'SHA-256' }).waitFor();
+  assert.equal(await page.locator('.durations-progress').count(), 0);
+  assert.equal(await page.getByRole('tab', { name: 'Files' }).count(), 1, 'the card is still open');
   assert.deepEqual(errors, []);
   await context.close();
 });

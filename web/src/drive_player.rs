@@ -119,7 +119,8 @@ fn seek(
     if (video.current_time() - inside).abs() > 0.25 {
         video.set_current_time(inside);
     }
-    if play {
+    // Playing an ended clip would restart it from its first frame.
+    if play && !video.ended() && video.paused() {
         let _ = video.play();
     }
 }
@@ -212,6 +213,8 @@ pub fn DrivePlayer(session: Session) -> impl IntoView {
     let set_rate = move |r: f64| {
         rate.set(r);
         for v in [media(&road), media(&cabin)].into_iter().flatten() {
+            // The default rate survives the next segment's load; the rate alone would not.
+            v.set_default_playback_rate(r);
             v.set_playback_rate(r);
         }
     };

@@ -79,6 +79,11 @@ pub enum FromWorker {
     },
     /// The digests asked for: a JSON array of `[index, FileDigest]` as the one part.
     Digests,
+    /// Digesting an export failed (the card itself is fine).
+    DigestFailed {
+        /// What happened, in one line.
+        message: String,
+    },
     /// The card could not be read.
     Failed {
         /// What happened, in one line.

@@ -125,7 +125,9 @@ pub struct Session {
     pub printing: RwSignal<bool>,
     /// What the current export is doing, in words.
     pub export_status: RwSignal<Option<String>>,
-    pending_export: StoredValue<Option<PendingExport>, LocalStorage>,
+    /// Exports waiting for their digests, in the order they were asked (the worker answers in
+    /// that order).
+    pending_export: StoredValue<std::collections::VecDeque<PendingExport>, LocalStorage>,
     /// The drive in the drive player, if any.
     pub drive_playing: RwSignal<Option<crate::drive_player::DrivePlayback>, LocalStorage>,
     /// The recording in the player, if any.
@@ -182,7 +184,7 @@ impl Session {
             exports: RwSignal::new(Vec::new()),
             export_status: RwSignal::new(None),
             printing: RwSignal::new(false),
-            pending_export: StoredValue::new_local(None),
+            pending_export: StoredValue::new_local(std::collections::VecDeque::new()),
             playing: RwSignal::new_local(None),
             drive_playing: RwSignal::new_local(None),
             helper: StoredValue::new_local(None),
@@ -272,14 +274,11 @@ impl Session {
         self.image_file.set_value(None);
         self.folder_files.set_value(None);
         self.sample_clip.set_value(None);
-        self.playing.set(None);
-        if let Some(p) = self.drive_playing.get_untracked() {
-            p.release();
-        }
-        self.drive_playing.set(None);
+        self.clear_players();
         self.exports.set(Vec::new());
         self.export_status.set(None);
-        self.pending_export.set_value(None);
+        self.pending_export
+            .set_value(std::collections::VecDeque::new());
         self.helper.set_value(None);
         self.headers_pending.set_value(0);
         self.shares.set_value([(0, 0); 2]);
@@ -348,8 +347,21 @@ impl Session {
         self.generation.update_value(|g| *g += 1);
         self.worker.set_value(None);
         self.helper.set_value(None);
+        self.clear_players();
         self.base.set(None);
         self.status.set(Status::Idle);
+    }
+
+    /// Empties both players and frees their object URLs.
+    fn clear_players(self) {
+        if let Some(url) = self.playing.get_untracked().and_then(|p| p.url) {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        }
+        self.playing.set(None);
+        if let Some(p) = self.drive_playing.get_untracked() {
+            p.release();
+        }
+        self.drive_playing.set(None);
     }
 
     /// Shows an error and stops the reader (the page stays usable: any way in starts over).
@@ -363,6 +375,13 @@ impl Session {
     /// which must not be dropped while it runs; the next card replaces it.
     fn show_failure(self, message: String) {
         self.generation.update_value(|g| *g += 1);
+        // The card's workers go once this handler has returned (never inside it), so nothing
+        // they still send can cover the error.
+        spawn_local(async move {
+            self.worker.set_value(None);
+            self.helper.set_value(None);
+        });
+        self.clear_players();
         self.base.set(None);
         let (title, hint) = explain(&message);
         self.status.set(Status::Failed {
@@ -376,6 +395,14 @@ impl Session {
         let parts = parts.unwrap_or_default();
         match answer {
             FromWorker::Ready => {}
+            FromWorker::Progress { phase, done, total }
+                if self.pending_export.with_value(|q| !q.is_empty()) =>
+            {
+                self.export_status.set(Some(format!(
+                    "{phase}: {done} of {}",
+                    total.unwrap_or(done)
+                )));
+            }
             FromWorker::Progress { phase, done, total } => {
                 let ready = matches!(self.status.get_untracked(), Status::Ready { .. });
                 if ready {
@@ -406,6 +433,12 @@ impl Session {
             }
             FromWorker::Files => self.receive_files(parts),
             FromWorker::Digests => self.receive_digests(parts),
+            FromWorker::DigestFailed { message } => {
+                self.pending_export.update_value(|q| {
+                    q.pop_front();
+                });
+                self.export_status.set(Some(message));
+            }
             // Only the helper sends these.
             FromWorker::Headers { .. } => {}
             FromWorker::Failed { message } => self.show_failure(message),
@@ -561,6 +594,17 @@ impl Session {
             .image_file
             .get_value()
             .ok_or_else(|| format!("{}: its bytes are not available here", file.path))?;
+        let image_bytes = image.size() as u64;
+        if file
+            .extents
+            .iter()
+            .any(|e| e.offset.saturating_add(e.bytes) > image_bytes)
+        {
+            return Err(format!(
+                "{}: part of it lies past the end of this image (it is truncated), so it cannot be taken out whole",
+                file.path
+            ));
+        }
         let covered: u64 = file.extents.iter().map(|e| e.bytes).sum();
         if covered != file.bytes {
             return Err(format!(
@@ -589,12 +633,6 @@ impl Session {
     /// the card image, so nothing is copied); without, each is assumed already saved. Either
     /// way the worker digests them, and each gets its SHA-256 on record.
     pub fn export(self, files: Vec<FileRecord>, zip_name: Option<String>) {
-        if self.pending_export.with_value(Option::is_some) {
-            self.export_status.set(Some(
-                "Another export is still being checked; try again in a moment.".into(),
-            ));
-            return;
-        }
         if let Some(f) = files
             .iter()
             .find(|f| f.deleted && f.recoverable != Some(true))
@@ -660,7 +698,7 @@ impl Session {
                     }
                 )));
                 self.pending_export
-                    .set_value(Some(PendingExport { files, zip_name }));
+                    .update_value(|q| q.push_back(PendingExport { files, zip_name }));
             }
             Some(Err(message)) => self.export_status.set(Some(message)),
             None => {}
@@ -669,7 +707,11 @@ impl Session {
 
     /// The worker's digests: the archive is built and saved, and every file goes on record.
     fn receive_digests(self, parts: js_sys::Array) {
-        let Some(pending) = self.pending_export.try_update_value(Option::take).flatten() else {
+        let Some(pending) = self
+            .pending_export
+            .try_update_value(|q| q.pop_front())
+            .flatten()
+        else {
             return;
         };
         let digests: Vec<(usize, dashcard::export::digest::FileDigest)> =

@@ -107,7 +107,11 @@ fn handle(scope: &DedicatedWorkerGlobalScope, data: &JsValue) -> Result<(), Stri
                 .and_then(|f| f.dyn_into::<Array>().ok())
                 .map(|a| a.iter().filter_map(|f| f.dyn_into().ok()).collect());
             let image = attached_file(data).ok();
-            digest_files(scope, clips, image, folder_files)
+            // An export that cannot be read is the export's failure, not the card's.
+            if let Err(message) = digest_files(scope, clips, image, folder_files) {
+                post(scope, &FromWorker::DigestFailed { message });
+            }
+            Ok(())
         }
         ToWorker::ReadHeaders => {
             let source = BlobSource::new(attached_file(data)?).map_err(|e| e.to_string())?;

@@ -14,6 +14,9 @@ use crate::protocol::{
     ClipToRead, FromWorker, MESSAGE_KEY, PARTS_KEY, ToWorker, from_js, json_part, to_js,
 };
 
+/// How long a worker may take to start before it counts as failed.
+const START_TIMEOUT_MS: u32 = 30_000;
+
 /// Where trunk puts the worker's loader, relative to the page (so any sub-path works).
 const WORKER_URL: &str = "./worker_loader.js";
 
@@ -30,6 +33,9 @@ pub struct CardWorker {
     worker: Worker,
     outbox: Rc<RefCell<Outbox>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
+    /// Fails the worker if it has not said it is ready in time (a WebAssembly module that
+    /// cannot be fetched or started fires no error event on the `Worker`).
+    _start_timeout: gloo_timers::callback::Timeout,
     _on_error: Closure<dyn FnMut(ErrorEvent)>,
 }
 
@@ -74,6 +80,8 @@ impl CardWorker {
                 Err(message) => answer(FromWorker::Failed { message }, None),
             }
         });
+        let started = outbox.clone();
+        let late = on_answer.clone();
         let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
             event.prevent_default();
             on_answer(
@@ -90,12 +98,23 @@ impl CardWorker {
                 None,
             );
         });
+        let start_timeout = gloo_timers::callback::Timeout::new(START_TIMEOUT_MS, move || {
+            if !started.borrow().ready {
+                late(
+                    FromWorker::Failed {
+                        message: "the card reader did not start (its WebAssembly could not be loaded); reload the page".to_string(),
+                    },
+                    None,
+                );
+            }
+        });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         Ok(Self {
             worker,
             outbox,
             _on_message: on_message,
+            _start_timeout: start_timeout,
             _on_error: on_error,
         })
     }
