@@ -9,25 +9,11 @@ use std::collections::VecDeque;
 use std::io::BufWriter;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
+use dashcard::card_builder::rng::Rng;
 use dashcard::card_builder::{CardBuilder, CardLayout, ClipHeader, Content, FileSpec};
 
 const CARD_BYTES: u64 = 256_000_000_000;
 const MB: u64 = 1_000_000;
-
-/// Deterministic xorshift, so every run builds the same card.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
-    }
-}
 
 struct Recording {
     path: String,
@@ -50,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .truncate(true)
         .open(image)?;
     let mut card = CardBuilder::format(file, &CardLayout::new(CARD_BYTES))?;
-    let mut rng = Rng(0x5EED_CAFE_F00D);
+    let mut rng = Rng::new(0x5EED_CAFE_F00D);
     let mut live: VecDeque<Recording> = VecDeque::new();
     let mut day = NaiveDate::from_ymd_opt(2024, 8, 1).ok_or("date")?;
     let mut recorded = 0u64;

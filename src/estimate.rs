@@ -17,7 +17,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::classify::{FileKind, Pool, classify};
-use crate::report::{Report, SourceKind};
+use crate::report::{FileRecord, Report, SourceKind};
 
 /// Cluster size assumed when the source does not tell (a folder): what SDXC cards are
 /// formatted with.
@@ -220,14 +220,25 @@ fn round_up(bytes: u64, unit: u64) -> u64 {
 
 /// True when the loop pool has no room for another recording: the usable free space is under
 /// two of the card's largest loop recordings, so the camera must delete to write the next one.
+/// Works before the catalog has run (it classifies the paths itself).
 pub fn card_full(report: &Report, what_if: &WhatIf) -> bool {
-    let space = Space::of(report, what_if);
+    full_with(&Space::of(report, what_if), report, |f| {
+        classify(&f.path).pool
+    })
+}
+
+/// [`card_full`] with the space already worked out and a way to tell each file's pool.
+fn full_with(
+    space: &Space,
+    report: &Report,
+    pool_of: impl Fn(&FileRecord) -> Option<Pool>,
+) -> bool {
     let Some(free) = space.usable_free() else {
         return false;
     };
     let largest = report
         .live_files()
-        .filter(|f| classify(&f.path).pool == Some(Pool::Loop))
+        .filter(|f| pool_of(f) == Some(Pool::Loop))
         .map(|f| round_up(f.bytes, space.unit()))
         .max();
     largest.is_some_and(|l| free < l.saturating_mul(2))
@@ -354,7 +365,8 @@ pub fn annotate(report: &mut Report, what_if: &WhatIf) {
         .iter()
         .filter(|f| f.deleted && f.kind != FileKind::Other && f.pool == Some(Pool::Loop))
         .count();
-    let full = card_full(report, what_if);
+    // The catalog has classified every file by now.
+    let full = full_with(&space, report, |f| f.pool);
     let looping = deleted_loop > 0 || full;
     let looping_evidence = if deleted_loop > 0 {
         format!("{deleted_loop} deleted recording(s) on the card: the loop has started overwriting")
@@ -511,15 +523,20 @@ fn sos_estimate(report: &mut Report, what_if: &WhatIf) -> Option<SosEstimate> {
     })
 }
 
-/// Bytes in decimal units as card labels use them: "23.3 MB", "1.4 GB".
+/// Bytes in decimal units, like the label on a card: "512 B", "32.8 kB", "31.9 GB". The one
+/// formatter the CLI's summary, the page and the headline share.
 pub fn decimal_bytes(bytes: u64) -> String {
-    let b = bytes as f64;
-    if b >= 1e9 {
-        format!("{:.1} GB", b / 1e9)
-    } else if b >= 1e6 {
-        format!("{:.1} MB", b / 1e6)
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
     } else {
-        format!("{:.0} kB", b / 1e3)
+        format!("{value:.1} {}", UNITS[unit])
     }
 }
 

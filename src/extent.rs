@@ -85,17 +85,7 @@ impl<R: Read + Seek> Read for ExtentReader<'_, R> {
 
 impl<R: Read + Seek> Seek for ExtentReader<'_, R> {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        let target = match pos {
-            SeekFrom::Start(p) => Some(p),
-            SeekFrom::End(d) => self.len.checked_add_signed(d),
-            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
-        };
-        let p = target.ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "seek before the start of the file",
-            )
-        })?;
+        let p = crate::seek::resolve(self.pos, self.len, pos, "the file")?;
         self.pos = p;
         Ok(p)
     }

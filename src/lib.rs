@@ -51,6 +51,7 @@ pub mod mp4;
 pub mod partition;
 pub mod report;
 pub mod scan;
+pub mod seek;
 
 /// Adds the catalog and the overwrite estimate to a report the reader made (idempotent: run it
 /// again when durations arrive or the what-if inputs change).

@@ -13,6 +13,7 @@ use std::io::{Read, Seek, Write};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
+use super::rng::Rng;
 use super::{BuildError, CardBuilder, CardLayout, CardTruth, ClipHeader, Content, FileSpec};
 
 /// The camera families the simulation knows.
@@ -166,27 +167,12 @@ impl SimTruth {
     }
 }
 
-/// Deterministic xorshift, so a seed always makes the same card.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
-    }
-}
-
 const MB: u64 = 1_000_000;
 
 /// Runs the simulation onto `out` (a sparse file: nothing but metadata and headers is written).
 pub fn simulate<W: Read + Write + Seek>(out: W, sim: &Simulation) -> Result<SimTruth, BuildError> {
     let mut card = CardBuilder::format(out, &CardLayout::new(sim.card_bytes))?;
-    let mut rng = Rng(sim.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut rng = Rng::new(sim.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let mut recordings: Vec<SimRecording> = Vec::new();
     let mut drives: Vec<SimDrive> = Vec::new();
     let mut loop_queue: VecDeque<usize> = VecDeque::new();

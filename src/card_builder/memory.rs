@@ -41,17 +41,24 @@ impl SparseMemory {
     }
 }
 
+impl SparseMemory {
+    /// The page under the position, the offset in it, and how many of `want` bytes fit
+    /// before the page or the image ends.
+    fn span(&self, want: usize) -> (u64, usize, usize) {
+        let at = (self.pos % PAGE) as usize;
+        let n = want
+            .min(PAGE as usize - at)
+            .min(self.len.saturating_sub(self.pos) as usize);
+        (self.pos / PAGE, at, n)
+    }
+}
+
 impl Read for SparseMemory {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.pos >= self.len {
             return Ok(0);
         }
-        let page = self.pos / PAGE;
-        let at = (self.pos % PAGE) as usize;
-        let n = buf
-            .len()
-            .min((PAGE as usize) - at)
-            .min((self.len - self.pos) as usize);
+        let (page, at, n) = self.span(buf.len());
         match self.pages.get(&page) {
             Some(p) => buf[..n].copy_from_slice(&p[at..at + n]),
             None => buf[..n].fill(0),
@@ -69,12 +76,7 @@ impl Write for SparseMemory {
                 "write past the end of the image",
             ));
         }
-        let page = self.pos / PAGE;
-        let at = (self.pos % PAGE) as usize;
-        let n = buf
-            .len()
-            .min((PAGE as usize) - at)
-            .min((self.len - self.pos) as usize);
+        let (page, at, n) = self.span(buf.len());
         let p = self
             .pages
             .entry(page)
@@ -91,12 +93,7 @@ impl Write for SparseMemory {
 
 impl Seek for SparseMemory {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        let pos = match to {
-            SeekFrom::Start(p) => Some(p),
-            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
-            SeekFrom::End(d) => self.len.checked_add_signed(d),
-        };
-        self.pos = pos.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "bad seek"))?;
+        self.pos = crate::seek::resolve(self.pos, self.len, to, "the image")?;
         Ok(self.pos)
     }
 }

@@ -24,6 +24,7 @@ pub mod camera;
 pub mod memory;
 mod mp4_skeleton;
 mod names;
+pub mod rng;
 mod sparse;
 
 use std::collections::HashMap;

@@ -46,12 +46,7 @@ impl<W: Read + Write + Seek> Write for FreshWindow<'_, W> {
 
 impl<W> Seek for FreshWindow<'_, W> {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        let pos = match to {
-            SeekFrom::Start(p) => Some(p),
-            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
-            SeekFrom::End(d) => self.len.checked_add_signed(d),
-        };
-        self.pos = pos.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "bad seek"))?;
+        self.pos = crate::seek::resolve(self.pos, self.len, to, "the volume")?;
         Ok(self.pos)
     }
 }

@@ -189,17 +189,7 @@ impl<R: Read + Seek> Read for FatfsIo<'_, '_, R> {
 
 impl<R> Seek for FatfsIo<'_, '_, R> {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        let target = match pos {
-            SeekFrom::Start(p) => Some(p),
-            SeekFrom::End(d) => self.len.checked_add_signed(d),
-            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
-        };
-        self.pos = target.ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "seek before the start of the volume",
-            )
-        })?;
+        self.pos = crate::seek::resolve(self.pos, self.len, pos, "the volume")?;
         Ok(self.pos)
     }
 }

@@ -82,12 +82,7 @@ impl Read for BlobSource {
 
 impl Seek for BlobSource {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        let pos = match to {
-            SeekFrom::Start(p) => Some(p),
-            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
-            SeekFrom::End(d) => self.len.checked_add_signed(d),
-        };
-        self.pos = pos.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "bad seek"))?;
+        self.pos = dashcard::seek::resolve(self.pos, self.len, to, "the file")?;
         Ok(self.pos)
     }
 }

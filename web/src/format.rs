@@ -4,20 +4,7 @@
 use chrono::NaiveDateTime;
 
 /// Bytes in decimal units, like the label on a card: "31.9 GB".
-pub fn bytes(b: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let mut value = b as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit + 1 < UNITS.len() {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{b} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
+pub use dashcard::estimate::decimal_bytes as bytes;
 
 /// A length of time: "45 s", "12 min", "1 h 05 min".
 pub fn duration(seconds: f64) -> String {

@@ -26,6 +26,15 @@ pub fn ParkingView(report: Arc<Report>, session: Session) -> impl IntoView {
         .as_ref()
         .and_then(|e| e.oldest.as_ref())
         .map(|o| o.overwrite_after_bytes);
+    // Each incident's file, looked up once (a large card has thousands of incidents and tens
+    // of thousands of files).
+    let file_of: std::collections::HashMap<String, usize> = report
+        .files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.kind == dashcard::catalog::classify::FileKind::Parking && !f.deleted)
+        .map(|(i, f)| (f.path.clone(), i))
+        .collect();
     let rows = move || {
         let want = filter.get();
         let mut list: Vec<_> = report
@@ -73,8 +82,8 @@ pub fn ParkingView(report: Arc<Report>, session: Session) -> impl IntoView {
                         <td>{after}</td>
                         <td><RiskBadge risk=risk title=fate.clone() /><span class="fate">{fate}</span></td>
                         <td class="path">{p.path.clone()}</td>
-                        <td>{report.files.iter().find(|f| !f.deleted && f.path == p.path).map(|f| view! {
-                            <FileActions session=session file=f.clone() />
+                        <td>{file_of.get(&p.path).map(|&i| view! {
+                            <FileActions session=session file=report.files[i].clone() />
                         })}</td>
                     </tr>
                 }

@@ -101,8 +101,6 @@ pub struct Session {
     /// Bumped for every card opened or cancelled, so late answers about an old card are
     /// dropped.
     generation: StoredValue<u64>,
-    /// Whether the complete report is shown.
-    complete: StoredValue<bool>,
     /// Whether the files of the report shown have arrived (the overview needs none).
     pub files_ready: RwSignal<bool>,
     seq: StoredValue<u64>,
@@ -135,7 +133,7 @@ pub struct Session {
     /// The helper worker, while it reads.
     helper: StoredValue<Option<(u64, CardWorker)>, LocalStorage>,
     /// Whether a helper was started for this card's headers.
-    headers_pending: StoredValue<u8>,
+    helper_started: StoredValue<bool>,
     /// (done, total) of each share of the header reads, for the progress shown.
     shares: StoredValue<[(u64, u64); 2]>,
     /// The largest worker memory reported.
@@ -171,7 +169,6 @@ impl Session {
             spare_ok: StoredValue::new(false),
             next_id: StoredValue::new(0),
             generation: StoredValue::new(0),
-            complete: StoredValue::new(false),
             files_ready: RwSignal::new(false),
             seq: StoredValue::new(0),
             head_seq: StoredValue::new(0),
@@ -188,7 +185,7 @@ impl Session {
             playing: RwSignal::new_local(None),
             drive_playing: RwSignal::new_local(None),
             helper: StoredValue::new_local(None),
-            headers_pending: StoredValue::new(0),
+            helper_started: StoredValue::new(false),
             shares: StoredValue::new([(0, 0); 2]),
             memory: StoredValue::new(0),
         };
@@ -265,7 +262,6 @@ impl Session {
         clear_marks();
         mark("dashcard:open");
         self.generation.update_value(|g| *g += 1);
-        self.complete.set_value(false);
         self.files_ready.set(false);
         self.head_seq.set_value(0);
         self.files_seq.set_value(0);
@@ -280,7 +276,7 @@ impl Session {
         self.pending_export
             .set_value(std::collections::VecDeque::new());
         self.helper.set_value(None);
-        self.headers_pending.set_value(0);
+        self.helper_started.set_value(false);
         self.shares.set_value([(0, 0); 2]);
         self.memory.set_value(0);
         self.worker.set_value(None);
@@ -536,8 +532,7 @@ impl Session {
                 return;
             };
             report.files = files;
-            let first_listing =
-                !self.head_done.get_value() && self.headers_pending.get_value() == 0;
+            let first_listing = !self.head_done.get_value() && !self.helper_started.get_value();
             let split = if first_listing {
                 dashcard::scan::split_header_order(&report).map(|(_, second)| {
                     second
@@ -561,7 +556,6 @@ impl Session {
             }
             // The files that follow the complete report: everything is read.
             if self.head_done.get_value() && seq > self.head_seq.get_value() {
-                self.complete.set_value(true);
                 self.status.set(Status::Ready { durations: None });
                 self.prepare_spare();
                 request_animation_frame(|| mark("dashcard:durations-shown"));
@@ -816,7 +810,7 @@ impl Session {
         let Some(file) = self.image_file.get_value() else {
             return;
         };
-        self.headers_pending.set_value(2);
+        self.helper_started.set_value(true);
         let (id, helper) = match self.take_worker() {
             Ok(w) => w,
             Err(message) => return self.show_failure(message),

@@ -161,7 +161,18 @@ struct Progress<'a> {
     last_ms: f64,
 }
 
-impl Progress<'_> {
+/// The step in which video headers are read.
+const HEADERS_PHASE: &str = "Reading video headers";
+
+impl<'a> Progress<'a> {
+    fn new(scope: &'a DedicatedWorkerGlobalScope, phase: &'a str) -> Self {
+        Self {
+            scope,
+            phase,
+            last_ms: 0.0,
+        }
+    }
+
     fn tick(&mut self, done: usize, total: usize) {
         let now = js_sys::Date::now();
         if done == total || now - self.last_ms >= PROGRESS_EVERY_MS {
@@ -250,11 +261,7 @@ fn read_image<R: Read + Seek>(
         scan::list_image(&mut reader, &options).map_err(|e| format!("cannot read {name}: {e}"))?;
     let mut report = analyzed(report);
     post_listed(scope, &report)?;
-    let mut progress = Progress {
-        scope,
-        phase: "Reading video headers",
-        last_ms: 0.0,
-    };
+    let mut progress = Progress::new(scope, HEADERS_PHASE);
     if split_headers {
         if let Some((mine, _)) = scan::split_header_order(&report) {
             scan::read_durations_of(
@@ -295,11 +302,7 @@ fn digest_files(
         ),
         _ => None,
     };
-    let mut progress = Progress {
-        scope,
-        phase: "Checking the files (SHA-256)",
-        last_ms: 0.0,
-    };
+    let mut progress = Progress::new(scope, "Checking the files (SHA-256)");
     let mut results = Vec::with_capacity(clips.len());
     for (n, clip) in clips.iter().enumerate() {
         let digest = match (&mut reader, &folder_files) {
@@ -345,11 +348,7 @@ fn read_headers<R: Read + Seek>(
             .collect(),
         ..Report::default()
     };
-    let mut progress = Progress {
-        scope,
-        phase: "Reading video headers",
-        last_ms: 0.0,
-    };
+    let mut progress = Progress::new(scope, HEADERS_PHASE);
     scan::read_durations_coalesced(
         &mut reader,
         &mut report,
@@ -397,11 +396,7 @@ fn read_folder(
     let report = folder::list_folder(name, listing, capacity_bytes);
     let mut report = analyzed(report);
     post_listed(scope, &report)?;
-    let mut progress = Progress {
-        scope,
-        phase: "Reading video headers",
-        last_ms: 0.0,
-    };
+    let mut progress = Progress::new(scope, HEADERS_PHASE);
     folder::read_folder_durations(
         &mut report,
         |path| {

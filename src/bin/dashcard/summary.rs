@@ -7,20 +7,7 @@ use dashcard::estimate::{format_hours, when_in_words};
 use dashcard::report::{FileRecord, Report, SourceKind, is_video_name};
 
 /// Bytes as people read card sizes: decimal units, like the label on the card.
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit + 1 < UNITS.len() {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
+pub use dashcard::estimate::decimal_bytes as human_bytes;
 
 /// Seconds as h:mm:ss.
 pub fn human_duration(seconds: f64) -> String {
