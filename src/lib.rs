@@ -5,7 +5,9 @@
 //! it is handed, uses no browser or UI crate, and compiles both natively (the `dashcard` CLI) and
 //! to `wasm32-unknown-unknown` (the web worker).
 //!
-//! Data flows one way: **source → listing → catalog → estimate → report**.
+//! Data flows one way, each stage a function returning a new value:
+//! **source → [`listing::Listing`] → [`catalog::build`] → [`estimate::build`] →
+//! [`report::Report::assemble`]**. No stage changes another's output.
 //!
 //! - [`block_reader`]: bounded, cached, counted reads over any `Read + Seek`.
 //! - [`partition`]: MBR, GPT or a bare volume; which partitions hold FAT.
@@ -13,14 +15,13 @@
 //!   hides: extents, deleted entries, the free map.
 //! - [`mp4`]: duration, creation time and picture size from the `moov` box, reading headers only.
 //! - [`extent`]: where a file's bytes lie, and a stream over them.
-//! - [`scan`]: ties the above together into a [`report::Report`]; [`folder`] does the same for
-//!   a mounted card folder.
+//! - [`scan`]: an image as a source, [`folder`]: a mounted card folder as one; both give a
+//!   [`listing::Listing`], the card as read.
 //! - [`catalog`]: each file as a Nexar owner sees it (drive segment, parking incident, other),
 //!   drives, parking incidents and the model family.
 //! - [`estimate`]: when each recording will be overwritten (a FIFO model of the loop).
+//! - [`report`]: the JSON document, assembled from the three.
 //! - [`export`]: stored ZIP archives assembled around the card's own bytes, and digests.
-//! - [`analyze`]: runs the catalog and the estimate on a report.
-//! - [`card_builder`]: writes synthetic cards onto sparse files, for tests and benchmarks.
 //!
 //! ## Getting started
 //!
@@ -30,9 +31,10 @@
 //!
 //! let image = File::open("card.img")?;
 //! let mut reader = BlockReader::new(image)?;
-//! let report = dashcard::scan::scan_image(&mut reader, &dashcard::scan::ScanOptions::default())?;
+//! let listing = dashcard::scan::scan_image(&mut reader, &dashcard::scan::ScanOptions::default())?;
+//! let report = dashcard::analyze(&listing, &dashcard::estimate::WhatIf::default());
 //! for file in &report.files {
-//!     println!("{} {} bytes", file.path, file.bytes);
+//!     println!("{} {} bytes, {:?}", file.path, file.bytes, file.kind);
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -40,23 +42,23 @@
 #![warn(missing_docs)]
 
 pub mod block_reader;
-pub mod card_builder;
 pub mod catalog;
 pub mod estimate;
 pub mod export;
 pub mod extent;
 pub mod fat;
 pub mod folder;
+pub mod listing;
 pub mod mp4;
 pub mod partition;
 pub mod report;
 pub mod scan;
 pub mod seek;
 
-/// Adds the catalog and the overwrite estimate to a report the reader made (idempotent: run it
-/// again when durations arrive or the what-if inputs change).
-pub fn analyze(report: &mut report::Report, what_if: &estimate::WhatIf) {
-    let full = estimate::card_full(report, what_if);
-    catalog::annotate(report, full);
-    estimate::annotate(report, what_if);
+/// The report for a listing: the catalog and the estimate (with `what_if` applied) built on
+/// it, assembled into the document.
+pub fn analyze(listing: &listing::Listing, what_if: &estimate::WhatIf) -> report::Report {
+    let catalog = catalog::build(listing);
+    let estimate = estimate::build(listing, &catalog, what_if);
+    report::Report::assemble(listing, &catalog, &estimate)
 }

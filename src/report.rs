@@ -1,27 +1,31 @@
 //! The report: one JSON document describing a card, shared by `dashcard report --json` and the
-//! web app's "Download report (JSON)". Its own types (not the reader's internals) so that the
-//! format stays stable while the readers evolve; `REPORT_FORMAT` changes when it must break.
+//! web app's "Download report (JSON)". The only module that knows the document: it assembles
+//! it from the three stages' values ([`Listing`], [`Catalog`], [`Estimate`]) into its own types,
+//! so that the format stays stable while the stages evolve; `REPORT_FORMAT` changes when it
+//! must break. Field order is the document's order.
 //!
 //! Timestamps are camera local time without a zone (FAT stores no zone), written as ISO 8601
 //! `YYYY-MM-DDTHH:MM:SS`.
 
 use chrono::NaiveDateTime;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use crate::catalog::Catalog;
 use crate::catalog::classify::{Camera, FileKind, Pool};
-use crate::catalog::drives::Drive;
 use crate::catalog::family::Family;
-use crate::catalog::parking::ParkingIncident;
 use crate::catalog::timing::{DurationSource, StartSource};
 use crate::catalog::totals::Totals;
-use crate::estimate::Estimate;
+use crate::estimate::{Estimate, Inputs, Overwrite, SosEstimate};
 use crate::extent::Extent;
+use crate::listing::{ListedFile, Listing, PartitionTableInfo, Source, Volume};
+
+pub use crate::listing::is_video_name;
 
 /// Version of the JSON layout; bumped only for incompatible changes.
 pub const REPORT_FORMAT: u32 = 1;
 
 /// Everything known about one card.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Report {
     /// Layout version of this document ([`REPORT_FORMAT`]).
     pub report_format: u32,
@@ -40,89 +44,19 @@ pub struct Report {
     /// Whole-card problems in plain words (corruption, unreadable parts).
     pub warnings: Vec<String>,
     /// Drives, oldest first: segments of the road and cabin cameras grouped by time.
-    #[serde(default)]
-    pub drives: Vec<Drive>,
+    pub drives: Vec<DriveRecord>,
     /// Parking incidents (live clips), oldest first.
-    #[serde(default)]
-    pub parking: Vec<ParkingIncident>,
+    pub parking: Vec<ParkingRecord>,
     /// The model family, with its evidence.
-    #[serde(default)]
-    pub family: Option<Family>,
+    pub family: Family,
     /// How soon recordings will be overwritten, and every input behind it.
-    #[serde(default)]
-    pub estimate: Option<Estimate>,
+    pub estimate: EstimateRecord,
     /// Bytes and counts by kind, the span of dates, problems: the card summed.
-    #[serde(default)]
-    pub totals: Option<Totals>,
-}
-
-/// Where the report came from.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct Source {
-    /// "image" (a raw card image) or "folder" (a mounted card).
-    pub kind: SourceKind,
-    /// File or folder name as given.
-    pub name: String,
-    /// Size of the image in bytes; `null` for a folder.
-    pub bytes: Option<u64>,
-}
-
-/// The two ways a card can be opened.
-#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum SourceKind {
-    /// A raw image of the card (or of one volume).
-    #[default]
-    Image,
-    /// A mounted card folder: what the OS shows, without extents or deleted entries.
-    Folder,
-}
-
-/// The partition table of an image.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct PartitionTableInfo {
-    /// "MBR", "GPT" or "none" (a bare volume).
-    pub scheme: String,
-    /// Logical sector size the table uses.
-    pub sector_bytes: u32,
-    /// Every partition found, FAT or not.
-    pub partitions: Vec<PartitionInfo>,
-}
-
-/// One partition.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct PartitionInfo {
-    /// Number in the table, from 1.
-    pub index: u32,
-    /// Offset of the partition in the image, in bytes.
-    pub offset: u64,
-    /// Size of the partition in bytes.
-    pub bytes: u64,
-    /// The table's type for it, in words.
-    pub type_name: String,
-    /// What its first sector says it holds: "fat", "exfat", "ntfs" or "unknown".
-    pub filesystem: String,
-}
-
-/// The FAT volume. Fields that a folder source cannot know are `null`.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct Volume {
-    /// "FAT12", "FAT16" or "FAT32"; `null` for a folder.
-    pub filesystem: Option<String>,
-    /// Byte offset of the volume in the image (0 for a bare volume); `null` for a folder.
-    pub partition_offset: Option<u64>,
-    /// Cluster size in bytes; `null` for a folder.
-    pub cluster_bytes: Option<u32>,
-    /// Data clusters × cluster size (for a folder: the capacity given by the user, if any).
-    pub capacity_bytes: Option<u64>,
-    /// Free space counted from the FAT itself (not from FSInfo).
-    pub free_bytes: Option<u64>,
-    /// Volume label, if any.
-    pub label: Option<String>,
+    pub totals: Totals,
 }
 
 /// One file, live or deleted.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct FileRecord {
     /// "/"-separated path from the volume root, with long names.
     pub path: String,
@@ -142,49 +76,37 @@ pub struct FileRecord {
     /// `duration_source` says; `null` when unknown.
     pub duration_s: Option<f64>,
     /// Where `duration_s` came from: "mp4_header", "next_segment" or "typical".
-    #[serde(default)]
     pub duration_source: Option<DurationSource>,
-    /// What the MP4 header says, when the file is a video.
+    /// What the MP4 header says, when the file is a video whose header was read.
     pub video: Option<VideoInfo>,
-    /// Where the file's bytes lie in the image (absolute offsets); empty for a folder source
-    /// and for deleted files that cannot be recovered.
+    /// Where the file's bytes lie in the image (absolute offsets).
     pub extents: Vec<Extent>,
     /// Problems with this file, in plain words.
     pub warnings: Vec<String>,
     /// "drive", "parking" or "other".
-    #[serde(default)]
     pub kind: FileKind,
     /// "road" or "cabin" for drive segments.
-    #[serde(default)]
     pub camera: Option<Camera>,
     /// "loop" or "sos" for recordings.
-    #[serde(default)]
     pub pool: Option<Pool>,
     /// When the recording started (camera local time).
-    #[serde(default)]
     pub start: Option<NaiveDateTime>,
     /// Where `start` came from: "file_name", "mp4_header" or "fat_created".
-    #[serde(default)]
     pub start_source: Option<StartSource>,
     /// Index in `drives` of the drive this segment belongs to.
-    #[serde(default)]
     pub drive: Option<usize>,
     /// More bytes the camera writes before it overwrites this recording (loop pool).
-    #[serde(default)]
     pub overwrite_after_bytes: Option<u64>,
     /// The same in hours of driving.
-    #[serde(default)]
     pub overwrite_after_hours: Option<f64>,
     /// The same in calendar days.
-    #[serde(default)]
     pub overwrite_after_days: Option<f64>,
     /// Parking events before this clip is deleted (sos pool).
-    #[serde(default)]
     pub overwrite_after_events: Option<u64>,
 }
 
 /// What a video's `moov` header says.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct VideoInfo {
     /// Creation time written by the camera (`mvhd`), if plausible.
     pub created: Option<NaiveDateTime>,
@@ -196,50 +118,232 @@ pub struct VideoInfo {
     pub error: Option<String>,
 }
 
+/// One drive.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct DriveRecord {
+    /// When its first segment started (camera local time).
+    pub start: NaiveDateTime,
+    /// When its last segment ended, as far as durations are known.
+    pub end: NaiveDateTime,
+    /// `end - start`, in seconds.
+    pub duration_s: f64,
+    /// Number of segments, all cameras together.
+    pub segments: usize,
+    /// Their total size in bytes.
+    pub bytes: u64,
+    /// Cameras that recorded it ("road", "cabin").
+    pub cameras: Vec<Camera>,
+    /// True for the oldest drive when the loop has already overwritten its beginning.
+    pub partly_overwritten: bool,
+    /// Why it is flagged partly overwritten, in words; `null` when it is not.
+    pub overwritten_evidence: Option<String>,
+    /// More bytes written before its first segment is overwritten.
+    pub overwrite_after_bytes: Option<u64>,
+    /// The same in hours of driving.
+    pub overwrite_after_hours: Option<f64>,
+    /// The same in calendar days.
+    pub overwrite_after_days: Option<f64>,
+}
+
+/// One parking incident.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ParkingRecord {
+    /// Path of the clip on the card.
+    pub path: String,
+    /// When it started (camera local time); `null` when nothing tells.
+    pub start: Option<NaiveDateTime>,
+    /// Length in seconds (the header's, else the family's typical 30 s or 10 s).
+    pub duration_s: Option<f64>,
+    /// "loop" (in the drive folder) or "sos" (NEXC1/NEXS1's own folder).
+    pub pool: Pool,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Index in `drives` of the drive it followed, if any.
+    pub after_drive: Option<usize>,
+    /// More bytes written before it is overwritten (loop pool).
+    pub overwrite_after_bytes: Option<u64>,
+    /// The same in hours of driving.
+    pub overwrite_after_hours: Option<f64>,
+    /// The same in calendar days.
+    pub overwrite_after_days: Option<f64>,
+    /// Parking events still to come before it is deleted (sos pool).
+    pub overwrite_after_events: Option<u64>,
+}
+
+/// The estimate's card-wide figures.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct EstimateRecord {
+    /// The model in words.
+    pub model: String,
+    /// Every input, with its source.
+    pub inputs: Inputs,
+    /// Bytes of drive footage per driving hour (all cameras).
+    pub bytes_per_driving_hour: Option<f64>,
+    /// Hours of driving per day.
+    pub driving_hours_per_day: Option<f64>,
+    /// Parking bytes per day (loop pool).
+    pub parking_bytes_per_day: Option<f64>,
+    /// Hours of driving the loop pool holds when full.
+    pub capacity_hours: Option<f64>,
+    /// Whether the camera is already overwriting old footage.
+    pub looping: bool,
+    /// Why `looping` is what it is, in words.
+    pub looping_evidence: String,
+    /// Hours of driving until the card is full (0 when looping).
+    pub hours_until_full: Option<f64>,
+    /// Calendar days until the card is full (0 when looping).
+    pub days_until_full: Option<f64>,
+    /// The oldest loop-pool recording: the next to go.
+    pub oldest: Option<OldestRecord>,
+    /// The story in one sentence.
+    pub headline: String,
+    /// The `sos` folder, when the card has one.
+    pub sos: Option<SosEstimate>,
+}
+
+/// The next recording to be overwritten.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct OldestRecord {
+    /// Its path.
+    pub path: String,
+    /// When it started.
+    pub start: NaiveDateTime,
+    /// More bytes written before it goes.
+    pub overwrite_after_bytes: u64,
+    /// The same in hours of driving.
+    pub overwrite_after_hours: Option<f64>,
+    /// The same in calendar days.
+    pub overwrite_after_days: Option<f64>,
+}
+
 impl Report {
+    /// The document for a card: what was read, what the catalog makes of it, and the estimate.
+    pub fn assemble(listing: &Listing, catalog: &Catalog, estimate: &Estimate) -> Report {
+        let fate = |i: usize| estimate.files.get(i).copied().unwrap_or_default();
+        let files = listing
+            .files
+            .iter()
+            .zip(&catalog.files)
+            .enumerate()
+            .map(|(i, (l, c))| file_record(l, c, fate(i)))
+            .collect();
+        let drives = catalog
+            .drives
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let f = estimate.drives.get(i).cloned().unwrap_or_default();
+                DriveRecord {
+                    start: d.start,
+                    end: d.end,
+                    duration_s: d.duration_s,
+                    segments: d.segments,
+                    bytes: d.bytes,
+                    cameras: d.cameras.clone(),
+                    partly_overwritten: f.partly_overwritten.is_some(),
+                    overwritten_evidence: f.partly_overwritten,
+                    overwrite_after_bytes: f.overwrite.after_bytes(),
+                    overwrite_after_hours: f.overwrite.after_hours(),
+                    overwrite_after_days: f.overwrite.after_days(),
+                }
+            })
+            .collect();
+        let parking = catalog
+            .parking
+            .iter()
+            .filter_map(|p| {
+                let (l, c) = (listing.files.get(p.file)?, catalog.files.get(p.file)?);
+                let o = fate(p.file);
+                Some(ParkingRecord {
+                    path: l.path.clone(),
+                    start: c.start,
+                    duration_s: c.duration_s,
+                    pool: c.pool.unwrap_or(Pool::Loop),
+                    bytes: l.bytes,
+                    after_drive: p.after_drive,
+                    overwrite_after_bytes: o.after_bytes(),
+                    overwrite_after_hours: o.after_hours(),
+                    overwrite_after_days: o.after_days(),
+                    overwrite_after_events: o.after_events(),
+                })
+            })
+            .collect();
+        let oldest = estimate.oldest.as_ref().and_then(|o| {
+            Some(OldestRecord {
+                path: listing.files.get(o.file)?.path.clone(),
+                start: o.start,
+                overwrite_after_bytes: o.position.after_bytes,
+                overwrite_after_hours: o.position.after_hours,
+                overwrite_after_days: o.position.after_days,
+            })
+        });
+        Report {
+            report_format: REPORT_FORMAT,
+            dashcard_version: env!("CARGO_PKG_VERSION").to_string(),
+            source: listing.source.clone(),
+            partition_table: listing.partition_table.clone(),
+            volume: listing.volume.clone(),
+            time_zone: "camera local time, no zone".to_string(),
+            files,
+            warnings: listing.warnings.clone(),
+            drives,
+            parking,
+            family: catalog.family.clone(),
+            estimate: EstimateRecord {
+                model: estimate.model.clone(),
+                inputs: estimate.inputs.clone(),
+                bytes_per_driving_hour: estimate.bytes_per_driving_hour,
+                driving_hours_per_day: estimate.driving_hours_per_day,
+                parking_bytes_per_day: estimate.parking_bytes_per_day,
+                capacity_hours: estimate.capacity_hours,
+                looping: estimate.looping,
+                looping_evidence: estimate.looping_evidence.clone(),
+                hours_until_full: estimate.hours_until_full,
+                days_until_full: estimate.days_until_full,
+                oldest,
+                headline: estimate.headline.clone(),
+                sos: estimate.sos.clone(),
+            },
+            totals: catalog.totals.clone(),
+        }
+    }
+
     /// The report as pretty-printed JSON.
     pub fn to_json(&self) -> String {
         // Serializing these plain types cannot fail; fall back to an explicit error document.
         serde_json::to_string_pretty(self)
             .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialize report: {e}\"}}"))
     }
-
-    /// A copy of everything but the files (cheap: the files are most of a report).
-    pub fn clone_without_files(&self) -> Report {
-        Report {
-            report_format: self.report_format,
-            dashcard_version: self.dashcard_version.clone(),
-            source: self.source.clone(),
-            partition_table: self.partition_table.clone(),
-            volume: self.volume.clone(),
-            time_zone: self.time_zone.clone(),
-            files: Vec::new(),
-            warnings: self.warnings.clone(),
-            drives: self.drives.clone(),
-            parking: self.parking.clone(),
-            family: self.family.clone(),
-            estimate: self.estimate.clone(),
-            totals: self.totals.clone(),
-        }
-    }
-
-    /// Files that are not deleted.
-    pub fn live_files(&self) -> impl Iterator<Item = &FileRecord> {
-        self.files.iter().filter(|f| !f.deleted)
-    }
-
-    /// The file at `path` (live first, then deleted), compared case-insensitively as FAT does.
-    pub fn find(&self, path: &str) -> Option<&FileRecord> {
-        let want = path.trim_start_matches('/');
-        self.files
-            .iter()
-            .filter(|f| f.path.eq_ignore_ascii_case(want))
-            .min_by_key(|f| f.deleted)
-    }
 }
 
-/// True for names of MP4-family videos (MP4, MOV, M4V, 3GP), whose headers give a duration.
-pub fn is_video_name(path: &str) -> bool {
-    let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-    matches!(ext.as_deref(), Some("mp4" | "mov" | "m4v" | "3gp"))
+fn file_record(l: &ListedFile, c: &crate::catalog::CatalogFile, o: Overwrite) -> FileRecord {
+    FileRecord {
+        path: l.path.clone(),
+        bytes: l.bytes,
+        created: l.created,
+        modified: l.modified,
+        deleted: l.deleted,
+        recoverable: l.recoverable,
+        fragments: l.fragments,
+        duration_s: c.duration_s,
+        duration_source: c.duration_source,
+        video: l.header.as_ref().map(|h| VideoInfo {
+            created: h.created,
+            width: h.width,
+            height: h.height,
+            error: h.error.clone(),
+        }),
+        extents: l.extents.clone(),
+        warnings: l.warnings.clone(),
+        kind: c.kind,
+        camera: c.camera,
+        pool: c.pool,
+        start: c.start,
+        start_source: c.start_source,
+        drive: c.drive,
+        overwrite_after_bytes: o.after_bytes(),
+        overwrite_after_hours: o.after_hours(),
+        overwrite_after_days: o.after_days(),
+        overwrite_after_events: o.after_events(),
+    }
 }

@@ -1,21 +1,23 @@
-//! From a source to a [`Report`]: the one path every front end (CLI, web worker) takes.
+//! A card image as a source: from its bytes to a [`Listing`], the one path every front end
+//! (CLI, web worker) takes.
 //!
 //! Opening an image is two phases so that a user sees the card at once on a huge card:
 //! [`list_image`] reads the partition table, the FAT and the directories (cheap: a few large
-//! reads), then [`read_durations`] visits each video's MP4 header (a couple of small reads per
-//! clip). [`scan_image`] does both.
+//! reads), then [`read_headers`] visits each video's MP4 header (a couple of small reads per
+//! clip) and its results go into the listing ([`Listing::with_headers`]). [`scan_image`] does
+//! both.
 
 use std::io::{Read, Seek};
 
 use crate::block_reader::BlockReader;
 use crate::extent::ExtentReader;
 use crate::fat::{self, FatError, WalkLimits};
+use crate::listing::{
+    ClipRef, HeaderResult, ListedFile, Listing, PartitionInfo, PartitionTableInfo, Source,
+    SourceKind, VideoHeader, Volume,
+};
 use crate::mp4;
 use crate::partition::{self, Filesystem, PartitionError, PartitionTable};
-use crate::report::{
-    FileRecord, PartitionInfo, PartitionTableInfo, REPORT_FORMAT, Report, Source, SourceKind,
-    VideoInfo, Volume, is_video_name,
-};
 
 /// What to read, and the bounds that keep a hostile image from costing too much.
 #[derive(Clone, Debug, Default)]
@@ -35,23 +37,52 @@ pub enum ScanError {
     /// The FAT volume could not be read.
     #[error("{0}")]
     Fat(#[from] FatError),
+    /// The card holds a volume in a file system Dashcard does not read.
+    #[error("{}", unsupported_message(*.0))]
+    Unsupported(Filesystem),
     /// No volume Dashcard can read.
     #[error("{0}")]
     NoFatVolume(String),
 }
 
-/// Reads partitions, FAT and directories (no MP4 headers yet: `duration_s` stays `null`).
+impl ScanError {
+    /// The file system that stopped the read, when the card is fine but not FAT: "exFAT" or
+    /// "NTFS".
+    pub fn unsupported_filesystem(&self) -> Option<&'static str> {
+        match self {
+            ScanError::Unsupported(Filesystem::ExFat) | ScanError::Fat(FatError::ExFat) => {
+                Some("exFAT")
+            }
+            ScanError::Unsupported(Filesystem::Ntfs) | ScanError::Fat(FatError::Ntfs) => {
+                Some("NTFS")
+            }
+            _ => None,
+        }
+    }
+}
+
+fn unsupported_message(filesystem: Filesystem) -> &'static str {
+    match filesystem {
+        Filesystem::ExFat => {
+            "exFAT is not supported yet: this card holds an exFAT volume, and Dashcard reads FAT12/16/32 (what Nexar cameras use)"
+        }
+        Filesystem::Ntfs => {
+            "this card holds an NTFS volume; Dashcard reads FAT12/16/32 cards (what Nexar cameras use)"
+        }
+        Filesystem::Fat | Filesystem::Unknown => "Dashcard cannot read this volume",
+    }
+}
+
+/// Reads partitions, FAT and directories (no MP4 headers yet: every `header` is `None`).
 pub fn list_image<R: Read + Seek>(
     reader: &mut BlockReader<R>,
     options: &ScanOptions,
-) -> Result<Report, ScanError> {
+) -> Result<Listing, ScanError> {
     let table = partition::read_partition_table(reader)?;
-    let target = table
-        .fat_partitions()
-        .next()
-        .cloned()
-        .ok_or_else(|| ScanError::NoFatVolume(no_fat_message(&table)))?;
-    let listing = fat::read_volume(reader, target.offset, target.bytes, &options.limits)?;
+    let Some(target) = table.fat_partitions().next().cloned() else {
+        return Err(no_fat_volume(&table));
+    };
+    let volume = fat::read_volume(reader, target.offset, target.bytes, &options.limits)?;
     let mut warnings = table.warnings.clone();
     if table.fat_partitions().count() > 1 {
         warnings.push(format!(
@@ -60,13 +91,13 @@ pub fn list_image<R: Read + Seek>(
             target.index
         ));
     }
-    warnings.extend(listing.warnings.iter().cloned());
-    let info = &listing.volume;
-    let files = listing
+    warnings.extend(volume.warnings.iter().cloned());
+    let info = &volume.volume;
+    let files = volume
         .entries
         .into_iter()
         .filter(|e| !e.is_dir)
-        .map(|e| FileRecord {
+        .map(|e| ListedFile {
             path: e.path,
             bytes: e.bytes,
             created: e.created,
@@ -74,16 +105,12 @@ pub fn list_image<R: Read + Seek>(
             deleted: e.deleted,
             recoverable: e.recoverable,
             fragments: e.fragments,
-            duration_s: None,
-            video: None,
             extents: e.extents,
             warnings: e.warnings,
-            ..FileRecord::default()
+            header: None,
         })
         .collect();
-    Ok(Report {
-        report_format: REPORT_FORMAT,
-        dashcard_version: env!("CARGO_PKG_VERSION").to_string(),
+    Ok(Listing {
         source: Source {
             kind: SourceKind::Image,
             name: options
@@ -101,26 +128,9 @@ pub fn list_image<R: Read + Seek>(
             free_bytes: Some(info.free_bytes),
             label: info.label.clone(),
         },
-        time_zone: "camera local time, no zone".to_string(),
-        files,
         warnings,
-        drives: Vec::new(),
-        parking: Vec::new(),
-        family: None,
-        estimate: None,
-        totals: None,
+        files,
     })
-}
-
-/// Fills in `duration_s` and `video` for every video whose bytes can be read (live files and
-/// recoverable deleted ones), calling `progress(done, total)` after each. Reads only the bytes
-/// the headers need (what the CLI wants: bytes read are the cost that counts natively).
-pub fn read_durations<R: Read + Seek>(
-    reader: &mut BlockReader<R>,
-    report: &mut Report,
-    progress: impl FnMut(usize, usize),
-) {
-    read_durations_coalesced(reader, report, 0, progress);
 }
 
 /// Bytes from the end of a clip that its `moov` tail read covers (the MP4 reader's read-ahead).
@@ -128,72 +138,26 @@ const TAIL_BYTES: u64 = 8 * 1024;
 /// Bytes of a clip's start that its head read covers (`ftyp` and the `mdat` header).
 const HEAD_BYTES: u64 = 1024;
 
-/// [`read_durations`], visiting clips in the order they lie on the card and, where one clip's
-/// end and the next one's start are at most `max_gap` bytes apart, reading the first clip's
-/// tail and the next clip's head in one call. For sources where a call costs more than the
-/// bytes (a browser `Blob`): about one call per clip instead of two.
-pub fn read_durations_coalesced<R: Read + Seek>(
+/// Reads the MP4 header of each of `clips` (see [`Listing::image_clips`]), in the order given,
+/// calling `progress(done, total)` after each. Reads only the bytes the headers need. Where
+/// one clip's end and the next one's start are at most `max_gap` bytes apart, the first clip's
+/// tail and the next clip's head are read in one call: for sources where a call costs more
+/// than the bytes (a browser `Blob`), about one call per clip instead of two. `max_gap` 0
+/// reads each clip on its own (what the CLI wants: natively, bytes read are the cost).
+pub fn read_headers<R: Read + Seek>(
     reader: &mut BlockReader<R>,
-    report: &mut Report,
-    max_gap: u64,
-    progress: impl FnMut(usize, usize),
-) {
-    let order = header_order(report);
-    read_durations_of(reader, report, &order, max_gap, progress);
-}
-
-/// The files whose MP4 headers can be read (videos with known extents: live files and
-/// recoverable deleted ones), in the order they lie on the card.
-pub fn header_order(report: &Report) -> Vec<usize> {
-    let mut order: Vec<usize> = report
-        .files
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| is_video_name(&f.path) && !f.extents.is_empty())
-        .map(|(i, _)| i)
-        .collect();
-    order.sort_by_key(|&i| report.files[i].extents.first().map_or(0, |e| e.offset));
-    order
-}
-
-/// Fewest clips worth splitting between two readers (see [`split_header_order`]).
-pub const SPLIT_MIN_CLIPS: usize = 64;
-
-/// The [`header_order`] cut in two halves of neighbouring clips, so two readers (two workers,
-/// two cores) can each read one with their reads still coalesced; `None` when there are too
-/// few clips to be worth it. Both sides of a split call this and get the same halves.
-pub fn split_header_order(report: &Report) -> Option<(Vec<usize>, Vec<usize>)> {
-    let mut order = header_order(report);
-    if order.len() < SPLIT_MIN_CLIPS {
-        return None;
-    }
-    let second = order.split_off(order.len().div_ceil(2));
-    Some((order, second))
-}
-
-/// [`read_durations_coalesced`] for the files at `order` only (in the order given).
-pub fn read_durations_of<R: Read + Seek>(
-    reader: &mut BlockReader<R>,
-    report: &mut Report,
-    order: &[usize],
+    clips: &[ClipRef],
     max_gap: u64,
     mut progress: impl FnMut(usize, usize),
-) {
-    let todo: Vec<usize> = order
-        .iter()
-        .copied()
-        .filter(|&i| i < report.files.len())
-        .collect();
-    let total = todo.len();
-    for (done, &index) in todo.iter().enumerate() {
+) -> Vec<HeaderResult> {
+    let total = clips.len();
+    let mut results = Vec::with_capacity(total);
+    for (done, clip) in clips.iter().enumerate() {
         if max_gap > 0 {
-            let end = report.files[index]
-                .extents
-                .last()
-                .map(|e| e.offset + e.bytes);
-            let next = todo
+            let end = clip.extents.last().map(|e| e.offset + e.bytes);
+            let next = clips
                 .get(done + 1)
-                .and_then(|&n| report.files[n].extents.first())
+                .and_then(|n| n.extents.first())
                 .map(|e| e.offset);
             match (end, next) {
                 (Some(end), Some(next)) if next >= end && next - end <= max_gap => {
@@ -202,49 +166,25 @@ pub fn read_durations_of<R: Read + Seek>(
                 _ => reader.hint_span(0, 0),
             }
         }
-        let file = &mut report.files[index];
-        let mut stream = ExtentReader::new(reader, &file.extents, file.bytes);
-        apply_header(file, mp4::read_header(&mut stream, file.bytes));
+        let mut stream = ExtentReader::new(reader, &clip.extents, clip.bytes);
+        results.push(HeaderResult {
+            index: clip.index,
+            header: VideoHeader::from(mp4::read_header(&mut stream, clip.bytes)),
+        });
         progress(done + 1, total);
     }
     reader.hint_span(0, 0);
-}
-
-/// Records what an MP4 header read gave (or why it failed) on a file.
-pub fn apply_header(file: &mut FileRecord, header: Result<mp4::Mp4Info, mp4::Mp4Error>) {
-    // What the header says replaces whatever an earlier catalog pass derived.
-    file.duration_source = None;
-    match header {
-        Ok(info) => {
-            file.duration_s = info.duration_s;
-            file.duration_source = info
-                .duration_s
-                .map(|_| crate::catalog::timing::DurationSource::Mp4Header);
-            file.video = Some(VideoInfo {
-                created: info.created,
-                width: info.width,
-                height: info.height,
-                error: None,
-            });
-        }
-        Err(e) => {
-            file.duration_s = None;
-            file.video = Some(VideoInfo {
-                error: Some(e.to_string()),
-                ..VideoInfo::default()
-            });
-        }
-    }
+    results
 }
 
 /// Lists the image and reads every video header.
 pub fn scan_image<R: Read + Seek>(
     reader: &mut BlockReader<R>,
     options: &ScanOptions,
-) -> Result<Report, ScanError> {
-    let mut report = list_image(reader, options)?;
-    read_durations(reader, &mut report, |_, _| {});
-    Ok(report)
+) -> Result<Listing, ScanError> {
+    let listing = list_image(reader, options)?;
+    let headers = read_headers(reader, &listing.image_clips(), 0, |_, _| {});
+    Ok(listing.with_headers(headers))
 }
 
 fn partition_table_info(table: &PartitionTable) -> PartitionTableInfo {
@@ -266,32 +206,24 @@ fn partition_table_info(table: &PartitionTable) -> PartitionTableInfo {
 }
 
 /// The clearest thing to say when no partition holds FAT.
-fn no_fat_message(table: &PartitionTable) -> String {
-    if table
-        .partitions
-        .iter()
-        .any(|p| p.filesystem == Filesystem::ExFat)
-    {
-        return "exFAT is not supported yet: this card holds an exFAT volume, and Dashcard reads FAT12/16/32 (what Nexar cameras use)".to_string();
+fn no_fat_volume(table: &PartitionTable) -> ScanError {
+    for filesystem in [Filesystem::ExFat, Filesystem::Ntfs] {
+        if table.partitions.iter().any(|p| p.filesystem == filesystem) {
+            return ScanError::Unsupported(filesystem);
+        }
     }
-    if table
-        .partitions
-        .iter()
-        .any(|p| p.filesystem == Filesystem::Ntfs)
-    {
-        return "this card holds an NTFS volume; Dashcard reads FAT12/16/32 cards (what Nexar cameras use)".to_string();
-    }
-    if table.partitions.is_empty() && !table.warnings.is_empty() {
-        return format!("no readable partition table: {}", table.warnings.join("; "));
-    }
-    if table.partitions.is_empty() {
-        return "no partition table and no FAT volume found: this does not look like a card image"
-            .to_string();
-    }
-    let kinds: Vec<String> = table
-        .partitions
-        .iter()
-        .map(|p| format!("partition {}: {}", p.index, p.type_name))
-        .collect();
-    format!("no FAT volume found ({})", kinds.join(", "))
+    let message = if table.partitions.is_empty() && !table.warnings.is_empty() {
+        format!("no readable partition table: {}", table.warnings.join("; "))
+    } else if table.partitions.is_empty() {
+        "no partition table and no FAT volume found: this does not look like a card image"
+            .to_string()
+    } else {
+        let kinds: Vec<String> = table
+            .partitions
+            .iter()
+            .map(|p| format!("partition {}: {}", p.index, p.type_name))
+            .collect();
+        format!("no FAT volume found ({})", kinds.join(", "))
+    };
+    ScanError::NoFatVolume(message)
 }

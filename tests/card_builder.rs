@@ -11,8 +11,8 @@ use std::process::Command;
 use chrono::{NaiveDate, NaiveDateTime};
 use common::*;
 use dashcard::block_reader::BlockReader;
-use dashcard::card_builder::{CardBuilder, CardLayout, CardTruth, ClipHeader, Content, FileSpec};
 use dashcard::scan::{ScanOptions, scan_image};
+use dashcard_sim::{CardBuilder, CardLayout, CardTruth, ClipHeader, Content, FileSpec};
 
 fn at(h: u32, m: u32, s: u32) -> NaiveDateTime {
     NaiveDate::from_ymd_opt(2024, 10, 12)
@@ -191,12 +191,12 @@ fn dashcard_reads_back_exactly_what_was_built() {
         let readable = !t.deleted || t.recoverable == Some(true);
         match (&t.clip, readable) {
             (Some(c), true) => {
-                assert_eq!(f.duration_s, Some(c.duration_s), "{}", t.path);
-                let v = f.video.as_ref().unwrap();
+                assert_eq!(f.header_duration(), Some(c.duration_s), "{}", t.path);
+                let v = f.header.as_ref().unwrap();
                 assert_eq!((v.width, v.height), (Some(1920), Some(1080)));
                 assert_eq!(v.created, Some(c.created));
             }
-            _ => assert_eq!(f.duration_s, None, "{}", t.path),
+            _ => assert_eq!(f.header_duration(), None, "{}", t.path),
         }
     }
     // The fragmented clip really is in three runs, and the overwritten one is not recoverable.

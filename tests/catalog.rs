@@ -8,12 +8,13 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use dashcard::block_reader::BlockReader;
-use dashcard::card_builder::camera::{SimFamily, SimKind, SimTruth, Simulation, simulate};
 use dashcard::catalog::classify::{Camera, FileKind, Pool};
 use dashcard::catalog::family::FamilyCode;
+use dashcard::catalog::models::CameraModel;
 use dashcard::estimate::WhatIf;
 use dashcard::report::{FileRecord, Report};
-use dashcard::scan::{ScanOptions, scan_image};
+use dashcard::scan::{ScanOptions, list_image, read_headers, scan_image};
+use dashcard_sim::camera::{SimKind, SimTruth, Simulation, simulate};
 
 const GB: u64 = 1_000_000_000;
 
@@ -29,9 +30,8 @@ fn snapshot(dir: &std::path::Path, sim: &Simulation) -> (SimTruth, Report) {
         .expect("image");
     let truth = simulate(file, sim).expect("simulation");
     let mut reader = BlockReader::new(std::fs::File::open(&path).expect("open")).expect("reader");
-    let mut report = scan_image(&mut reader, &ScanOptions::default()).expect("scan");
-    dashcard::analyze(&mut report, &WhatIf::default());
-    (truth, report)
+    let listing = scan_image(&mut reader, &ScanOptions::default()).expect("scan");
+    (truth, dashcard::analyze(&listing, &WhatIf::default()))
 }
 
 fn live_file<'a>(report: &'a Report, path: &str) -> &'a FileRecord {
@@ -44,7 +44,7 @@ fn live_file<'a>(report: &'a Report, path: &str) -> &'a FileRecord {
 
 /// Every recording is classified as the simulation made it, with the start in its name.
 fn check_classification(truth: &SimTruth, report: &Report) {
-    let sos = truth.family == SimFamily::Nexc1 || truth.family == SimFamily::Nexs1;
+    let sos = truth.family == CameraModel::Nexc1 || truth.family == CameraModel::Nexs1;
     for r in truth.live() {
         let f = live_file(report, &r.path);
         let (kind, camera) = match r.kind {
@@ -63,7 +63,7 @@ fn check_classification(truth: &SimTruth, report: &Report) {
         assert_eq!(f.duration_s, Some(r.duration_s), "{}", r.path);
     }
     // The totals add up to the simulation's live recordings.
-    let totals = report.totals.as_ref().expect("totals");
+    let totals = &report.totals;
     let live_bytes = |kind: SimKind| -> u64 {
         truth
             .live()
@@ -128,7 +128,7 @@ fn check_drives(truth: &SimTruth, report: &Report) {
             assert!(found.start > sim.start);
             assert!(found.partly_overwritten, "drive {d} lost its beginning");
         }
-        let cameras = if truth.family == SimFamily::Beam || truth.family == SimFamily::Nexs1 {
+        let cameras = if truth.family == CameraModel::Beam || truth.family == CameraModel::Nexs1 {
             vec![Camera::Road]
         } else {
             vec![Camera::Road, Camera::Cabin]
@@ -278,7 +278,7 @@ fn check_estimate(truth: &SimTruth, report: &Report, later: &SimTruth) -> usize 
     deleted_in_order.len()
 }
 
-fn check_family(family: SimFamily, code: FamilyCode, card_gb: u64, days: u32) {
+fn check_family(family: CameraModel, code: FamilyCode, card_gb: u64, days: u32) {
     let dir = common::tempdir();
     let sim = Simulation {
         sos_limit: 4,
@@ -288,13 +288,13 @@ fn check_family(family: SimFamily, code: FamilyCode, card_gb: u64, days: u32) {
     check_classification(&truth, &report);
     check_drives(&truth, &report);
     check_parking(&truth, &report);
-    let found = report.family.as_ref().expect("family");
+    let found = &report.family;
     assert_eq!(found.code, code, "{:?}: {:?}", family, found.evidence);
     assert_eq!(
         found.dual_camera,
-        !matches!(family, SimFamily::Beam | SimFamily::Nexs1)
+        !matches!(family, CameraModel::Beam | CameraModel::Nexs1)
     );
-    let estimate = report.estimate.as_ref().expect("estimate");
+    let estimate = &report.estimate;
     assert!(
         estimate.looping,
         "{family:?} card should loop: {estimate:?}"
@@ -323,27 +323,27 @@ fn check_family(family: SimFamily, code: FamilyCode, card_gb: u64, days: u32) {
 
 #[test]
 fn pro_card() {
-    check_family(SimFamily::Pro, FamilyCode::ProBeam, 8, 6);
+    check_family(CameraModel::Pro, FamilyCode::ProBeam, 8, 6);
 }
 
 #[test]
 fn beam_card() {
-    check_family(SimFamily::Beam, FamilyCode::ProBeam, 4, 6);
+    check_family(CameraModel::Beam, FamilyCode::ProBeam, 4, 6);
 }
 
 #[test]
 fn nexc2_card() {
-    check_family(SimFamily::Nexc2, FamilyCode::Nexc2, 8, 6);
+    check_family(CameraModel::Nexc2, FamilyCode::Nexc2, 8, 6);
 }
 
 #[test]
 fn nexc1_card_with_its_sos_folder() {
-    check_family(SimFamily::Nexc1, FamilyCode::Nexc1, 8, 8);
+    check_family(CameraModel::Nexc1, FamilyCode::Nexc1, 8, 8);
 }
 
 #[test]
 fn nexs1_card_with_its_sos_folder() {
-    check_family(SimFamily::Nexs1, FamilyCode::Nexc1Nexs1, 4, 8);
+    check_family(CameraModel::Nexs1, FamilyCode::Nexc1Nexs1, 4, 8);
 }
 
 /// The sos folder is its own FIFO: the oldest clip goes after the predicted number of parking
@@ -353,19 +353,15 @@ fn the_sos_folder_deletes_in_the_predicted_number_of_events() {
     let dir = common::tempdir();
     let sim = Simulation {
         sos_limit: 4,
-        ..Simulation::new(SimFamily::Nexc1, 64 * GB, 10)
+        ..Simulation::new(CameraModel::Nexc1, 64 * GB, 10)
     };
     let (truth, report) = snapshot(dir.path(), &sim);
-    let sos = report
-        .estimate
-        .as_ref()
-        .and_then(|e| e.sos.clone())
-        .expect("sos estimate");
+    let sos = report.estimate.sos.clone().expect("sos estimate");
     assert_eq!(sos.limit_clips.value, Some(4), "{}", sos.limit_clips.source);
     assert_eq!(sos.clips, 4);
     assert_eq!(sos.events_left, Some(0));
     // Not a looping card: 64 GB holds more than 10 days here.
-    assert!(!report.estimate.as_ref().unwrap().looping);
+    assert!(!report.estimate.looping);
 
     let later = snapshot(
         dir.path(),
@@ -402,9 +398,9 @@ fn the_sos_folder_deletes_in_the_predicted_number_of_events() {
 #[test]
 fn a_card_that_is_not_full_yet_says_when_it_fills() {
     let dir = common::tempdir();
-    let sim = Simulation::new(SimFamily::Pro, 16 * GB, 2);
+    let sim = Simulation::new(CameraModel::Pro, 16 * GB, 2);
     let (truth, report) = snapshot(dir.path(), &sim);
-    let e = report.estimate.as_ref().expect("estimate");
+    let e = &report.estimate;
     assert!(!e.looping);
     assert!(e.hours_until_full.unwrap() > 0.5);
     assert!(!report.drives[0].partly_overwritten);
@@ -431,17 +427,18 @@ fn analysing_before_and_after_the_headers_equals_one_pass() {
     let dir = common::tempdir();
     let sim = Simulation {
         sos_limit: 4,
-        ..Simulation::new(SimFamily::Nexc1, 8 * GB, 5)
+        ..Simulation::new(CameraModel::Nexc1, 8 * GB, 5)
     };
     let (_, once) = snapshot(dir.path(), &sim);
     let path = dir
         .path()
         .join(format!("{:?}-{}.img", sim.family, sim.days));
     let mut reader = BlockReader::new(std::fs::File::open(&path).expect("open")).expect("reader");
-    let mut twice = dashcard::scan::list_image(&mut reader, &ScanOptions::default()).expect("list");
-    dashcard::analyze(&mut twice, &WhatIf::default());
-    dashcard::scan::read_durations(&mut reader, &mut twice, |_, _| {});
-    dashcard::analyze(&mut twice, &WhatIf::default());
+    let listed = list_image(&mut reader, &ScanOptions::default()).expect("list");
+    let first = dashcard::analyze(&listed, &WhatIf::default());
+    assert_eq!(first.files.len(), once.files.len());
+    let headers = read_headers(&mut reader, &listed.image_clips(), 0, |_, _| {});
+    let twice = dashcard::analyze(&listed.with_headers(headers), &WhatIf::default());
     assert_eq!(twice.family, once.family);
     assert_eq!(twice.drives, once.drives);
     assert_eq!(twice.parking, once.parking);
@@ -454,7 +451,7 @@ fn analysing_before_and_after_the_headers_equals_one_pass() {
 #[test]
 fn coalesced_header_reads_give_the_same_report_in_fewer_calls() {
     let dir = common::tempdir();
-    let sim = Simulation::new(SimFamily::Pro, 8 * GB, 3);
+    let sim = Simulation::new(CameraModel::Pro, 8 * GB, 3);
     let (_, _) = snapshot(dir.path(), &sim);
     let path = dir
         .path()
@@ -462,11 +459,13 @@ fn coalesced_header_reads_give_the_same_report_in_fewer_calls() {
     let read = |gap: u64| {
         let mut reader =
             BlockReader::new(std::fs::File::open(&path).expect("open")).expect("reader");
-        let mut report =
-            dashcard::scan::list_image(&mut reader, &ScanOptions::default()).expect("list");
+        let listing = list_image(&mut reader, &ScanOptions::default()).expect("list");
         let listed = reader.stats().read_calls;
-        dashcard::scan::read_durations_coalesced(&mut reader, &mut report, gap, |_, _| {});
-        (report, reader.stats().read_calls - listed)
+        let headers = read_headers(&mut reader, &listing.image_clips(), gap, |_, _| {});
+        (
+            listing.with_headers(headers),
+            reader.stats().read_calls - listed,
+        )
     };
     let (plain, plain_calls) = read(0);
     let (coalesced, coalesced_calls) = read(256 * 1024);
@@ -474,7 +473,7 @@ fn coalesced_header_reads_give_the_same_report_in_fewer_calls() {
     let clips = plain
         .files
         .iter()
-        .filter(|f| f.duration_s.is_some())
+        .filter(|f| f.header_duration().is_some())
         .count() as u64;
     assert!(clips > 100);
     assert!(
@@ -496,7 +495,7 @@ fn a_simulation_with_a_real_clip_writes_it_into_every_recording() {
     let clip = std::fs::read(&clip_path).expect("clip");
     let sim = Simulation {
         clip: Some(clip.clone()),
-        ..Simulation::new(SimFamily::Pro, 4 * GB, 1)
+        ..Simulation::new(CameraModel::Pro, 4 * GB, 1)
     };
     let (truth, report) = snapshot(dir.path(), &sim);
     let path = dir

@@ -11,7 +11,7 @@ use std::path::Path;
 use common::*;
 use dashcard::block_reader::BlockReader;
 use dashcard::extent::ExtentReader;
-use dashcard::fat::{self, Entry, FatType, Listing, WalkLimits};
+use dashcard::fat::{self, Entry, FatType, VolumeListing as Listing, WalkLimits};
 
 fn read(image: &Path, offset: u64) -> Listing {
     let mut reader = BlockReader::new(File::open(image).unwrap()).unwrap();
@@ -242,4 +242,89 @@ fn the_fat_is_read_in_a_few_large_calls() {
         stats.bytes_read <= fat_bytes + 3 * 256 * 1024,
         "{stats:?} vs FAT {fat_bytes}"
     );
+}
+
+/// A folder whose two entries share one 8.3 name (legal on disk, and what images from other
+/// tools can hold): mtools writes two files, then the second entry's 8.3 name is patched to
+/// the first's, with its long-name entries' checksum updated to match (`consistent`) or left
+/// as it was (`stale`). Each entry keeps its own name, size and clusters.
+#[test]
+fn two_entries_with_the_same_short_name_each_keep_their_own_name_and_bytes() {
+    for consistent in [true, false] {
+        let dir = tempdir();
+        let image = dir.path().join("dup.img");
+        mkfs_fat(&image, &Mkfs::new(16, 16 * 1024).cluster_sectors(1));
+        mmd(&image, 0, "Nexar");
+        let first = host_file(dir.path(), "first", 3000, 11);
+        let second = host_file(dir.path(), "second", 5000, 22);
+        mcopy(&image, 0, &first, "Nexar/first-clip.mp4");
+        mcopy(&image, 0, &second, "Nexar/second-clip.mp4");
+        let mut data = std::fs::read(&image).unwrap();
+        let at = |name: &[u8; 11]| {
+            data.chunks(32)
+                .position(|e| e.len() == 32 && &e[..11] == name && e[11] != 0x0F)
+                .map(|i| i * 32)
+                .expect("8.3 entry")
+        };
+        let shared = *b"FIRST-~1MP4";
+        assert!(at(&shared) < at(b"SECOND~1MP4"));
+        let entry = at(b"SECOND~1MP4");
+        data[entry..entry + 11].copy_from_slice(&shared);
+        if consistent {
+            let sum = dashcard::fat::dir_entry::checksum(&shared);
+            let mut lfn = entry - 32;
+            while data[lfn + 11] == 0x0F {
+                data[lfn + 13] = sum;
+                lfn -= 32;
+            }
+        }
+        std::fs::write(&image, &data).unwrap();
+
+        let listing = read(&image, 0);
+        let ours: Vec<(String, u64)> = listing
+            .entries
+            .iter()
+            .filter(|e| !e.is_dir)
+            .map(|e| (e.path.clone(), e.bytes))
+            .collect();
+        // fls names the files in the consistent case; with a stale checksum the long name no
+        // longer belongs to the entry (fls does not check, mdir and the FAT specification do),
+        // and the 8.3 name is all there is.
+        let second_name = if consistent {
+            let names: Vec<String> = fls(&image, 0)
+                .iter()
+                .filter_map(|l| l.split_once(":\t").map(|(_, p)| p.to_string()))
+                .filter(|p| p.ends_with(".mp4"))
+                .collect();
+            assert_eq!(names, ["Nexar/first-clip.mp4", "Nexar/second-clip.mp4"]);
+            "Nexar/second-clip.mp4"
+        } else {
+            let mdir = run(std::process::Command::new("mdir")
+                .env("MTOOLS_SKIP_CHECK", "1")
+                .env("MTOOLSRC", "/dev/null")
+                .args(["-i"])
+                .arg(&image)
+                .arg("::Nexar"));
+            let lines: Vec<&str> = mdir.lines().filter(|l| l.contains("MP4")).collect();
+            assert!(lines[0].ends_with("first-clip.mp4"), "{mdir}");
+            assert!(
+                lines[1].contains(" 5000 ") && !lines[1].contains("clip"),
+                "{mdir}"
+            );
+            "Nexar/FIRST-~1.MP4"
+        };
+        assert_eq!(
+            ours,
+            [
+                ("Nexar/first-clip.mp4".to_string(), 3000),
+                (second_name.to_string(), 5000)
+            ],
+            "consistent checksum: {consistent}"
+        );
+        assert!(listing.warnings.is_empty(), "{:?}", listing.warnings);
+        for (path, source) in [("Nexar/first-clip.mp4", &first), (second_name, &second)] {
+            let e = find(&listing, path, false);
+            assert_eq!(content(&image, e), std::fs::read(source).unwrap(), "{path}");
+        }
+    }
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use dashcard::block_reader::BlockReader;
-use dashcard::fat::{self, FatError, Listing, WalkLimits};
+use dashcard::fat::{self, FatError, VolumeListing as Listing, WalkLimits};
 
 fn try_read(image: &Path) -> Result<Listing, FatError> {
     let started = Instant::now();

@@ -1,6 +1,10 @@
 //! Drives: consecutive segments of the road and cabin cameras, each starting within a few
 //! minutes of the previous one's end. Road and cabin segments of the same moments interleave in
 //! time, so grouping all cameras together in start order puts them in the same drive.
+//!
+//! Whether the loop has eaten the oldest drive's beginning is told here only from what the card
+//! shows — deleted recordings reaching into it; when none survive to tell, the estimate decides
+//! from how full the card is.
 
 use chrono::{Duration, NaiveDateTime};
 use serde::{Deserialize, Serialize};
@@ -26,22 +30,17 @@ pub struct Drive {
     pub bytes: u64,
     /// Cameras that recorded it ("road", "cabin").
     pub cameras: Vec<Camera>,
-    /// True for the oldest drive when the loop has already overwritten its beginning.
-    pub partly_overwritten: bool,
-    /// Why it is flagged partly overwritten, in words; `null` when it is not.
-    pub overwritten_evidence: Option<String>,
-    /// More bytes written before its first segment is overwritten (from the estimate).
-    pub overwrite_after_bytes: Option<u64>,
-    /// The same in hours of driving.
-    pub overwrite_after_hours: Option<f64>,
-    /// The same in calendar days.
-    pub overwrite_after_days: Option<f64>,
+    /// Indices (in the listing) of its segments, oldest first.
+    pub files: Vec<usize>,
+    /// For the oldest drive: deleted loop recordings that reach into it or end just before
+    /// it, in words — the card's own evidence that its beginning is overwritten.
+    pub deleted_evidence: Option<String>,
 }
 
 /// A drive segment as the grouping needs it.
 #[derive(Clone, Copy, Debug)]
 pub struct Segment {
-    /// Index of the file in the report.
+    /// Index of the file in the listing.
     pub file: usize,
     /// Start time.
     pub start: NaiveDateTime,
@@ -59,15 +58,14 @@ impl Segment {
     }
 }
 
-/// Groups live segments into drives, oldest first; returns the drives and, for each drive, the
-/// report indices of its segments.
-pub fn group(mut segments: Vec<Segment>) -> Vec<(Drive, Vec<usize>)> {
+/// Groups live segments into drives, oldest first, each with its segments' indices.
+pub fn group(mut segments: Vec<Segment>) -> Vec<Drive> {
     segments.sort_by_key(|s| (s.start, s.camera, s.file));
     let gap = Duration::seconds(DRIVE_GAP_SECONDS);
-    let mut drives: Vec<(Drive, Vec<usize>)> = Vec::new();
+    let mut drives: Vec<Drive> = Vec::new();
     for s in segments {
         match drives.last_mut() {
-            Some((d, files)) if s.start <= d.end.checked_add_signed(gap).unwrap_or(d.end) => {
+            Some(d) if s.start <= d.end.checked_add_signed(gap).unwrap_or(d.end) => {
                 d.end = d.end.max(s.end());
                 d.segments += 1;
                 d.bytes = d.bytes.saturating_add(s.bytes);
@@ -75,27 +73,21 @@ pub fn group(mut segments: Vec<Segment>) -> Vec<(Drive, Vec<usize>)> {
                     d.cameras.push(s.camera);
                     d.cameras.sort();
                 }
-                files.push(s.file);
+                d.files.push(s.file);
             }
-            _ => drives.push((
-                Drive {
-                    start: s.start,
-                    end: s.end(),
-                    duration_s: 0.0,
-                    segments: 1,
-                    bytes: s.bytes,
-                    cameras: vec![s.camera],
-                    partly_overwritten: false,
-                    overwritten_evidence: None,
-                    overwrite_after_bytes: None,
-                    overwrite_after_hours: None,
-                    overwrite_after_days: None,
-                },
-                vec![s.file],
-            )),
+            _ => drives.push(Drive {
+                start: s.start,
+                end: s.end(),
+                duration_s: 0.0,
+                segments: 1,
+                bytes: s.bytes,
+                cameras: vec![s.camera],
+                files: vec![s.file],
+                deleted_evidence: None,
+            }),
         }
     }
-    for (d, _) in &mut drives {
+    for d in &mut drives {
         d.duration_s = (d.end - d.start).num_milliseconds() as f64 / 1000.0;
     }
     drives
@@ -112,38 +104,25 @@ pub struct DeletedRecording {
     pub pool: Pool,
 }
 
-/// Flags the oldest drive when the loop has eaten its beginning: a deleted loop-pool recording
-/// reaches into it (or ends just before it), or — when no deleted entries survive to tell — the
-/// card is full, so the loop is deleting the oldest footage as new footage arrives.
-pub fn flag_partly_overwritten(
-    drives: &mut [(Drive, Vec<usize>)],
-    deleted: &[DeletedRecording],
-    card_full: bool,
-) {
-    let Some((oldest, _)) = drives.first_mut() else {
+/// Notes on the oldest drive the deleted loop-pool recordings that reach into it (or end just
+/// before it): the loop has eaten its beginning.
+pub fn note_deleted_evidence(drives: &mut [Drive], deleted: &[DeletedRecording]) {
+    let Some(oldest) = drives.first_mut() else {
         return;
     };
     let gap = Duration::seconds(DRIVE_GAP_SECONDS);
-    let loop_deleted: Vec<&DeletedRecording> =
-        deleted.iter().filter(|d| d.pool == Pool::Loop).collect();
-    let reaching = loop_deleted
+    let reaching = deleted
         .iter()
+        .filter(|d| d.pool == Pool::Loop)
         .filter(|d| {
             let end = after(d.start, d.duration_s.unwrap_or(0.0));
             end.checked_add_signed(gap).unwrap_or(end) >= oldest.start && d.start <= oldest.end
         })
         .count();
     if reaching > 0 {
-        oldest.partly_overwritten = true;
-        oldest.overwritten_evidence = Some(format!(
+        oldest.deleted_evidence = Some(format!(
             "{reaching} deleted recording(s) from just before or within this drive: the loop has overwritten its beginning"
         ));
-    } else if loop_deleted.is_empty() && card_full {
-        oldest.partly_overwritten = true;
-        oldest.overwritten_evidence = Some(
-            "the card is full, so the camera is overwriting the oldest footage: this drive's beginning is likely gone"
-                .to_string(),
-        );
     }
 }
 
@@ -182,7 +161,8 @@ mod tests {
         ];
         let drives = group(segs);
         assert_eq!(drives.len(), 2);
-        let (first, files) = &drives[0];
+        let first = &drives[0];
+        let files = &first.files;
         assert_eq!(first.start, at(7, 57, 0));
         assert_eq!(first.end, at(8, 4, 0));
         assert_eq!(first.duration_s, 420.0);
@@ -190,11 +170,11 @@ mod tests {
         assert_eq!(first.bytes, 500);
         assert_eq!(first.cameras, vec![Camera::Road, Camera::Cabin]);
         assert_eq!(files.len(), 5);
-        assert_eq!(drives[1].0.cameras, vec![Camera::Road]);
+        assert_eq!(drives[1].cameras, vec![Camera::Road]);
     }
 
     #[test]
-    fn only_the_oldest_drive_is_flagged_and_only_with_evidence() {
+    fn only_the_oldest_drive_gets_evidence_and_only_from_recordings_that_reach_it() {
         let mut drives = group(vec![
             seg(0, at(7, 0, 0), Camera::Road),
             seg(1, at(9, 0, 0), Camera::Road),
@@ -204,24 +184,26 @@ mod tests {
             duration_s: Some(60.0),
             pool: Pool::Loop,
         };
-        flag_partly_overwritten(&mut drives, &[long_ago], true);
+        note_deleted_evidence(&mut drives, &[long_ago]);
         assert!(
-            !drives[0].0.partly_overwritten,
+            drives[0].deleted_evidence.is_none(),
             "a whole earlier drive was eaten, not this one"
         );
         let just_before = DeletedRecording {
             start: at(6, 59, 0),
             ..long_ago
         };
-        flag_partly_overwritten(&mut drives, &[just_before], false);
-        assert!(drives[0].0.partly_overwritten);
-        assert!(!drives[1].0.partly_overwritten);
-
-        let mut full = group(vec![seg(0, at(7, 0, 0), Camera::Road)]);
-        flag_partly_overwritten(&mut full, &[], true);
-        assert!(full[0].0.partly_overwritten);
-        let mut not_full = group(vec![seg(0, at(7, 0, 0), Camera::Road)]);
-        flag_partly_overwritten(&mut not_full, &[], false);
-        assert!(!not_full[0].0.partly_overwritten);
+        let in_sos = DeletedRecording {
+            pool: Pool::Sos,
+            ..just_before
+        };
+        note_deleted_evidence(&mut drives, &[in_sos]);
+        assert!(
+            drives[0].deleted_evidence.is_none(),
+            "the sos folder is not the loop"
+        );
+        note_deleted_evidence(&mut drives, &[just_before]);
+        assert!(drives[0].deleted_evidence.is_some());
+        assert!(drives[1].deleted_evidence.is_none());
     }
 }

@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::classify::{Camera, FileKind, Pool};
+use super::models::CameraModel;
 
 /// A model family, as far as the card tells.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -24,6 +25,31 @@ pub enum FamilyCode {
     Nexc1Nexs1,
     /// Not enough evidence.
     Unknown,
+}
+
+impl FamilyCode {
+    /// The camera models the family stands for.
+    pub fn models(self) -> &'static [CameraModel] {
+        match self {
+            FamilyCode::ProBeam => &[CameraModel::Pro, CameraModel::Beam],
+            FamilyCode::Nexc2 => &[CameraModel::Nexc2],
+            FamilyCode::Nexc1 => &[CameraModel::Nexc1],
+            FamilyCode::Nexc1Nexs1 => &[CameraModel::Nexc1, CameraModel::Nexs1],
+            FamilyCode::Unknown => &CameraModel::ALL,
+        }
+    }
+
+    /// The parking clip length to assume where a header does not tell: the longest any of the
+    /// family's models records, so an unread clip is never made shorter than it may be.
+    pub fn parking_clip_s(self) -> f64 {
+        let longest = self
+            .models()
+            .iter()
+            .map(|m| m.facts().parking_clip_s)
+            .max()
+            .unwrap_or(0);
+        f64::from(longest)
+    }
 }
 
 /// The model family and why.
@@ -168,7 +194,7 @@ pub fn identify(e: &FamilyEvidence) -> Family {
         code,
         evidence,
         dual_camera: e.cabin_segments > 0,
-        parking_clip_s: if code == FamilyCode::Nexc1 { 10.0 } else { 30.0 },
+        parking_clip_s: code.parking_clip_s(),
         footage_elsewhere: vec![
             "Clips of irregular events (impacts, incidents) are also backed up to the Nexar Cloud.".to_string(),
             "Full drives go to the Nexar Cloud as timelapse on Pro, Beam, NEXC1, NEXC2 and NEXS1.".to_string(),

@@ -1,16 +1,16 @@
 //! The card as a Nexar owner sees it: every file classified (drive segment, parking incident or
 //! other; road or cabin; loop or sos pool), with a start time and a duration from the best
-//! evidence, drives grouped from segments, parking incidents tied to the drive they followed, and
-//! the model family with its evidence.
+//! evidence, drives grouped from segments, parking incidents tied to the drive they followed,
+//! the model family with its evidence, and the card summed.
 //!
-//! [`annotate`] works on a [`Report`] the reader made and writes its findings back into it, so
-//! the one JSON document carries everything. It can run again after more is known (the web app
-//! runs it once on names and the FAT, again when MP4 durations arrive): what it derived before
-//! is recomputed, never mistaken for what the card said.
+//! [`build`] reads a [`Listing`] and returns a new [`Catalog`]; building again after more is
+//! known (the web app builds once on names and the FAT, again when MP4 headers are read) is a
+//! new value, never a patch on the old one.
 
 pub mod classify;
 pub mod drives;
 pub mod family;
+pub mod models;
 pub mod name_time;
 pub mod parking;
 pub mod timing;
@@ -18,77 +18,135 @@ pub mod totals;
 
 use std::collections::BTreeMap;
 
-use crate::report::Report;
-use classify::{FileKind, Pool, classify};
-use drives::{DeletedRecording, Segment};
-use family::FamilyEvidence;
-use parking::ParkingIncident;
-use timing::{DurationSource, start_of};
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
 
-/// Classifies every file of `report`, groups drives and parking incidents and names the family.
-/// `card_full` says the loop pool has no room left (see [`crate::estimate::card_full`]).
-pub fn annotate(report: &mut Report, card_full: bool) {
-    let mut evidence = FamilyEvidence::default();
-    let mut sos_durations = Vec::new();
-    for file in &mut report.files {
-        let c = classify(&file.path);
-        file.kind = c.kind;
-        file.camera = c.camera;
-        file.pool = c.pool;
-        file.drive = None;
-        // Forget durations an earlier pass derived; keep the header's.
-        if matches!(
-            file.duration_source,
-            Some(DurationSource::NextSegment | DurationSource::Typical)
-        ) {
-            file.duration_s = None;
-        }
-        file.duration_source = file.duration_s.map(|_| DurationSource::Mp4Header);
-        if c.kind == FileKind::Other {
-            file.start = None;
-            file.start_source = None;
-            continue;
-        }
-        let header_created = file.video.as_ref().and_then(|v| v.created);
-        let start = start_of(c.stamp.map(|s| s.time), header_created, file.created);
-        file.start = start.map(|s| s.0);
-        file.start_source = start.map(|s| s.1);
-        evidence.note(c.kind, c.camera, c.pool, c.suffix);
-        if c.pool == Some(Pool::Sos) {
-            sos_durations.extend(file.duration_s);
+use crate::listing::Listing;
+use classify::{Camera, FileKind, Pool, classify};
+use drives::{DeletedRecording, Drive, Segment};
+use family::{Family, FamilyEvidence};
+use parking::ParkingIncident;
+use timing::{DurationSource, StartSource, start_of};
+use totals::Totals;
+
+/// What the catalog makes of a card.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Catalog {
+    /// One entry per listed file, in the listing's order.
+    pub files: Vec<CatalogFile>,
+    /// Drives, oldest first.
+    pub drives: Vec<Drive>,
+    /// Parking incidents (live clips), oldest first.
+    pub parking: Vec<ParkingIncident>,
+    /// The model family, with its evidence.
+    pub family: Family,
+    /// Bytes and counts by kind, the span of dates: the card summed.
+    pub totals: Totals,
+    /// Deleted loop-pool recordings with a start time: the card's own evidence of the loop.
+    /// When there are none, only the estimate can tell whether the card is overwriting.
+    pub dated_deleted_loop_recordings: usize,
+}
+
+/// One file as the catalog sees it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct CatalogFile {
+    /// Drive segment, parking clip or other.
+    pub kind: FileKind,
+    /// Road or cabin, for drive segments.
+    pub camera: Option<Camera>,
+    /// Loop or sos, for recordings.
+    pub pool: Option<Pool>,
+    /// When the recording started (camera local time).
+    pub start: Option<NaiveDateTime>,
+    /// Where `start` came from.
+    pub start_source: Option<StartSource>,
+    /// Duration in seconds: the MP4 header's, else as `duration_source` says.
+    pub duration_s: Option<f64>,
+    /// Where `duration_s` came from.
+    pub duration_source: Option<DurationSource>,
+    /// Index in [`Catalog::drives`] of the drive this segment belongs to.
+    pub drive: Option<usize>,
+}
+
+impl Catalog {
+    /// The catalog without its per-file entries: what a view of the whole card needs first
+    /// (drives and parking incidents still point at files by index).
+    pub fn without_files(&self) -> Catalog {
+        Catalog {
+            files: Vec::new(),
+            drives: self.drives.clone(),
+            parking: self.parking.clone(),
+            family: self.family.clone(),
+            totals: self.totals.clone(),
+            dated_deleted_loop_recordings: self.dated_deleted_loop_recordings,
         }
     }
+}
+
+/// Classifies every file of `listing`, groups drives and parking incidents and names the
+/// family.
+pub fn build(listing: &Listing) -> Catalog {
+    let mut evidence = FamilyEvidence::default();
+    let mut sos_durations = Vec::new();
+    let mut files: Vec<CatalogFile> = listing
+        .files
+        .iter()
+        .map(|f| {
+            let c = classify(&f.path);
+            let duration_s = f.header_duration();
+            let mut file = CatalogFile {
+                kind: c.kind,
+                camera: c.camera,
+                pool: c.pool,
+                duration_s,
+                duration_source: duration_s.map(|_| DurationSource::Mp4Header),
+                ..CatalogFile::default()
+            };
+            if c.kind == FileKind::Other {
+                return file;
+            }
+            let header_created = f.header.as_ref().and_then(|h| h.created);
+            let start = start_of(c.stamp.map(|s| s.time), header_created, f.created);
+            file.start = start.map(|s| s.0);
+            file.start_source = start.map(|s| s.1);
+            evidence.note(c.kind, c.camera, c.pool, c.suffix);
+            if c.pool == Some(Pool::Sos) {
+                sos_durations.extend(duration_s);
+            }
+            file
+        })
+        .collect();
     evidence.sos_median_s = median(&mut sos_durations);
     let family = family::identify(&evidence);
 
-    fill_gap_durations(report);
-    for file in &mut report.files {
+    fill_gap_durations(&mut files);
+    for file in &mut files {
         if file.kind == FileKind::Parking && file.duration_s.is_none() {
             file.duration_s = Some(family.parking_clip_s);
             file.duration_source = Some(DurationSource::Typical);
         }
     }
 
-    let segments: Vec<Segment> = report
-        .files
+    let segments: Vec<Segment> = files
         .iter()
+        .zip(&listing.files)
         .enumerate()
-        .filter(|(_, f)| f.kind == FileKind::Drive && !f.deleted)
-        .filter_map(|(i, f)| {
+        .filter(|(_, (f, l))| f.kind == FileKind::Drive && !l.deleted)
+        .filter_map(|(i, (f, l))| {
             Some(Segment {
                 file: i,
                 start: f.start?,
                 duration_s: f.duration_s,
                 camera: f.camera?,
-                bytes: f.bytes,
+                bytes: l.bytes,
             })
         })
         .collect();
-    let deleted: Vec<DeletedRecording> = report
-        .files
+    let deleted: Vec<DeletedRecording> = files
         .iter()
-        .filter(|f| f.deleted && f.kind != FileKind::Other)
-        .filter_map(|f| {
+        .zip(&listing.files)
+        .filter(|(f, l)| l.deleted && f.kind != FileKind::Other)
+        .filter_map(|(f, _)| {
             Some(DeletedRecording {
                 start: f.start?,
                 duration_s: f.duration_s,
@@ -96,47 +154,48 @@ pub fn annotate(report: &mut Report, card_full: bool) {
             })
         })
         .collect();
-    let mut grouped = drives::group(segments);
-    drives::flag_partly_overwritten(&mut grouped, &deleted, card_full);
-    for (index, (_, files)) in grouped.iter().enumerate() {
-        for &f in files {
-            report.files[f].drive = Some(index);
+    let mut drives = drives::group(segments);
+    drives::note_deleted_evidence(&mut drives, &deleted);
+    for (index, drive) in drives.iter().enumerate() {
+        for &f in &drive.files {
+            files[f].drive = Some(index);
         }
     }
-    report.drives = grouped.into_iter().map(|(d, _)| d).collect();
 
-    let mut parking: Vec<ParkingIncident> = report
-        .files
+    let mut parking: Vec<(usize, Option<NaiveDateTime>)> = files
         .iter()
-        .filter(|f| f.kind == FileKind::Parking && !f.deleted)
-        .map(|f| ParkingIncident {
-            path: f.path.clone(),
-            start: f.start,
-            duration_s: f.duration_s,
-            pool: f.pool.unwrap_or(Pool::Loop),
-            bytes: f.bytes,
-            after_drive: f
-                .start
-                .and_then(|t| parking::drive_before(&report.drives, t)),
-            overwrite_after_bytes: None,
-            overwrite_after_hours: None,
-            overwrite_after_days: None,
-            overwrite_after_events: None,
-        })
+        .zip(&listing.files)
+        .enumerate()
+        .filter(|(_, (f, l))| f.kind == FileKind::Parking && !l.deleted)
+        .map(|(i, (f, _))| (i, f.start))
         .collect();
     parking.sort_by(|a, b| {
-        (a.start.is_none(), a.start, &a.path).cmp(&(b.start.is_none(), b.start, &b.path))
+        let path = |i: usize| &listing.files[i].path;
+        (a.1.is_none(), a.1, path(a.0)).cmp(&(b.1.is_none(), b.1, path(b.0)))
     });
-    report.parking = parking;
-    report.family = Some(family);
-    report.totals = Some(totals::sum(&report.files));
+    let parking = parking
+        .into_iter()
+        .map(|(file, start)| ParkingIncident {
+            file,
+            after_drive: start.and_then(|t| parking::drive_before(&drives, t)),
+        })
+        .collect();
+    let totals = totals::sum(&listing.files, &files);
+    Catalog {
+        files,
+        drives,
+        parking,
+        family,
+        totals,
+        dated_deleted_loop_recordings: deleted.iter().filter(|d| d.pool == Pool::Loop).count(),
+    }
 }
 
 /// Segments without a header duration last until the next segment of the same camera (and
 /// pool) starts, when that follows closely.
-fn fill_gap_durations(report: &mut Report) {
+fn fill_gap_durations(files: &mut [CatalogFile]) {
     let mut by_camera: BTreeMap<(u8, u8), Vec<usize>> = BTreeMap::new();
-    for (i, f) in report.files.iter().enumerate() {
+    for (i, f) in files.iter().enumerate() {
         if let (FileKind::Drive, Some(camera), Some(pool), Some(_)) =
             (f.kind, f.camera, f.pool, f.start)
         {
@@ -146,21 +205,19 @@ fn fill_gap_durations(report: &mut Report) {
                 .push(i);
         }
     }
-    for mut files in by_camera.into_values() {
-        files.sort_by_key(|&i| report.files[i].start);
-        for pair in files.windows(2) {
+    for mut group in by_camera.into_values() {
+        group.sort_by_key(|&i| files[i].start);
+        for pair in group.windows(2) {
             let (this, next) = (pair[0], pair[1]);
-            if report.files[this].duration_s.is_some() {
+            if files[this].duration_s.is_some() {
                 continue;
             }
-            let (Some(start), Some(next_start)) =
-                (report.files[this].start, report.files[next].start)
-            else {
+            let (Some(start), Some(next_start)) = (files[this].start, files[next].start) else {
                 continue;
             };
             if let Some(d) = timing::gap_duration(start, next_start) {
-                report.files[this].duration_s = Some(d);
-                report.files[this].duration_source = Some(DurationSource::NextSegment);
+                files[this].duration_s = Some(d);
+                files[this].duration_source = Some(DurationSource::NextSegment);
             }
         }
     }

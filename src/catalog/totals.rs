@@ -5,8 +5,9 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
+use super::CatalogFile;
 use super::classify::{Camera, FileKind, Pool};
-use crate::report::FileRecord;
+use crate::listing::ListedFile;
 
 /// Sums over the card's files.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -39,16 +40,16 @@ pub struct Totals {
     pub last_start: Option<NaiveDateTime>,
 }
 
-/// Sums `files` (after classification).
-pub fn sum(files: &[FileRecord]) -> Totals {
+/// Sums the listed files with their classification (`classified` is parallel to `listed`).
+pub fn sum(listed: &[ListedFile], classified: &[CatalogFile]) -> Totals {
     let mut t = Totals::default();
-    for f in files {
-        if !f.warnings.is_empty() {
+    for (l, f) in listed.iter().zip(classified) {
+        if !l.warnings.is_empty() {
             t.files_with_warnings += 1;
         }
-        if f.deleted {
+        if l.deleted {
             t.deleted_files += 1;
-            if f.recoverable == Some(true) {
+            if l.recoverable == Some(true) {
                 t.recoverable_files += 1;
             }
             continue;
@@ -61,12 +62,12 @@ pub fn sum(files: &[FileRecord]) -> Totals {
             (FileKind::Drive, _, _) => &mut t.road_bytes,
             (FileKind::Parking, _, _) => &mut t.parking_loop_bytes,
         };
-        *slot = slot.saturating_add(f.bytes);
+        *slot = slot.saturating_add(l.bytes);
         if f.kind == FileKind::Other {
             continue;
         }
         t.recordings += 1;
-        if f.fragments > 1 {
+        if l.fragments > 1 {
             t.fragmented_recordings += 1;
         }
         if let Some(start) = f.start {

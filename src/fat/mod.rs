@@ -2,13 +2,24 @@
 //! read-only layer for what `fatfs` hides — each file's extents and fragments, deleted
 //! directory entries and whether they can be recovered, and free space counted from the FAT.
 //!
+//! - [`dir_entry`]: the on-disk layout of directory entries, decoded and encoded in one place;
+//!   [`dos_time`]: their timestamps.
+//! - `raw_dir`: a directory's entries in disk order, with positions; `walk`: the walk that
+//!   pairs them with `fatfs`'s listing by position.
+//! - `table`: the FAT itself; `recovery`: deleted entries' verdicts; `cross_links`: clusters
+//!   claimed twice; `fsinfo`: FSInfo's (often stale) free count.
+//!
 //! Everything is bounded: chains by the cluster count, walks by depth and entry count, and a
 //! broken structure gives a per-file warning or a clear [`FatError`], never a panic or a hang.
 
 mod boot_sector;
-mod dos_time;
+mod cross_links;
+pub mod dir_entry;
+pub mod dos_time;
 mod fatfs_io;
+mod fsinfo;
 mod raw_dir;
+mod recovery;
 mod table;
 mod walk;
 
@@ -102,11 +113,13 @@ pub struct Entry {
     pub fragments: u32,
     /// Problems with this entry, in plain words.
     pub warnings: Vec<String>,
+    /// Absolute image offset of its short directory entry: where it was read.
+    pub entry_offset: u64,
 }
 
 /// Everything on the volume.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct Listing {
+pub struct VolumeListing {
     /// The volume.
     pub volume: VolumeInfo,
     /// Every entry found, directories included, in walk order.
@@ -156,6 +169,6 @@ pub fn read_volume<R: Read + Seek>(
     partition_offset: u64,
     partition_bytes: u64,
     limits: &WalkLimits,
-) -> Result<Listing, FatError> {
+) -> Result<VolumeListing, FatError> {
     walk::read_volume(reader, partition_offset, partition_bytes, limits)
 }

@@ -1,13 +1,16 @@
-//! The directory walk: the raw layer and `fatfs` side by side, directory by directory.
+//! The directory walk: the raw entries and `fatfs` side by side, directory by directory.
 //!
-//! For each directory the raw layer first validates its cluster chain (so `fatfs` is never
-//! handed a looping chain), reads its entries (live and deleted, with first clusters), and
-//! `fatfs` lists the same directory; live entries are matched by their 8.3 name, which is unique
-//! within a directory. Names, sizes and times come from `fatfs`; clusters, extents, deleted
-//! entries and verdicts from the raw layer. Where `fatfs` cannot go, the raw layer alone speaks.
+//! For each directory the walk first validates its cluster chain (so `fatfs` is never handed a
+//! looping chain), reads and decodes its raw entries (live and deleted, with first clusters),
+//! and `fatfs` lists the same directory. The two readings are paired **by position**: `fatfs`
+//! yields, in disk order, every live short entry but the volume label ("." and ".." included),
+//! so its k-th entry is the raw entry with [`RawEntry::fatfs_position`] k. The 8.3 names must
+//! agree at every pair; where they do not, the rest of that folder comes from the raw entries
+//! alone. Names, sizes and times come from `fatfs`; clusters, extents, deleted entries and
+//! recovery verdicts from the raw layer.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::{Read, Seek};
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -17,16 +20,20 @@ use crate::block_reader::BlockReader;
 use crate::extent::Extent;
 
 use super::boot_sector::{FatType, Geometry};
+use super::cross_links::ClaimedClusters;
+use super::dir_entry::ENTRY_BYTES;
 use super::fatfs_io::{DirCache, FatfsIo};
 use super::raw_dir::{RawEntry, parse_directory};
-use super::table::{ClusterBits, FatTable, Run};
-use super::{Entry, FatError, Listing, VolumeInfo, WalkLimits};
+use super::recovery::recover;
+use super::table::{FatTable, Run};
+use super::{Entry, FatError, VolumeInfo, VolumeListing, WalkLimits};
 
 /// A directory larger than this is damage (the FAT limit is 65,536 entries = 2 MiB).
 const MAX_DIRECTORY_BYTES: u64 = 4 * 1024 * 1024;
 
-/// What `fatfs` says about one live entry.
+/// What `fatfs` says about one entry it lists.
 struct FatfsEntry<'a, T: ReadWriteSeek> {
+    short_key: Vec<u8>,
     name: String,
     bytes: u64,
     created: Option<NaiveDateTime>,
@@ -35,6 +42,10 @@ struct FatfsEntry<'a, T: ReadWriteSeek> {
 }
 
 fn fatfs_time(t: fatfs::DateTime) -> Option<NaiveDateTime> {
+    // A zero date (never set) decodes to 1980-00-00 in fatfs: unknown.
+    if t.date.month == 0 {
+        return None;
+    }
     NaiveDate::from_ymd_opt(t.date.year as i32, t.date.month as u32, t.date.day as u32)?
         .and_hms_milli_opt(
             t.time.hour as u32,
@@ -44,37 +55,22 @@ fn fatfs_time(t: fatfs::DateTime) -> Option<NaiveDateTime> {
         )
 }
 
-/// Lists a directory through `fatfs`, keyed by 8.3 name; at most `bound` entries are taken.
+/// A directory as `fatfs` lists it, in its order; at most `bound` entries are taken.
 fn fatfs_listing<'a, T: ReadWriteSeek>(
     dir: &fatfs::Dir<'a, T>,
     bound: usize,
-) -> Result<HashMap<Vec<u8>, FatfsEntry<'a, T>>, std::io::Error> {
-    let mut out = HashMap::new();
+) -> Result<Vec<Option<FatfsEntry<'a, T>>>, std::io::Error> {
+    let mut out = Vec::new();
     for item in dir.iter().take(bound) {
         let e = item?;
-        let key = e.short_file_name_as_bytes().to_vec();
-        if key == b"." || key == b".." {
-            continue;
-        }
-        let created = e.created();
-        // A zero creation date (never set) decodes to 1980-00-00 in fatfs: treat as unknown.
-        let created = (created.date.month != 0)
-            .then(|| fatfs_time(created))
-            .flatten();
-        let modified = e.modified();
-        let modified = (modified.date.month != 0)
-            .then(|| fatfs_time(modified))
-            .flatten();
-        out.insert(
-            key,
-            FatfsEntry {
-                name: e.file_name(),
-                bytes: e.len(),
-                created,
-                modified,
-                dir: e.is_dir().then(|| e.to_dir()),
-            },
-        );
+        out.push(Some(FatfsEntry {
+            short_key: e.short_file_name_as_bytes().to_vec(),
+            name: e.file_name(),
+            bytes: e.len(),
+            created: fatfs_time(e.created()),
+            modified: fatfs_time(e.modified()),
+            dir: e.is_dir().then(|| e.to_dir()),
+        }));
     }
     Ok(out)
 }
@@ -88,6 +84,37 @@ enum DirLocation {
     Chain(u32),
 }
 
+/// A directory's bytes and where each part of them lies in the image.
+struct DirectoryBytes {
+    bytes: Vec<u8>,
+    /// (image offset, length) of each run read, in order.
+    ranges: Vec<(u64, u64)>,
+    /// The chain was whole: `fatfs` may follow it too.
+    sound: bool,
+}
+
+impl DirectoryBytes {
+    /// Image offset of the entry in `slot`.
+    fn slot_offset(&self, slot: usize) -> u64 {
+        let mut at = (slot * ENTRY_BYTES) as u64;
+        for &(offset, len) in &self.ranges {
+            if at < len {
+                return offset + at;
+            }
+            at -= len;
+        }
+        0
+    }
+}
+
+fn shown(path: &str) -> &str {
+    if path.is_empty() {
+        "the root folder"
+    } else {
+        path
+    }
+}
+
 struct Walker<'w, 'r, R> {
     reader: &'w RefCell<&'r mut BlockReader<R>>,
     geometry: &'w Geometry,
@@ -96,10 +123,7 @@ struct Walker<'w, 'r, R> {
     limits: &'w WalkLimits,
     entries: Vec<Entry>,
     warnings: Vec<String>,
-    /// Clusters used by live files and folders, to catch cross-links.
-    claimed: ClusterBits,
-    /// Every claimed run and the entry that claimed it (to name both sides of a cross-link).
-    owners: Vec<(Run, usize)>,
+    claimed: ClaimedClusters,
     visited_dirs: HashSet<u32>,
     entry_count: u64,
     root_label: Option<String>,
@@ -126,41 +150,8 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
         out
     }
 
-    /// Marks `runs` as used by entry `index`, warning on both entries when already used.
-    fn claim(&mut self, runs: &[Run], index: usize) {
-        for run in runs {
-            let end = run.start + run.len - 1;
-            if let Some(hit) = self.claimed.first_set_in(run.start, end) {
-                let other = self
-                    .owners
-                    .iter()
-                    .find(|(r, _)| r.start <= hit && hit < r.start + r.len)
-                    .map(|(_, i)| *i);
-                if let Some(other) = other {
-                    let (a, b) = (
-                        self.entries[other].path.clone(),
-                        self.entries[index].path.clone(),
-                    );
-                    self.entries[index].warnings.push(format!(
-                        "shares cluster {hit} with {a} (cross-linked): one of them is damaged"
-                    ));
-                    self.entries[other].warnings.push(format!(
-                        "shares cluster {hit} with {b} (cross-linked): one of them is damaged"
-                    ));
-                }
-            }
-            self.claimed.set_range(run.start, end);
-            self.owners.push((*run, index));
-        }
-    }
-
-    /// Reads a directory's bytes; `None` (with a warning) when it cannot.
-    fn directory_bytes(&mut self, location: DirLocation, path: &str) -> (Option<Vec<u8>>, bool) {
-        let shown = if path.is_empty() {
-            "the root folder"
-        } else {
-            path
-        };
+    /// Reads a directory's bytes (with a warning for what cannot be read).
+    fn directory_bytes(&mut self, location: DirLocation, path: &str) -> DirectoryBytes {
         let (ranges, sound): (Vec<(u64, u64)>, bool) = match location {
             DirLocation::FixedRoot => (
                 vec![(
@@ -173,7 +164,8 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
                 let chain = self.table.chain(first, None);
                 if let Some(problem) = &chain.problem {
                     self.warnings.push(format!(
-                        "folder {shown}: {}; its listing may be incomplete",
+                        "folder {}: {}; its listing may be incomplete",
+                        shown(path),
                         problem.describe()
                     ));
                 }
@@ -182,42 +174,50 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
                 let mut ranges = Vec::new();
                 for run in &chain.runs {
                     let len = run.len as u64 * cluster;
+                    let at = self.offset + self.geometry.cluster_offset(run.start);
                     if total + len > MAX_DIRECTORY_BYTES {
                         self.warnings.push(format!(
-                            "folder {shown} is larger than any real FAT folder; only its first {} MiB were read",
+                            "folder {} is larger than any real FAT folder; only its first {} MiB were read",
+                            shown(path),
                             MAX_DIRECTORY_BYTES / (1024 * 1024)
                         ));
-                        ranges.push((
-                            self.offset + self.geometry.cluster_offset(run.start),
-                            MAX_DIRECTORY_BYTES - total,
-                        ));
+                        ranges.push((at, MAX_DIRECTORY_BYTES - total));
                         break;
                     }
-                    ranges.push((self.offset + self.geometry.cluster_offset(run.start), len));
+                    ranges.push((at, len));
                     total += len;
                 }
                 (ranges, chain.problem.is_none())
             }
         };
         let mut bytes = Vec::new();
+        let mut read = Vec::new();
         let mut reader = self.reader.borrow_mut();
         for (at, len) in ranges {
             let start = bytes.len();
             bytes.resize(start + len as usize, 0);
             // One exact read per run: folders are scattered, and a cached block around each
             // would read 8 times their size on a card with 32 KiB clusters.
-            let got = reader.read_direct(at, &mut bytes[start..]);
-            if got.is_ok() {
-                self.dir_cache.borrow_mut().insert(at, &bytes[start..]);
-            }
-            if let Err(e) = got {
+            if let Err(e) = reader.read_direct(at, &mut bytes[start..]) {
                 bytes.truncate(start);
-                self.warnings
-                    .push(format!("folder {shown} cannot be read completely: {e}"));
-                return (Some(bytes), false);
+                self.warnings.push(format!(
+                    "folder {} cannot be read completely: {e}",
+                    shown(path)
+                ));
+                return DirectoryBytes {
+                    bytes,
+                    ranges: read,
+                    sound: false,
+                };
             }
+            self.dir_cache.borrow_mut().insert(at, &bytes[start..]);
+            read.push((at, len));
         }
-        (Some(bytes), sound)
+        DirectoryBytes {
+            bytes,
+            ranges: read,
+            sound,
+        }
     }
 
     fn walk<T: ReadWriteSeek>(
@@ -234,27 +234,27 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
             ));
             return;
         }
-        let (bytes, sound) = self.directory_bytes(location, path);
-        let Some(bytes) = bytes else { return };
-        let (raw, label) = parse_directory(&bytes);
+        let dir = self.directory_bytes(location, path);
+        let raw = parse_directory(&dir.bytes);
         if depth == 0 {
-            self.root_label = label;
+            self.root_label = raw.label.clone();
         }
         // fatfs only for a directory whose chain is sound; otherwise it could loop.
-        let mut by_short = match fatfs_dir.filter(|_| sound) {
-            Some(dir) => match fatfs_listing(&dir, raw.len() + 16) {
-                Ok(map) => map,
+        let mut from_fatfs = match fatfs_dir.filter(|_| dir.sound) {
+            Some(d) => match fatfs_listing(&d, raw.entries.len() + 16) {
+                Ok(list) => list,
                 Err(e) => {
                     self.warnings.push(format!(
                         "folder {}: the FAT driver failed to list it ({e}); showing the raw entries",
                         if path.is_empty() { "/" } else { path }
                     ));
-                    HashMap::new()
+                    Vec::new()
                 }
             },
-            None => HashMap::new(),
+            None => Vec::new(),
         };
-        for entry in raw {
+        let mut paired = true;
+        for entry in raw.entries {
             if self.entry_count >= self.limits.max_entries {
                 self.warnings.push(format!(
                     "more than {} entries: the rest of the volume was not listed",
@@ -263,12 +263,29 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
                 return;
             }
             self.entry_count += 1;
+            let entry_offset = dir.slot_offset(entry.slot);
             if entry.deleted {
-                self.add_deleted(path, &entry);
+                self.add_deleted(path, &entry, entry_offset);
                 continue;
             }
-            let from_fatfs = by_short.remove(&entry.short_key);
-            self.add_live(path, &entry, from_fatfs, depth);
+            let mut found = None;
+            if let Some(k) = entry.fatfs_position.filter(|_| paired) {
+                match from_fatfs.get_mut(k).and_then(Option::take) {
+                    Some(f) if f.short_key == entry.short_key => found = Some(f),
+                    Some(f) => {
+                        paired = false;
+                        self.warnings.push(format!(
+                            "folder {}: the FAT driver lists {} where the directory holds {} (entry {}); the rest of it is shown from the raw entries",
+                            shown(path),
+                            String::from_utf8_lossy(&f.short_key),
+                            String::from_utf8_lossy(&entry.short_key),
+                            k + 1
+                        ));
+                    }
+                    None => {}
+                }
+            }
+            self.add_live(path, &entry, entry_offset, found, depth);
         }
     }
 
@@ -280,47 +297,27 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
         }
     }
 
-    fn add_deleted(&mut self, parent: &str, raw: &RawEntry) {
+    fn add_deleted(&mut self, parent: &str, raw: &RawEntry, entry_offset: u64) {
         let name = raw.display_name();
-        let bytes = raw.size as u64;
-        let cluster = self.geometry.cluster_bytes as u64;
-        let needed = bytes.div_ceil(cluster);
-        let first = raw.first_cluster;
-        let recoverable = if raw.is_dir() {
-            false
-        } else if bytes == 0 {
-            true
-        } else if first < 2 || first as u64 + needed - 1 > self.geometry.max_cluster() as u64 {
-            false
-        } else {
-            let last = (first as u64 + needed - 1) as u32;
-            // Every cluster free: first_free_in on the complement is not available, so check
-            // that no cluster in the range is in use by scanning the free map run by run.
-            (first..=last).all(|c| self.table.is_free(c))
-        };
-        let runs = if recoverable && bytes > 0 {
-            vec![Run {
-                start: first,
-                len: needed as u32,
-            }]
-        } else {
-            Vec::new()
-        };
-        let extents = self.extents(&runs, bytes);
+        let bytes = raw.entry.size as u64;
+        let first = raw.entry.first_cluster;
+        let verdict = recover(raw.is_dir(), bytes, first, self.geometry, self.table);
+        let extents = self.extents(&verdict.runs, bytes);
         self.entries.push(Entry {
             path: Self::child_path(parent, &name),
             name,
             short_name: String::from_utf8_lossy(&raw.short_key).into_owned(),
             is_dir: raw.is_dir(),
             bytes,
-            created: raw.created,
-            modified: raw.modified,
+            created: raw.entry.created(),
+            modified: raw.entry.modified(),
             deleted: true,
-            recoverable: Some(recoverable),
+            recoverable: Some(verdict.recoverable),
             first_cluster: first,
-            fragments: runs.len() as u32,
+            fragments: verdict.runs.len() as u32,
             extents,
             warnings: Vec::new(),
+            entry_offset,
         });
     }
 
@@ -328,6 +325,7 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
         &mut self,
         parent: &str,
         raw: &RawEntry,
+        entry_offset: u64,
         from_fatfs: Option<FatfsEntry<'_, T>>,
         depth: u32,
     ) {
@@ -336,20 +334,21 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
             Some(f) => (f.name, f.bytes, f.created, f.modified, f.dir),
             None => (
                 raw.display_name(),
-                raw.size as u64,
-                raw.created,
-                raw.modified,
+                raw.entry.size as u64,
+                raw.entry.created(),
+                raw.entry.modified(),
                 None,
             ),
         };
         let path = Self::child_path(parent, &name);
-        let first = raw.first_cluster;
+        let first = raw.entry.first_cluster;
         let index = self.entries.len();
+        let short_name = String::from_utf8_lossy(&raw.short_key).into_owned();
         if raw.is_dir() {
             self.entries.push(Entry {
                 path: path.clone(),
                 name,
-                short_name: String::from_utf8_lossy(&raw.short_key).into_owned(),
+                short_name,
                 is_dir: true,
                 bytes: 0,
                 created,
@@ -360,6 +359,7 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
                 extents: Vec::new(),
                 fragments: 0,
                 warnings,
+                entry_offset,
             });
             if first < 2 || first > self.geometry.max_cluster() {
                 self.entries[index].warnings.push(format!(
@@ -376,7 +376,7 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
                 return;
             }
             let chain = self.table.chain(first, None);
-            self.claim(&chain.runs, index);
+            self.claimed.claim(&chain.runs, index, &mut self.entries);
             self.entries[index].fragments = chain.runs.len() as u32;
             self.walk(DirLocation::Chain(first), &path, depth + 1, fatfs_dir);
             return;
@@ -405,7 +405,7 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
         self.entries.push(Entry {
             path,
             name,
-            short_name: String::from_utf8_lossy(&raw.short_key).into_owned(),
+            short_name,
             is_dir: false,
             bytes,
             created,
@@ -416,28 +416,10 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
             fragments: runs.len() as u32,
             extents,
             warnings,
+            entry_offset,
         });
-        self.claim(&runs, index);
+        self.claimed.claim(&runs, index, &mut self.entries);
     }
-}
-
-/// The free cluster count FSInfo claims, when it has a valid one.
-fn fsinfo_free<R: Read + Seek>(
-    reader: &mut BlockReader<R>,
-    offset: u64,
-    g: &Geometry,
-) -> Option<u32> {
-    let sector = g.fsinfo_sector? as u64;
-    let mut buf = [0u8; 512];
-    reader
-        .read_at(offset + sector * g.sector_bytes as u64, &mut buf)
-        .ok()?;
-    let sig = |at: usize| u32::from_le_bytes([buf[at], buf[at + 1], buf[at + 2], buf[at + 3]]);
-    if sig(0) != 0x4161_5252 || sig(484) != 0x6141_7272 {
-        return None;
-    }
-    let free = sig(488);
-    (free <= g.cluster_count).then_some(free)
 }
 
 /// See [`super::read_volume`].
@@ -446,7 +428,7 @@ pub fn read_volume<R: Read + Seek>(
     partition_offset: u64,
     partition_bytes: u64,
     limits: &WalkLimits,
-) -> Result<Listing, FatError> {
+) -> Result<VolumeListing, FatError> {
     let mut sector = [0u8; 512];
     reader
         .read_at(partition_offset, &mut sector)
@@ -469,7 +451,7 @@ pub fn read_volume<R: Read + Seek>(
     }
     let table = FatTable::read(reader, partition_offset, &geometry)
         .map_err(|e| FatError::from_io(e, "file allocation table"))?;
-    let fsinfo_free_clusters = fsinfo_free(reader, partition_offset, &geometry);
+    let fsinfo_free_clusters = super::fsinfo::free_clusters(reader, partition_offset, &geometry);
 
     let cell = RefCell::new(reader);
     let dir_cache = RefCell::new(DirCache::default());
@@ -492,8 +474,7 @@ pub fn read_volume<R: Read + Seek>(
         limits,
         entries: Vec::new(),
         warnings: Vec::new(),
-        claimed: ClusterBits::new(geometry.max_cluster()),
-        owners: Vec::new(),
+        claimed: ClaimedClusters::new(geometry.max_cluster()),
         visited_dirs: HashSet::new(),
         entry_count: 0,
         root_label: None,
@@ -502,8 +483,9 @@ pub fn read_volume<R: Read + Seek>(
     let root = match geometry.fat_type {
         FatType::Fat32 => {
             walker.visited_dirs.insert(geometry.root_cluster);
+            // The root folder's clusters count as used, so a file claiming them is cross-linked.
             let chain = table.chain(geometry.root_cluster, None);
-            walker.claimed_root(&chain.runs);
+            walker.claimed.reserve(&chain.runs);
             DirLocation::Chain(geometry.root_cluster)
         }
         _ => DirLocation::FixedRoot,
@@ -514,7 +496,7 @@ pub fn read_volume<R: Read + Seek>(
     let entries = std::mem::take(&mut walker.entries);
     drop(walker);
     drop(fs);
-    Ok(Listing {
+    Ok(VolumeListing {
         volume: VolumeInfo {
             fat_type: geometry.fat_type,
             partition_offset,
@@ -532,13 +514,4 @@ pub fn read_volume<R: Read + Seek>(
         entries,
         warnings,
     })
-}
-
-impl<R> Walker<'_, '_, R> {
-    /// The FAT32 root folder's clusters count as used, so a file claiming them is cross-linked.
-    fn claimed_root(&mut self, runs: &[Run]) {
-        for run in runs {
-            self.claimed.set_range(run.start, run.start + run.len - 1);
-        }
-    }
 }

@@ -13,59 +13,16 @@ use std::io::{Read, Seek, Write};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use super::rng::Rng;
-use super::{BuildError, CardBuilder, CardLayout, CardTruth, ClipHeader, Content, FileSpec};
+use dashcard::catalog::models::CameraModel;
 
-/// The camera families the simulation knows.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum SimFamily {
-    /// Nexar Pro: road + cabin, parking `U` in the drive folder.
-    Pro,
-    /// Nexar Beam: road only, parking `U` in the drive folder.
-    Beam,
-    /// NEXC1: road + cabin, 10-second parking clips in `sos`.
-    Nexc1,
-    /// NEXS1: road only, 30-second parking clips in `sos`.
-    Nexs1,
-    /// NEXC2: road + cabin (`A`/`B`), parking `U` (movement) and `X` (impact).
-    Nexc2,
-}
-
-impl SimFamily {
-    /// Parses "pro", "beam", "nexc1", "nexs1", "nexc2" (any case).
-    pub fn parse(text: &str) -> Option<Self> {
-        match text.to_ascii_lowercase().as_str() {
-            "pro" => Some(Self::Pro),
-            "beam" => Some(Self::Beam),
-            "nexc1" => Some(Self::Nexc1),
-            "nexs1" => Some(Self::Nexs1),
-            "nexc2" => Some(Self::Nexc2),
-            _ => None,
-        }
-    }
-
-    /// Whether it records the cabin too.
-    pub fn dual_camera(self) -> bool {
-        matches!(self, Self::Pro | Self::Nexc1 | Self::Nexc2)
-    }
-
-    /// Whether parking clips go to a separate `sos` folder.
-    pub fn has_sos(self) -> bool {
-        matches!(self, Self::Nexc1 | Self::Nexs1)
-    }
-
-    /// Parking clip length in seconds.
-    pub fn parking_seconds(self) -> u32 {
-        if self == Self::Nexc1 { 10 } else { 30 }
-    }
-}
+use crate::rng::Rng;
+use crate::{BuildError, CardBuilder, CardLayout, CardTruth, ClipHeader, Content, FileSpec};
 
 /// What to simulate.
 #[derive(Clone, Debug)]
 pub struct Simulation {
     /// The camera.
-    pub family: SimFamily,
+    pub family: CameraModel,
     /// Card size in bytes (at least about 2.2 GB: FAT32 with 32 KiB clusters).
     pub card_bytes: u64,
     /// Days of use.
@@ -83,7 +40,7 @@ pub struct Simulation {
 
 impl Simulation {
     /// A month-long simulation of `family` on a card of `card_bytes`.
-    pub fn new(family: SimFamily, card_bytes: u64, days: u32) -> Self {
+    pub fn new(family: CameraModel, card_bytes: u64, days: u32) -> Self {
         Self {
             family,
             card_bytes,
@@ -147,7 +104,7 @@ pub struct SimDrive {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SimTruth {
     /// The camera.
-    pub family: SimFamily,
+    pub family: CameraModel,
     /// Every recording made, oldest first, with its fate.
     pub recordings: Vec<SimRecording>,
     /// Every drive made, oldest first.
@@ -179,6 +136,7 @@ pub fn simulate<W: Read + Write + Seek>(out: W, sim: &Simulation) -> Result<SimT
     let mut sos_queue: VecDeque<usize> = VecDeque::new();
     let mut allocated = 0u64;
     let family = sim.family;
+    let facts = family.facts();
     for day_index in 0..sim.days {
         let day = sim.first_day + Duration::days(i64::from(day_index));
         // A commute most days, sometimes an errand at midday or a weekend trip.
@@ -199,7 +157,7 @@ pub fn simulate<W: Read + Write + Seek>(out: W, sim: &Simulation) -> Result<SimT
                 } else {
                     60.0
                 };
-                let cameras: &[SimKind] = if family.dual_camera() {
+                let cameras: &[SimKind] = if facts.dual_camera {
                     &[SimKind::Road, SimKind::Cabin]
                 } else {
                     &[SimKind::Road]
@@ -227,7 +185,7 @@ pub fn simulate<W: Read + Write + Seek>(out: W, sim: &Simulation) -> Result<SimT
             // Parked afterwards: sometimes a bump or someone walking past.
             if rng.range(0, 2) == 0 {
                 let p = end + Duration::minutes(rng.range(20, 180) as i64);
-                let seconds = family.parking_seconds();
+                let seconds = facts.parking_clip_s;
                 let impact = rng.range(0, 1) == 0;
                 pending.push(SimRecording {
                     path: parking_path(family, p, impact),
@@ -280,7 +238,7 @@ fn record<W: Read + Write + Seek>(
     sim: &Simulation,
     q: &mut Queues<'_>,
 ) -> Result<(), BuildError> {
-    let to_sos = r.kind == SimKind::Parking && sim.family.has_sos();
+    let to_sos = r.kind == SimKind::Parking && sim.family.facts().sos_folder;
     if to_sos && q.sos_queue.len() >= sim.sos_limit.max(1) {
         if let Some(old) = q.sos_queue.pop_front() {
             let before = card.free_bytes();
@@ -339,42 +297,43 @@ fn record<W: Read + Write + Seek>(
     Ok(())
 }
 
-fn segment_path(family: SimFamily, t: NaiveDateTime, kind: SimKind) -> String {
-    let road = kind == SimKind::Road;
+/// A segment's name: each family's folder layout and stamp style, the model's suffix.
+fn segment_path(family: CameraModel, t: NaiveDateTime, kind: SimKind) -> String {
+    let facts = family.facts();
+    let suffix = if kind == SimKind::Road {
+        facts.road_suffix
+    } else {
+        facts.cabin_suffix
+    };
     match family {
-        SimFamily::Pro | SimFamily::Beam => format!(
-            "Nexar/Movie/{}/{}_{}.mp4",
-            t.format("%Y%m%d"),
-            t.format("%Y%m%d_%H%M%S"),
-            if road { '1' } else { '2' }
-        ),
-        SimFamily::Nexc2 => format!(
-            "DCIM/{}_{}.MP4",
-            t.format("%y%m%d_%H%M%S"),
-            if road { 'A' } else { 'B' }
-        ),
-        SimFamily::Nexc1 | SimFamily::Nexs1 => format!(
-            "record/{}_{}.mp4",
-            t.format("%Y-%m-%d_%H-%M-%S"),
-            if road { '1' } else { '2' }
-        ),
-    }
-}
-
-fn parking_path(family: SimFamily, t: NaiveDateTime, impact: bool) -> String {
-    match family {
-        SimFamily::Pro | SimFamily::Beam => format!(
-            "Nexar/Movie/{}/{}_U.mp4",
+        CameraModel::Pro | CameraModel::Beam => format!(
+            "Nexar/Movie/{}/{}_{suffix}.mp4",
             t.format("%Y%m%d"),
             t.format("%Y%m%d_%H%M%S")
         ),
-        SimFamily::Nexc2 => format!(
-            "DCIM/{}_{}.MP4",
-            t.format("%y%m%d_%H%M%S"),
-            if impact { 'X' } else { 'U' }
+        CameraModel::Nexc2 => format!("DCIM/{}_{suffix}.MP4", t.format("%y%m%d_%H%M%S")),
+        CameraModel::Nexc1 | CameraModel::Nexs1 => {
+            format!("record/{}_{suffix}.mp4", t.format("%Y-%m-%d_%H-%M-%S"))
+        }
+    }
+}
+
+/// A parking clip's name: in the drive folder, or in `sos` on models that keep them apart.
+fn parking_path(family: CameraModel, t: NaiveDateTime, impact: bool) -> String {
+    let facts = family.facts();
+    let suffix = match facts.impact_suffix {
+        Some(x) if impact => x,
+        _ => facts.parking_suffix,
+    };
+    match family {
+        CameraModel::Pro | CameraModel::Beam => format!(
+            "Nexar/Movie/{}/{}_{suffix}.mp4",
+            t.format("%Y%m%d"),
+            t.format("%Y%m%d_%H%M%S")
         ),
-        SimFamily::Nexc1 | SimFamily::Nexs1 => {
-            format!("sos/{}_U.mp4", t.format("%Y-%m-%d_%H-%M-%S"))
+        CameraModel::Nexc2 => format!("DCIM/{}_{suffix}.MP4", t.format("%y%m%d_%H%M%S")),
+        CameraModel::Nexc1 | CameraModel::Nexs1 => {
+            format!("sos/{}_{suffix}.mp4", t.format("%Y-%m-%d_%H-%M-%S"))
         }
     }
 }

@@ -1,17 +1,11 @@
-//! Directory entries as a FAT driver writes them: 8.3 short names with `~N` tails, long-name
-//! (VFAT) entries, DOS timestamps.
+//! Short names as a FAT driver picks them: the long name itself when it already is a valid
+//! upper-case 8.3 name, else a basis of its first characters with a `~N` tail unique in the
+//! folder (and then long-name entries carry the real name). Also what an entry keeps of a
+//! time: 10 ms for a creation time, 2 s for a write time.
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{Datelike, NaiveDateTime, Timelike};
-
-/// Attribute byte of a directory.
-pub const ATTR_DIRECTORY: u8 = 0x10;
-/// Attribute byte of a file.
-pub const ATTR_ARCHIVE: u8 = 0x20;
-/// Attribute byte of the volume label entry.
-pub const ATTR_VOLUME_ID: u8 = 0x08;
-const ATTR_LONG_NAME: u8 = 0x0F;
+use chrono::{NaiveDateTime, Timelike};
 
 /// Short names already used in one directory, and the next `~N` tail for each basis.
 #[derive(Default)]
@@ -86,75 +80,6 @@ impl ShortNames {
     }
 }
 
-/// The checksum of a short name that each of its long-name entries carries.
-pub fn checksum(short: &[u8; 11]) -> u8 {
-    short.iter().fold(0u8, |sum, &b| {
-        (sum >> 1).wrapping_add(sum << 7).wrapping_add(b)
-    })
-}
-
-/// The long-name entries for `long`, in on-disk order (last part first).
-pub fn long_name_entries(long: &str, short: &[u8; 11]) -> Vec<[u8; 32]> {
-    let mut units: Vec<u16> = long.encode_utf16().collect();
-    if units.len() % 13 != 0 {
-        units.push(0);
-        while units.len() % 13 != 0 {
-            units.push(0xFFFF);
-        }
-    }
-    let parts = units.len() / 13;
-    let sum = checksum(short);
-    let mut entries = Vec::with_capacity(parts);
-    for part in (0..parts).rev() {
-        let mut e = [0u8; 32];
-        e[0] = (part as u8 + 1) | if part + 1 == parts { 0x40 } else { 0 };
-        e[11] = ATTR_LONG_NAME;
-        e[13] = sum;
-        let chunk = &units[part * 13..part * 13 + 13];
-        let at = [1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30];
-        for (u, &pos) in chunk.iter().zip(at.iter()) {
-            e[pos..pos + 2].copy_from_slice(&u.to_le_bytes());
-        }
-        entries.push(e);
-    }
-    entries
-}
-
-/// DOS (date, time, 10 ms units) for a camera-local timestamp; clamped to 1980..=2107.
-pub fn dos_time(t: NaiveDateTime) -> (u16, u16, u8) {
-    let year = t.year().clamp(1980, 2107) as u16;
-    let date = ((year - 1980) << 9) | ((t.month() as u16) << 5) | t.day() as u16;
-    let time = ((t.hour() as u16) << 11) | ((t.minute() as u16) << 5) | (t.second() as u16 / 2);
-    let tenths = ((t.second() % 2) * 100 + t.nanosecond() / 10_000_000).min(199) as u8;
-    (date, time, tenths)
-}
-
-/// A short (8.3) directory entry.
-pub fn short_entry(
-    short: &[u8; 11],
-    attr: u8,
-    first_cluster: u32,
-    bytes: u32,
-    created: NaiveDateTime,
-    modified: NaiveDateTime,
-) -> [u8; 32] {
-    let mut e = [0u8; 32];
-    e[..11].copy_from_slice(short);
-    e[11] = attr;
-    let (cdate, ctime, ctenths) = dos_time(created);
-    let (mdate, mtime, _) = dos_time(modified);
-    e[13] = ctenths;
-    e[14..16].copy_from_slice(&ctime.to_le_bytes());
-    e[16..18].copy_from_slice(&cdate.to_le_bytes());
-    e[18..20].copy_from_slice(&mdate.to_le_bytes());
-    e[20..22].copy_from_slice(&((first_cluster >> 16) as u16).to_le_bytes());
-    e[22..24].copy_from_slice(&mtime.to_le_bytes());
-    e[24..26].copy_from_slice(&mdate.to_le_bytes());
-    e[26..28].copy_from_slice(&(first_cluster as u16).to_le_bytes());
-    e[28..32].copy_from_slice(&bytes.to_le_bytes());
-    e
-}
-
 /// `t` as a short entry's created field keeps it (10 ms resolution).
 pub fn round_created(t: NaiveDateTime) -> NaiveDateTime {
     let ns = t.nanosecond() / 10_000_000 * 10_000_000;
@@ -189,15 +114,5 @@ mod tests {
         }
         assert_eq!(n.assign("20241012_080000_1.mp4"), (*b"20241~10MP4", true));
         assert_eq!(n.assign("sos"), (*b"SOS~1      ", true));
-    }
-
-    #[test]
-    fn long_entries_carry_the_checksum_and_order() {
-        let short = *b"202410~1MP4";
-        let e = long_name_entries("20241012_075700_1.mp4", &short);
-        assert_eq!(e.len(), 2);
-        assert_eq!(e[0][0], 0x42);
-        assert_eq!(e[1][0], 0x01);
-        assert!(e.iter().all(|x| x[13] == checksum(&short) && x[11] == 0x0F));
     }
 }

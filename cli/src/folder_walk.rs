@@ -5,24 +5,25 @@ use std::path::{Component, Path, PathBuf};
 
 use chrono::{DateTime, NaiveDateTime};
 use dashcard::folder::{self, FolderFile};
-use dashcard::report::Report;
+use dashcard::listing::Listing;
 
 /// Directory depth and entry bounds: a card folder is shallow; a symlink loop or a huge tree
 /// given by mistake must not run forever.
 const MAX_DEPTH: usize = 32;
 const MAX_ENTRIES: usize = 2_000_000;
 
-/// The folder's report, with every video's header read.
-pub fn report(root: &Path, capacity: Option<u64>) -> Result<Report, String> {
+/// The folder's listing, with every video's header read.
+pub fn listing(root: &Path, capacity: Option<u64>) -> Result<Listing, String> {
     let mut files = Vec::new();
     walk(root, root, 0, &mut files)?;
     let name = root
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| root.display().to_string());
-    let mut report = folder::list_folder(&name, files, capacity);
-    folder::read_folder_durations(&mut report, |p| File::open(root.join(p)), |_, _| {});
-    Ok(report)
+    let listing = folder::list_folder(&name, files, capacity);
+    let clips = listing.folder_clips();
+    let headers = folder::read_headers(&listing, &clips, |p| File::open(root.join(p)), |_, _| {});
+    Ok(listing.with_headers(headers))
 }
 
 /// The host path of `path` inside `root`, refusing anything that would leave the folder.

@@ -10,7 +10,7 @@
 //! returns the [`CardTruth`]: what a correct reader must find.
 //!
 //! ```no_run
-//! use dashcard::card_builder::{CardBuilder, CardLayout, Content, FileSpec};
+//! use dashcard_sim::{CardBuilder, CardLayout, Content, FileSpec};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let file = std::fs::File::create("card.img")?;
 //! let mut card = CardBuilder::format(file, &CardLayout::new(32_000_000_000))?;
@@ -20,22 +20,19 @@
 //! # Ok(()) }
 //! ```
 
-pub mod camera;
-pub mod memory;
-mod mp4_skeleton;
-mod names;
-pub mod rng;
-mod sparse;
-
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
 use chrono::NaiveDateTime;
+use dashcard::fat::dir_entry::{
+    ATTR_ARCHIVE, ATTR_DIRECTORY, ATTR_VOLUME_ID, DELETED, ShortEntry, long_name_entries,
+};
 
-pub use mp4_skeleton::ClipHeader;
-use names::{ATTR_ARCHIVE, ATTR_DIRECTORY, ATTR_VOLUME_ID, ShortNames};
-
-use crate::fat::{FatType, Geometry};
+use crate::formatted::Formatted;
+use crate::mp4_skeleton::{self, ClipHeader};
+use crate::short_names::{ShortNames, round_created, round_modified};
+use crate::sparse;
+use crate::truth::{CardTruth, TruthFile};
 
 const END_OF_CHAIN: u32 = 0x0FFF_FFFF;
 
@@ -121,57 +118,6 @@ pub enum BuildError {
     Path(String),
 }
 
-/// A file as the builder left it: what a reader must report.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct TruthFile {
-    /// Path from the volume root, long names, "/"-separated.
-    pub path: String,
-    /// Size in bytes.
-    pub bytes: u64,
-    /// Created timestamp (to the DOS resolution the entry holds).
-    pub created: NaiveDateTime,
-    /// Modified timestamp.
-    pub modified: NaiveDateTime,
-    /// Deleted (0xE5) entry.
-    pub deleted: bool,
-    /// Deleted only: every cluster from the first, taken contiguously, is still free.
-    pub recoverable: Option<bool>,
-    /// Runs of contiguous clusters (live files).
-    pub fragments: u32,
-    /// First cluster (0 for an empty file).
-    pub first_cluster: u32,
-    /// The clip header written, if a clip.
-    pub clip: Option<ClipHeader>,
-    /// Bytes of MP4 header boxes written for it.
-    #[serde(skip)]
-    pub header_bytes: u64,
-}
-
-/// What [`CardBuilder::finish`] produced.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct CardTruth {
-    /// Size of the card image.
-    pub card_bytes: u64,
-    /// Start of the volume.
-    pub partition_offset: u64,
-    /// Cluster size.
-    pub cluster_bytes: u32,
-    /// Data clusters × cluster size.
-    pub capacity_bytes: u64,
-    /// Free clusters × cluster size.
-    pub free_bytes: u64,
-    /// One FAT copy.
-    pub fat_bytes: u64,
-    /// Every directory's clusters.
-    pub directory_bytes: u64,
-    /// MP4 header boxes of the clips a reader can reach (live and recoverable deleted).
-    pub mp4_header_bytes: u64,
-    /// The sum of the three: what a reader must at least read.
-    pub metadata_bytes: u64,
-    /// Every file, live or deleted, in the order added.
-    pub files: Vec<TruthFile>,
-}
-
 struct Dir {
     path: String,
     clusters: Vec<u32>,
@@ -192,13 +138,18 @@ pub struct CardBuilder<W> {
     out: W,
     card_bytes: u64,
     base: u64,
-    g: Geometry,
+    g: Formatted,
     fat: Vec<u32>,
     free: u64,
     cursor: u32,
     dirs: Vec<Dir>,
     files: Vec<TruthFile>,
+    /// Each file's runs of clusters (start, length), by index in `files`.
     runs: Vec<Vec<(u32, u32)>>,
+    /// Runs freed by deletions and not given to another file since: start → (length, file).
+    freed: BTreeMap<u32, (u32, usize)>,
+    /// Deleted files some of whose clusters a later allocation took.
+    reused: Vec<bool>,
 }
 
 impl<W: Read + Write + Seek> CardBuilder<W> {
@@ -237,13 +188,7 @@ impl<W: Read + Write + Seek> CardBuilder<W> {
         let mut boot = [0u8; 512];
         out.seek(SeekFrom::Start(base))?;
         out.read_exact(&mut boot)?;
-        let g = Geometry::parse(&boot).map_err(|e| BuildError::Layout(e.to_string()))?;
-        if g.fat_type != FatType::Fat32 {
-            return Err(BuildError::Layout(format!(
-                "{} clusters make {}, not FAT32: use a larger card or smaller clusters",
-                g.cluster_count, g.fat_type
-            )));
-        }
+        let g = Formatted::read(&boot)?;
         let mut raw = vec![0u8; g.fat_bytes as usize];
         out.seek(SeekFrom::Start(base + g.fat_offset))?;
         out.read_exact(&mut raw)?;
@@ -257,14 +202,17 @@ impl<W: Read + Write + Seek> CardBuilder<W> {
         let root = Dir {
             path: String::new(),
             clusters: vec![g.root_cluster],
-            slots: vec![names::short_entry(
-                &label,
-                ATTR_VOLUME_ID,
-                0,
-                0,
-                NaiveDateTime::default(),
-                NaiveDateTime::default(),
-            )],
+            slots: vec![
+                ShortEntry::new(
+                    label,
+                    ATTR_VOLUME_ID,
+                    0,
+                    0,
+                    NaiveDateTime::default(),
+                    NaiveDateTime::default(),
+                )
+                .encode(),
+            ],
             short_names: ShortNames::default(),
             live: HashMap::new(),
         };
@@ -279,6 +227,8 @@ impl<W: Read + Write + Seek> CardBuilder<W> {
             dirs: vec![root],
             files: Vec::new(),
             runs: Vec::new(),
+            freed: BTreeMap::new(),
+            reused: Vec::new(),
         })
     }
 
@@ -332,20 +282,21 @@ impl<W: Read + Write + Seek> CardBuilder<W> {
         let runs = self.allocate(1, 1, name)?;
         let cluster = runs[0].0;
         let index = self.dirs.len();
-        let dot = names::short_entry(b".          ", ATTR_DIRECTORY, cluster, 0, when, when);
+        let dot = ShortEntry::new(*b".          ", ATTR_DIRECTORY, cluster, 0, when, when).encode();
         let parent_cluster = if parent == 0 {
             0
         } else {
             self.dirs[parent].clusters[0]
         };
-        let dotdot = names::short_entry(
-            b"..         ",
+        let dotdot = ShortEntry::new(
+            *b"..         ",
             ATTR_DIRECTORY,
             parent_cluster,
             0,
             when,
             when,
-        );
+        )
+        .encode();
         let parent_path = &self.dirs[parent].path;
         let path = if parent_path.is_empty() {
             name.to_string()
@@ -386,19 +337,13 @@ impl<W: Read + Write + Seek> CardBuilder<W> {
     ) -> Result<(), BuildError> {
         let (short, needs_long) = self.dirs[dir].short_names.assign(name);
         let mut entries = if needs_long {
-            names::long_name_entries(name, &short)
+            long_name_entries(name, &short)
         } else {
             Vec::new()
         };
         let long_count = entries.len();
-        entries.push(names::short_entry(
-            &short,
-            attr,
-            first_cluster,
-            bytes,
-            created,
-            modified,
-        ));
+        entries
+            .push(ShortEntry::new(short, attr, first_cluster, bytes, created, modified).encode());
         let cb = self.g.cluster_bytes as usize;
         while (self.dirs[dir].slots.len() + entries.len()) * 32 > self.dirs[dir].clusters.len() * cb
         {
@@ -467,8 +412,8 @@ impl<W: Read + Write + Seek> CardBuilder<W> {
         self.files.push(TruthFile {
             path: full_path,
             bytes: spec.bytes,
-            created: names::round_created(spec.created),
-            modified: names::round_modified(spec.modified),
+            created: round_created(spec.created),
+            modified: round_modified(spec.modified),
             deleted: false,
             recoverable: None,
             fragments: runs.len() as u32,
@@ -481,6 +426,7 @@ impl<W: Read + Write + Seek> CardBuilder<W> {
             },
         });
         self.runs.push(runs);
+        self.reused.push(false);
         self.add_entry(
             dir,
             name,
@@ -505,13 +451,14 @@ impl<W: Read + Write + Seek> CardBuilder<W> {
             return Err(BuildError::Path(format!("no file {path}")));
         };
         for slot in short_slot - long_count..=short_slot {
-            self.dirs[dir].slots[slot][0] = 0xE5;
+            self.dirs[dir].slots[slot][0] = DELETED;
         }
         for &(start, len) in &self.runs[index] {
             for c in start..start + len {
                 self.fat[c as usize] = 0;
             }
             self.free += len as u64;
+            self.freed.insert(start, (len, index));
         }
         self.files[index].deleted = true;
         Ok(())
@@ -555,7 +502,30 @@ impl<W: Read + Write + Seek> CardBuilder<W> {
         for pair in clusters.windows(2) {
             self.fat[pair[0] as usize] = pair[1];
         }
+        for &(start, len) in &runs {
+            self.note_reuse(start, len);
+        }
         Ok(runs)
+    }
+
+    /// Records that the clusters `start..start + len`, just allocated, were taken from any
+    /// deleted file they belonged to: its bytes are gone.
+    fn note_reuse(&mut self, start: u32, len: u32) {
+        let end = start + len;
+        let hit: Vec<u32> = self
+            .freed
+            .range(..end)
+            .rev()
+            // Freed runs never overlap: going down from `end`, they overlap until one ends
+            // before `start`.
+            .take_while(|&(&s, &(l, _))| s + l > start)
+            .map(|(&s, _)| s)
+            .collect();
+        for s in hit {
+            if let Some((_, file)) = self.freed.remove(&s) {
+                self.reused[file] = true;
+            }
+        }
     }
 
     fn next_free(&mut self) -> Option<u32> {
@@ -627,25 +597,16 @@ impl<W: Read + Write + Seek> CardBuilder<W> {
                 }
             }
         }
-        if let Some(sector) = self.g.fsinfo_sector {
-            let at = self.base + sector as u64 * self.g.sector_bytes as u64;
-            self.out.seek(SeekFrom::Start(at + 488))?;
-            self.out.write_all(&(self.free as u32).to_le_bytes())?;
-            self.out.write_all(&self.cursor.to_le_bytes())?;
-        }
+        let fsinfo = self.base + self.g.fsinfo_sector as u64 * self.g.sector_bytes as u64;
+        self.out.seek(SeekFrom::Start(fsinfo + 488))?;
+        self.out.write_all(&(self.free as u32).to_le_bytes())?;
+        self.out.write_all(&self.cursor.to_le_bytes())?;
         self.out.flush()?;
 
-        let cbu = self.g.cluster_bytes as u64;
-        let max = self.g.cluster_count as u64 + 1;
         let mut mp4_header_bytes = 0;
-        for f in &mut self.files {
+        for (index, f) in self.files.iter_mut().enumerate() {
             if f.deleted {
-                let needed = f.bytes.div_ceil(cbu);
-                let first = f.first_cluster as u64;
-                let ok = f.bytes == 0
-                    || (first >= 2
-                        && first + needed - 1 <= max
-                        && (first..first + needed).all(|c| self.fat[c as usize] == 0));
+                let ok = f.bytes == 0 || (self.runs[index].len() == 1 && !self.reused[index]);
                 f.recoverable = Some(ok);
                 f.fragments = if ok && f.bytes > 0 { 1 } else { 0 };
             }

@@ -46,7 +46,7 @@ impl<W: Read + Write + Seek> Write for FreshWindow<'_, W> {
 
 impl<W> Seek for FreshWindow<'_, W> {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        self.pos = crate::seek::resolve(self.pos, self.len, to, "the volume")?;
+        self.pos = dashcard::seek::resolve(self.pos, self.len, to, "the volume")?;
         Ok(self.pos)
     }
 }

@@ -1,6 +1,7 @@
 //! The `dashcard` CLI end to end on card images made by the real tools: sfdisk partitions,
 //! mkfs.fat formats, mtools writes and deletes, ffmpeg records.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::path::{Path, PathBuf};

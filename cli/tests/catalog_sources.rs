@@ -2,6 +2,7 @@
 //! written by mtools with real ffmpeg clips, then copied out of the image by mtools into a
 //! folder, both read by the `dashcard` CLI.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::process::Command;

@@ -1,10 +1,12 @@
-//! The readable summary `dashcard report` prints.
+//! The readable summary `dashcard report` prints, from the card as read, its catalog and its
+//! estimate.
 
 use std::fmt::Write;
 
-use dashcard::catalog::classify::{Camera, Pool};
-use dashcard::estimate::{format_hours, when_in_words};
-use dashcard::report::{FileRecord, Report, SourceKind, is_video_name};
+use dashcard::catalog::Catalog;
+use dashcard::catalog::classify::Camera;
+use dashcard::estimate::{Estimate, format_hours, when_in_words};
+use dashcard::listing::{ListedFile, Listing, SourceKind, is_video_name};
 
 /// Bytes as people read card sizes: decimal units, like the label on the card.
 pub use dashcard::estimate::decimal_bytes as human_bytes;
@@ -15,7 +17,7 @@ pub fn human_duration(seconds: f64) -> String {
     format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
 }
 
-fn status(file: &FileRecord) -> &'static str {
+fn status(file: &ListedFile) -> &'static str {
     match (file.deleted, file.recoverable) {
         (false, _) => "",
         (true, Some(true)) => "deleted, recoverable",
@@ -24,18 +26,18 @@ fn status(file: &FileRecord) -> &'static str {
 }
 
 /// The summary, and with `list` every file.
-pub fn render(report: &Report, list: bool) -> String {
+pub fn render(listing: &Listing, catalog: &Catalog, estimate: &Estimate, list: bool) -> String {
     let mut out = String::new();
-    let v = &report.volume;
-    match report.source.kind {
+    let v = &listing.volume;
+    match listing.source.kind {
         SourceKind::Image => {
             let _ = write!(
                 out,
                 "Card image {} ({})",
-                report.source.name,
-                human_bytes(report.source.bytes.unwrap_or(0))
+                listing.source.name,
+                human_bytes(listing.source.bytes.unwrap_or(0))
             );
-            if let Some(table) = &report.partition_table {
+            if let Some(table) = &listing.partition_table {
                 match table.scheme.as_str() {
                     "none" => out.push_str(", no partition table (bare volume)"),
                     scheme => {
@@ -63,7 +65,7 @@ pub fn render(report: &Report, list: bool) -> String {
             );
         }
         SourceKind::Folder => {
-            let _ = writeln!(out, "Card folder {}", report.source.name);
+            let _ = writeln!(out, "Card folder {}", listing.source.name);
         }
     }
     match (v.capacity_bytes, v.free_bytes) {
@@ -82,13 +84,23 @@ pub fn render(report: &Report, list: bool) -> String {
         _ => out.push_str("Capacity unknown (give --capacity for a folder)\n"),
     }
 
-    story(&mut out, report, list);
+    story(&mut out, catalog, estimate, list);
 
-    let live: Vec<&FileRecord> = report.live_files().collect();
-    let videos: Vec<&&FileRecord> = live.iter().filter(|f| is_video_name(&f.path)).collect();
-    let footage: f64 = videos.iter().filter_map(|f| f.duration_s).sum();
-    let unreadable = videos.iter().filter(|f| f.duration_s.is_none()).count();
-    let deleted: Vec<&FileRecord> = report.files.iter().filter(|f| f.deleted).collect();
+    let duration = |i: usize| catalog.files.get(i).and_then(|c| c.duration_s);
+    let live: Vec<(usize, &ListedFile)> = listing
+        .files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !f.deleted)
+        .collect();
+    let videos: Vec<usize> = live
+        .iter()
+        .filter(|(_, f)| is_video_name(&f.path))
+        .map(|(i, _)| *i)
+        .collect();
+    let footage: f64 = videos.iter().filter_map(|&i| duration(i)).sum();
+    let unreadable = videos.iter().filter(|&&i| duration(i).is_none()).count();
+    let deleted: Vec<&ListedFile> = listing.files.iter().filter(|f| f.deleted).collect();
     let recoverable = deleted
         .iter()
         .filter(|f| f.recoverable == Some(true))
@@ -97,7 +109,7 @@ pub fn render(report: &Report, list: bool) -> String {
         out,
         "Files: {} ({}), of which {} videos with {} of footage{}",
         live.len(),
-        human_bytes(live.iter().map(|f| f.bytes).sum()),
+        human_bytes(live.iter().map(|(_, f)| f.bytes).sum()),
         videos.len(),
         human_duration(footage),
         if unreadable > 0 {
@@ -106,7 +118,7 @@ pub fn render(report: &Report, list: bool) -> String {
             String::new()
         }
     );
-    if report.source.kind == SourceKind::Image {
+    if listing.source.kind == SourceKind::Image {
         let _ = writeln!(
             out,
             "Deleted entries: {} ({} recoverable, {} lost)",
@@ -115,7 +127,7 @@ pub fn render(report: &Report, list: bool) -> String {
             deleted.len() - recoverable
         );
     }
-    let times = live.iter().filter_map(|f| f.modified);
+    let times = live.iter().filter_map(|(_, f)| f.modified);
     if let (Some(first), Some(last)) = (times.clone().min(), times.max()) {
         let _ = writeln!(
             out,
@@ -124,17 +136,17 @@ pub fn render(report: &Report, list: bool) -> String {
             last.format("%Y-%m-%d %H:%M")
         );
     }
-    let fragmented = live.iter().filter(|f| f.fragments > 1).count();
+    let fragmented = live.iter().filter(|(_, f)| f.fragments > 1).count();
     if fragmented > 0 {
         let _ = writeln!(out, "Fragmented files: {fragmented}");
     }
-    let file_warnings: usize = report.files.iter().map(|f| f.warnings.len()).sum();
-    if !report.warnings.is_empty() || file_warnings > 0 {
+    let file_warnings: usize = listing.files.iter().map(|f| f.warnings.len()).sum();
+    if !listing.warnings.is_empty() || file_warnings > 0 {
         out.push_str("Warnings:\n");
-        for w in &report.warnings {
+        for w in &listing.warnings {
             let _ = writeln!(out, "  - {w}");
         }
-        for f in report.files.iter().filter(|f| !f.warnings.is_empty()) {
+        for f in listing.files.iter().filter(|f| !f.warnings.is_empty()) {
             for w in &f.warnings {
                 let _ = writeln!(out, "  - {}: {w}", f.path);
             }
@@ -142,7 +154,7 @@ pub fn render(report: &Report, list: bool) -> String {
     }
     if list {
         out.push('\n');
-        for f in &report.files {
+        for (i, f) in listing.files.iter().enumerate() {
             let _ = writeln!(
                 out,
                 "{:>10}  {}  {:>8}  {}{}",
@@ -150,7 +162,7 @@ pub fn render(report: &Report, list: bool) -> String {
                 f.modified
                     .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
                     .unwrap_or_else(|| "-".repeat(19)),
-                f.duration_s.map(human_duration).unwrap_or_default(),
+                duration(i).map(human_duration).unwrap_or_default(),
                 f.path,
                 match status(f) {
                     "" => String::new(),
@@ -169,25 +181,21 @@ const DRIVES_SHOWN: usize = 5;
 
 /// The card told as a Nexar owner needs it: the model, the headline estimate, drives, parking
 /// incidents, the sos folder, and where else the footage may be.
-fn story(out: &mut String, report: &Report, list: bool) {
-    if let Some(family) = &report.family {
-        let _ = writeln!(
-            out,
-            "Camera: {}{}",
-            family.name,
-            if family.dual_camera {
-                " (road + cabin)"
-            } else {
-                ""
-            }
-        );
-        for e in &family.evidence {
-            let _ = writeln!(out, "  - {e}");
+fn story(out: &mut String, catalog: &Catalog, estimate: &Estimate, list: bool) {
+    let family = &catalog.family;
+    let _ = writeln!(
+        out,
+        "Camera: {}{}",
+        family.name,
+        if family.dual_camera {
+            " (road + cabin)"
+        } else {
+            ""
         }
+    );
+    for e in &family.evidence {
+        let _ = writeln!(out, "  - {e}");
     }
-    let Some(estimate) = &report.estimate else {
-        return;
-    };
     let _ = writeln!(out, "\n{}", estimate.headline);
     let _ = writeln!(
         out,
@@ -234,20 +242,17 @@ fn story(out: &mut String, report: &Report, list: bool) {
         );
     }
 
-    if !report.drives.is_empty() {
-        let total: f64 = report.drives.iter().map(|d| d.duration_s).sum();
+    let drives = &catalog.drives;
+    if !drives.is_empty() {
+        let total: f64 = drives.iter().map(|d| d.duration_s).sum();
         let _ = writeln!(
             out,
             "\nDrives: {}, {} of driving (camera local time)",
-            report.drives.len(),
+            drives.len(),
             human_duration(total)
         );
-        let shown = if list {
-            report.drives.len()
-        } else {
-            DRIVES_SHOWN
-        };
-        for d in report.drives.iter().take(shown) {
+        let shown = if list { drives.len() } else { DRIVES_SHOWN };
+        for (d, fate) in drives.iter().zip(&estimate.drives).take(shown) {
             let cameras: Vec<&str> = d
                 .cameras
                 .iter()
@@ -264,40 +269,39 @@ fn story(out: &mut String, report: &Report, list: bool) {
                 human_duration(d.duration_s),
                 cameras.join("+"),
                 human_bytes(d.bytes),
-                risk(d.overwrite_after_hours, d.overwrite_after_days),
-                if d.partly_overwritten {
+                fate.overwrite.describe(),
+                if fate.partly_overwritten.is_some() {
                     "  [partly overwritten]"
                 } else {
                     ""
                 }
             );
         }
-        if report.drives.len() > shown {
-            let _ = writeln!(out, "  … {} newer drives", report.drives.len() - shown);
+        if drives.len() > shown {
+            let _ = writeln!(out, "  … {} newer drives", drives.len() - shown);
         }
     }
-    if !report.parking.is_empty() {
-        let _ = writeln!(out, "\nParking incidents: {}", report.parking.len());
-        for p in &report.parking {
+    if !catalog.parking.is_empty() {
+        let _ = writeln!(out, "\nParking incidents: {}", catalog.parking.len());
+        for p in &catalog.parking {
+            let Some(clip) = catalog.files.get(p.file) else {
+                continue;
+            };
             let followed = p
                 .after_drive
-                .and_then(|i| report.drives.get(i))
+                .and_then(|i| drives.get(i))
                 .map(|d| format!("after the drive of {}", d.start.format("%b %-d %H:%M")))
                 .unwrap_or_else(|| "no drive before it".to_string());
-            let fate = match (p.pool, p.overwrite_after_events) {
-                (Pool::Sos, Some(n)) => format!("sos: deleted after {n} more parking event(s)"),
-                (Pool::Sos, None) => "sos: limit unknown".to_string(),
-                (Pool::Loop, _) => risk(p.overwrite_after_hours, p.overwrite_after_days),
-            };
+            let fate = estimate.files.get(p.file).copied().unwrap_or_default();
             let _ = writeln!(
                 out,
                 "  {}  {:>4.0} s  {}  {}",
-                p.start
+                clip.start
                     .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
                     .unwrap_or_else(|| "time unknown       ".to_string()),
-                p.duration_s.unwrap_or(0.0),
+                clip.duration_s.unwrap_or(0.0),
                 followed,
-                fate
+                fate.describe()
             );
         }
     }
@@ -314,25 +318,9 @@ fn story(out: &mut String, report: &Report, list: bool) {
             sos.limit_clips.source
         );
     }
-    if let Some(family) = &report.family {
-        out.push_str("\nWhere else this footage may be:\n");
-        for line in &family.footage_elsewhere {
-            let _ = writeln!(out, "  - {line}");
-        }
+    out.push_str("\nWhere else this footage may be:\n");
+    for line in &family.footage_elsewhere {
+        let _ = writeln!(out, "  - {line}");
     }
     out.push('\n');
-}
-
-/// "overwritten after 0.4 h of driving (likely today)", or what is known.
-fn risk(hours: Option<f64>, days: Option<f64>) -> String {
-    match (hours, days) {
-        (Some(h), _) if h <= 0.0 => "next to be overwritten".to_string(),
-        (Some(h), Some(d)) => format!(
-            "overwritten after {} of driving ({})",
-            format_hours(h),
-            when_in_words(d)
-        ),
-        (Some(h), None) => format!("overwritten after {} of driving", format_hours(h)),
-        _ => String::new(),
-    }
 }

@@ -93,7 +93,7 @@ impl Write for SparseMemory {
 
 impl Seek for SparseMemory {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        self.pos = crate::seek::resolve(self.pos, self.len, to, "the image")?;
+        self.pos = dashcard::seek::resolve(self.pos, self.len, to, "the image")?;
         Ok(self.pos)
     }
 }

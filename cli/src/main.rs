@@ -13,11 +13,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use dashcard::block_reader::BlockReader;
-use dashcard::card_builder::camera::{SimFamily, Simulation, simulate as run_simulation};
+use dashcard::catalog::models::CameraModel;
 use dashcard::estimate::WhatIf;
 use dashcard::extent::ExtentReader;
+use dashcard::listing::Listing;
 use dashcard::report::Report;
 use dashcard::scan::{self, ScanOptions};
+use dashcard_sim::camera::{Simulation, simulate as run_simulation};
 
 /// Read a Nexar dash cam memory card (an image or a mounted folder): what is on it and how soon
 /// each recording will be overwritten. Read-only: nothing is ever written to a card or an image.
@@ -61,7 +63,7 @@ enum Command {
     Simulate {
         /// The camera family: pro, beam, nexc1, nexs1 or nexc2.
         #[arg(long, value_parser = parse_family)]
-        family: SimFamily,
+        family: CameraModel,
         /// Card size (e.g. 32G); at least 2.2 GB.
         #[arg(long, value_parser = parse_size)]
         size: u64,
@@ -188,21 +190,22 @@ fn print_stats(reader: &BlockReader<File>) {
     );
 }
 
-fn build_report(path: &Path, capacity: Option<u64>, stats: bool) -> Result<Report, Failure> {
+/// The card at `path` as read, every video header included.
+fn read_listing(path: &Path, capacity: Option<u64>, stats: bool) -> Result<Listing, Failure> {
     if path.is_dir() {
-        return folder_walk::report(path, capacity).map_err(Failure::input);
+        return folder_walk::listing(path, capacity).map_err(Failure::input);
     }
     let mut reader = open_image(path)?;
     let options = ScanOptions {
         source_name: Some(source_name(path)),
         ..ScanOptions::default()
     };
-    let report = scan::scan_image(&mut reader, &options)
+    let listing = scan::scan_image(&mut reader, &options)
         .map_err(|e| Failure::input(format!("cannot read {}: {e}", path.display())));
     if stats {
         print_stats(&reader);
     }
-    report
+    listing
 }
 
 fn report(
@@ -212,12 +215,13 @@ fn report(
     what_if: &WhatIf,
     stats: bool,
 ) -> Result<(), Failure> {
-    let mut report = build_report(path, what_if.capacity_bytes, stats)?;
-    dashcard::analyze(&mut report, what_if);
+    let listing = read_listing(path, what_if.capacity_bytes, stats)?;
+    let catalog = dashcard::catalog::build(&listing);
+    let estimate = dashcard::estimate::build(&listing, &catalog, what_if);
     let text = if json {
-        report.to_json() + "\n"
+        Report::assemble(&listing, &catalog, &estimate).to_json() + "\n"
     } else {
-        summary::render(&report, list)
+        summary::render(&listing, &catalog, &estimate, list)
     };
     write_stdout(text.as_bytes())
 }
@@ -246,9 +250,9 @@ fn cat(image: &Path, path: &str, stats: bool) -> Result<(), Failure> {
         source_name: Some(source_name(image)),
         ..ScanOptions::default()
     };
-    let report = scan::list_image(&mut reader, &options)
+    let listing = scan::list_image(&mut reader, &options)
         .map_err(|e| Failure::input(format!("cannot read {}: {e}", image.display())))?;
-    let file = report
+    let file = listing
         .find(path)
         .ok_or_else(|| Failure::input(format!("{path}: no such file on the card")))?;
     if file.deleted && file.recoverable != Some(true) {
@@ -331,8 +335,8 @@ fn simulate(
     Ok(())
 }
 
-fn parse_family(text: &str) -> Result<SimFamily, String> {
-    SimFamily::parse(text)
+fn parse_family(text: &str) -> Result<CameraModel, String> {
+    CameraModel::parse(text)
         .ok_or_else(|| format!("unknown family `{text}` (use pro, beam, nexc1, nexs1 or nexc2)"))
 }
 

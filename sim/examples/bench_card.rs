@@ -3,14 +3,14 @@
 //! parking clips `_U`) in one folder per day, and a few thousand deleted entries of the oldest
 //! recordings the loop already overwrote. Sparse: it costs tens of MiB of disk.
 //!
-//! `cargo run --release --example bench_card -- OUT.img TRUTH.json` (used by `cargo xtask bench`).
+//! `cargo run --release -p dashcard-sim --example bench_card -- OUT.img TRUTH.json` (used by `cargo xtask bench`).
 
 use std::collections::VecDeque;
 use std::io::BufWriter;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
-use dashcard::card_builder::rng::Rng;
-use dashcard::card_builder::{CardBuilder, CardLayout, ClipHeader, Content, FileSpec};
+use dashcard_sim::rng::Rng;
+use dashcard_sim::{CardBuilder, CardLayout, ClipHeader, Content, FileSpec};
 
 const CARD_BYTES: u64 = 256_000_000_000;
 const MB: u64 = 1_000_000;

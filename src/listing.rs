@@ -1,0 +1,267 @@
+//! The card as read: where it came from, its partition table and volume, and every file with
+//! what the file system (and, once read, each video's MP4 header) says about it — nothing
+//! derived yet. Images ([`crate::scan`]) and mounted folders ([`crate::folder`]) both give a
+//! [`Listing`]; every later stage reads it and none changes it.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use crate::extent::Extent;
+use crate::mp4::{Mp4Error, Mp4Info};
+
+/// Everything read from one card.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Listing {
+    /// What was opened.
+    pub source: Source,
+    /// The partition table of an image; `None` for a folder.
+    pub partition_table: Option<PartitionTableInfo>,
+    /// The FAT volume that was read.
+    pub volume: Volume,
+    /// Whole-card problems in plain words (corruption, unreadable parts).
+    pub warnings: Vec<String>,
+    /// Every file, live or deleted (directories are not listed).
+    pub files: Vec<ListedFile>,
+}
+
+/// Where the card came from.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Source {
+    /// "image" (a raw card image) or "folder" (a mounted card).
+    pub kind: SourceKind,
+    /// File or folder name as given.
+    pub name: String,
+    /// Size of the image in bytes; `None` for a folder.
+    pub bytes: Option<u64>,
+}
+
+/// The two ways a card can be opened.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// A raw image of the card (or of one volume).
+    #[default]
+    Image,
+    /// A mounted card folder: what the OS shows, without extents or deleted entries.
+    Folder,
+}
+
+/// The partition table of an image.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PartitionTableInfo {
+    /// "MBR", "GPT" or "none" (a bare volume).
+    pub scheme: String,
+    /// Logical sector size the table uses.
+    pub sector_bytes: u32,
+    /// Every partition found, FAT or not.
+    pub partitions: Vec<PartitionInfo>,
+}
+
+/// One partition.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PartitionInfo {
+    /// Number in the table, from 1.
+    pub index: u32,
+    /// Offset of the partition in the image, in bytes.
+    pub offset: u64,
+    /// Size of the partition in bytes.
+    pub bytes: u64,
+    /// The table's type for it, in words.
+    pub type_name: String,
+    /// What its first sector says it holds: "fat", "exfat", "ntfs" or "unknown".
+    pub filesystem: String,
+}
+
+/// The FAT volume. Fields that a folder source cannot know are `None`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Volume {
+    /// "FAT12", "FAT16" or "FAT32"; `None` for a folder.
+    pub filesystem: Option<String>,
+    /// Byte offset of the volume in the image (0 for a bare volume); `None` for a folder.
+    pub partition_offset: Option<u64>,
+    /// Cluster size in bytes; `None` for a folder.
+    pub cluster_bytes: Option<u32>,
+    /// Data clusters × cluster size (for a folder: the capacity given by the user, if any).
+    pub capacity_bytes: Option<u64>,
+    /// Free space counted from the FAT itself (not from FSInfo).
+    pub free_bytes: Option<u64>,
+    /// Volume label, if any.
+    pub label: Option<String>,
+}
+
+/// One file, live or deleted, as the file system (and its MP4 header) describes it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ListedFile {
+    /// "/"-separated path from the volume root, with long names.
+    pub path: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Creation time (camera local time).
+    pub created: Option<NaiveDateTime>,
+    /// Last modification time (camera local time).
+    pub modified: Option<NaiveDateTime>,
+    /// True for a deleted directory entry.
+    pub deleted: bool,
+    /// Deleted entries only: whether its bytes can still be read back (`None` for live files).
+    pub recoverable: Option<bool>,
+    /// Number of separate runs of clusters (1 = contiguous; 0 = empty or unknown).
+    pub fragments: u32,
+    /// Where the file's bytes lie in the image (absolute offsets); empty for a folder source
+    /// and for deleted files that cannot be recovered.
+    pub extents: Vec<Extent>,
+    /// Problems with this file, in plain words.
+    pub warnings: Vec<String>,
+    /// What its MP4 header said, once read; `None` until then, and for files whose header is
+    /// never read (not a video, or bytes that cannot be reached).
+    pub header: Option<VideoHeader>,
+}
+
+/// What a video's MP4 header said, or why it could not be read.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct VideoHeader {
+    /// Duration in seconds, when the header gives one.
+    pub duration_s: Option<f64>,
+    /// Creation time written by the camera (`mvhd`), if plausible.
+    pub created: Option<NaiveDateTime>,
+    /// Picture width in pixels.
+    pub width: Option<u32>,
+    /// Picture height in pixels.
+    pub height: Option<u32>,
+    /// Why the header could not be read, when it could not.
+    pub error: Option<String>,
+}
+
+impl From<Result<Mp4Info, Mp4Error>> for VideoHeader {
+    fn from(read: Result<Mp4Info, Mp4Error>) -> Self {
+        match read {
+            Ok(info) => Self {
+                duration_s: info.duration_s,
+                created: info.created,
+                width: info.width,
+                height: info.height,
+                error: None,
+            },
+            Err(e) => Self {
+                error: Some(e.to_string()),
+                ..Self::default()
+            },
+        }
+    }
+}
+
+/// A clip whose MP4 header is to be read: which file, and where its bytes are.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ClipRef {
+    /// Index of the file in [`Listing::files`].
+    pub index: usize,
+    /// Its size.
+    pub bytes: u64,
+    /// Where its bytes lie in the image (empty for a folder source).
+    pub extents: Vec<Extent>,
+}
+
+/// What one clip's header said.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct HeaderResult {
+    /// Index of the file in [`Listing::files`].
+    pub index: usize,
+    /// What the header said.
+    pub header: VideoHeader,
+}
+
+/// Fewest clips worth splitting between two readers (see [`split_clips`]).
+pub const SPLIT_MIN_CLIPS: usize = 64;
+
+/// `clips` cut in two halves of neighbouring clips, so two readers (two workers, two cores) can
+/// each read one with their reads still coalesced; `None` when there are too few clips to be
+/// worth it.
+pub fn split_clips(mut clips: Vec<ClipRef>) -> Option<(Vec<ClipRef>, Vec<ClipRef>)> {
+    if clips.len() < SPLIT_MIN_CLIPS {
+        return None;
+    }
+    let second = clips.split_off(clips.len().div_ceil(2));
+    Some((clips, second))
+}
+
+impl Listing {
+    /// The listing with `results` recorded on their files (results for files it does not have
+    /// are ignored).
+    pub fn with_headers(mut self, results: Vec<HeaderResult>) -> Listing {
+        for r in results {
+            if let Some(file) = self.files.get_mut(r.index) {
+                file.header = Some(r.header);
+            }
+        }
+        self
+    }
+
+    /// The clips whose MP4 headers can be read from an image — videos with known extents
+    /// (live files and recoverable deleted ones) — in the order they lie on the card.
+    pub fn image_clips(&self) -> Vec<ClipRef> {
+        let mut clips: Vec<ClipRef> = self
+            .files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| is_video_name(&f.path) && !f.extents.is_empty())
+            .map(|(index, f)| ClipRef {
+                index,
+                bytes: f.bytes,
+                extents: f.extents.clone(),
+            })
+            .collect();
+        clips.sort_by_key(|c| c.extents.first().map_or(0, |e| e.offset));
+        clips
+    }
+
+    /// The clips of a folder source: every video, in listing order.
+    pub fn folder_clips(&self) -> Vec<ClipRef> {
+        self.files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| is_video_name(&f.path))
+            .map(|(index, f)| ClipRef {
+                index,
+                bytes: f.bytes,
+                extents: Vec::new(),
+            })
+            .collect()
+    }
+
+    /// The file at `path` (live first, then deleted), compared case-insensitively as FAT does.
+    pub fn find(&self, path: &str) -> Option<&ListedFile> {
+        let want = path.trim_start_matches('/');
+        self.files
+            .iter()
+            .filter(|f| f.path.eq_ignore_ascii_case(want))
+            .min_by_key(|f| f.deleted)
+    }
+
+    /// Files that are not deleted.
+    pub fn live_files(&self) -> impl Iterator<Item = &ListedFile> {
+        self.files.iter().filter(|f| !f.deleted)
+    }
+
+    /// The listing without its files: what a view of the whole card needs first.
+    pub fn without_files(&self) -> Listing {
+        Listing {
+            source: self.source.clone(),
+            partition_table: self.partition_table.clone(),
+            volume: self.volume.clone(),
+            warnings: self.warnings.clone(),
+            files: Vec::new(),
+        }
+    }
+}
+
+impl ListedFile {
+    /// The header's duration, when it was read and gives one.
+    pub fn header_duration(&self) -> Option<f64> {
+        self.header.as_ref().and_then(|h| h.duration_s)
+    }
+}
+
+/// True for names of MP4-family videos (MP4, MOV, M4V, 3GP), whose headers give a duration.
+pub fn is_video_name(path: &str) -> bool {
+    let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    matches!(ext.as_deref(), Some("mp4" | "mov" | "m4v" | "3gp"))
+}
