@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { serveDist, launchBrowser, watchedPage, screenshot } from './support.mjs';
-import { tempDir, realCard, folderOf, simulatedCard, garbageImage, cliReport } from './fixtures.mjs';
+import { tempDir, realCard, folderOf, simulatedCard, garbageImage, cliReport, cliReportText } from './fixtures.mjs';
 
 let server;
 let browser;
@@ -185,6 +185,22 @@ test('the sample card opens, with every view', async () => {
   await page.keyboard.press('ArrowRight');
   await page.getByRole('tab', { name: 'Overview', selected: true }).waitFor();
   assert.deepEqual(foreignRequests(), []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a card with many clips has its headers read by two workers, and its JSON report is what the CLI prints', async () => {
+  const image = simulatedCard(tempDir(), 'pro', '8G', 4);
+  const want = cliReport(image);
+  assert.ok(want.files.filter((f) => f.video).length >= 64, 'enough clips to split the header reads');
+  const { page, context, errors } = await openPage();
+  await openImage(page, image);
+  assert.ok(await page.evaluate(() => performance.getEntriesByName('dashcard:helper').length === 1), 'a helper read half of the headers');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download report (JSON)' }).click(),
+  ]);
+  assert.equal(fs.readFileSync(await download.path(), 'utf8'), cliReportText(image));
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -173,14 +173,14 @@ pub struct HeaderResult {
 pub const SPLIT_MIN_CLIPS: usize = 64;
 
 /// `clips` cut in two halves of neighbouring clips, so two readers (two workers, two cores) can
-/// each read one with their reads still coalesced; `None` when there are too few clips to be
-/// worth it.
-pub fn split_clips(mut clips: Vec<ClipRef>) -> Option<(Vec<ClipRef>, Vec<ClipRef>)> {
+/// each read one with their reads still coalesced; the second half is empty when there are too
+/// few clips to be worth it.
+pub fn split_clips(mut clips: Vec<ClipRef>) -> (Vec<ClipRef>, Vec<ClipRef>) {
     if clips.len() < SPLIT_MIN_CLIPS {
-        return None;
+        return (clips, Vec::new());
     }
     let second = clips.split_off(clips.len().div_ceil(2));
-    Some((clips, second))
+    (clips, second)
 }
 
 impl Listing {

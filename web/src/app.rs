@@ -5,19 +5,22 @@ use leptos::prelude::*;
 use web_sys::DragEvent;
 
 use crate::card_view::CardView;
+use crate::cards::Cards;
 use crate::open_card::open_drop;
-use crate::session::{Session, Status};
 use crate::{Explainer, OpenCard};
 
 /// The whole page.
 #[component]
 pub fn App() -> impl IntoView {
-    let session = Session::new();
-    crate::print_summary::follow_print_events(session);
-    let has_card = Signal::derive(move || !matches!(session.status.get(), Status::Idle));
+    let cards = Cards::new();
+    provide_context(cards);
+    crate::print_summary::follow_print_events(cards.printing);
+    let has_card = Signal::derive(move || {
+        cards.current.with(Option::is_some) || cards.failed.with(Option::is_some)
+    });
     let on_drop = move |event: DragEvent| {
         event.prevent_default();
-        open_drop(session, &event);
+        open_drop(cards, &event);
     };
     view! {
         <div class="page" on:dragover=|ev: DragEvent| ev.prevent_default() on:drop=on_drop>
@@ -43,8 +46,8 @@ pub fn App() -> impl IntoView {
                 </p>
             </header>
             <main>
-                <OpenCard session=session compact=has_card />
-                <CardView session=session />
+                <OpenCard compact=has_card />
+                <CardView />
                 <Show when=move || !has_card.get()>
                     <Explainer />
                 </Show>

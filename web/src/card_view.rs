@@ -1,8 +1,10 @@
-//! An open card: progress while it is read, the error panel when it cannot be, and once it is
-//! listed the five views behind keyboard-navigable tabs.
+//! The open card: progress while it is read, the error panel when it cannot be, and once it is
+//! listed the five views behind keyboard-navigable tabs. The card is handed down by context.
 
 use leptos::prelude::*;
 
+use crate::card::{Card, Stage, Tab};
+use crate::cards::Cards;
 use crate::drive_player::DrivePlayer;
 use crate::drives_view::DrivesView;
 use crate::estimates_view::{CardSizeSelect, EstimatesView};
@@ -11,7 +13,7 @@ use crate::overview::Overview;
 use crate::parking_view::ParkingView;
 use crate::player::Player;
 use crate::print_summary::PrintSummary;
-use crate::session::{Session, Status, Tab};
+use crate::protocol::{Failure, FailureKind};
 
 const TABS: [(Tab, &str, &str); 5] = [
     (Tab::Overview, "Overview", "tab-overview"),
@@ -21,16 +23,36 @@ const TABS: [(Tab, &str, &str); 5] = [
     (Tab::Estimates, "Estimates", "tab-estimates"),
 ];
 
+/// A heading and a hint for each kind of failure.
+fn explain(kind: &FailureKind) -> (&'static str, &'static str) {
+    match kind {
+        FailureKind::NotSupported(_) => (
+            "This card uses a file system Dashcard cannot read yet",
+            "Nexar cameras format their cards as FAT32. If this card came from a Nexar camera, it may have been reformatted on a computer.",
+        ),
+        FailureKind::WorkerCrashed => (
+            "The card reader stopped",
+            "Reload the page and try again. If it happens again with this card, the image may be damaged in a way Dashcard does not handle yet.",
+        ),
+        FailureKind::Permission | FailureKind::FolderUnreadable => (
+            "The folder could not be opened",
+            "Allow read access when the browser asks, or open a card image instead.",
+        ),
+        FailureKind::Unreadable => (
+            "This card could not be read",
+            "Check that the file is an image of a whole card or of its FAT volume (.img, .bin, .dd), copied completely. Nothing was changed on the card or the file.",
+        ),
+    }
+}
+
 /// Progress while a card is opened, with a cancel button.
 #[component]
-fn Opening(session: Session) -> impl IntoView {
-    let text = move || match session.status.get() {
-        Status::Opening {
-            name,
-            step,
-            done,
-            total,
-        } => {
+fn Opening() -> impl IntoView {
+    let card = expect_context::<Card>();
+    let cards = expect_context::<Cards>();
+    let name = card.name.get_value();
+    let step = move || match card.stage.get() {
+        Stage::Opening { step, done, total } => {
             let count = match total {
                 Some(t) if t > 0 => {
                     format!(" — {done} of {t} ({:.0} %)", done as f64 * 100.0 / t as f64)
@@ -38,49 +60,45 @@ fn Opening(session: Session) -> impl IntoView {
                 _ if done > 0 => format!(" — {done}"),
                 _ => String::new(),
             };
-            (name, format!("{step}{count}"))
+            format!("{step}{count}")
         }
-        _ => (String::new(), String::new()),
+        _ => String::new(),
     };
     view! {
         <section class="panel progress-panel" role="status" aria-live="polite" aria-label="Opening the card">
-            <h2>{move || format!("Opening {}", text().0)}</h2>
-            <p class="step">{move || text().1}</p>
+            <h2>{format!("Opening {name}")}</h2>
+            <p class="step">{step}</p>
             <div class="spinner" aria-hidden="true"></div>
-            <button type="button" class="button" on:click=move |_| session.cancel()>"Cancel"</button>
+            <button type="button" class="button" on:click=move |_| cards.close()>"Cancel"</button>
         </section>
     }
 }
 
 /// What went wrong and what to try; the ways in stay usable above it.
 #[component]
-fn ErrorPanel(session: Session) -> impl IntoView {
-    let parts = move || match session.status.get() {
-        Status::Failed {
-            title,
-            message,
-            hint,
-        } => (title, message, hint),
-        _ => Default::default(),
-    };
+fn ErrorPanel(failure: Failure) -> impl IntoView {
+    let cards = expect_context::<Cards>();
+    let (title, hint) = explain(&failure.kind);
     view! {
         <section class="panel error-panel" role="alert" aria-label="The card could not be opened">
-            <h2>{move || parts().0}</h2>
-            <p class="reason">{move || parts().1}</p>
-            <p class="hint">{move || parts().2}</p>
-            <button type="button" class="button" on:click=move |_| session.cancel()>"Dismiss"</button>
+            <h2>{title}</h2>
+            <p class="reason">{failure.message}</p>
+            <p class="hint">{hint}</p>
+            <button type="button" class="button" on:click=move |_| cards.close()>"Dismiss"</button>
         </section>
     }
 }
 
 /// The tabs and the chosen view.
 #[component]
-fn CardTabs(session: Session) -> impl IntoView {
-    let select = move |tab: Tab| session.tab.set(tab);
+fn CardTabs() -> impl IntoView {
+    let card = expect_context::<Card>();
+    let cards = expect_context::<Cards>();
+    let select = move |tab: Tab| card.tab.set(tab);
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         let i = TABS
             .iter()
-            .position(|t| t.0 == session.tab.get_untracked())
+            .position(|t| t.0 == card.tab.get_untracked())
             .unwrap_or(0);
         let next = match ev.key().as_str() {
             "ArrowRight" => (i + 1) % TABS.len(),
@@ -98,8 +116,8 @@ fn CardTabs(session: Session) -> impl IntoView {
             }
         }
     };
-    let durations = move || match session.status.get() {
-        Status::Ready {
+    let durations = move || match card.stage.get() {
+        Stage::Ready {
             durations: Some((done, total)),
         } => Some(if total > 0 {
             format!(
@@ -112,108 +130,112 @@ fn CardTabs(session: Session) -> impl IntoView {
         _ => None,
     };
     let needs_size = move || {
-        session.report.with(|r| {
-            r.as_ref()
-                .is_some_and(|r| r.volume.capacity_bytes.is_none())
-        }) && session.what_if.with(|w| w.capacity_bytes.is_none())
+        card.shown.with(|s| {
+            s.as_ref()
+                .is_some_and(|s| s.listing.volume.capacity_bytes.is_none())
+        }) && card.what_if.with(|w| w.capacity_bytes.is_none())
     };
     let view_of = move || {
-        let Some(report) = session.report.get() else {
+        let Some(shown) = card.shown.get() else {
             return ().into_any();
         };
-        match session.tab.get() {
-            Tab::Overview => view! { <Overview report=report /> }.into_any(),
-            Tab::Drives => view! { <DrivesView report=report session=session /> }.into_any(),
-            Tab::Parking => view! { <ParkingView report=report session=session /> }.into_any(),
-            Tab::Files => view! { <FilesView report=report session=session /> }.into_any(),
-            Tab::Estimates => {
-                view! { <EstimatesView report=report what_if=session.what_if /> }.into_any()
-            }
+        match card.tab.get() {
+            Tab::Overview => view! { <Overview shown=shown /> }.into_any(),
+            Tab::Drives => view! { <DrivesView shown=shown /> }.into_any(),
+            Tab::Parking => view! { <ParkingView shown=shown /> }.into_any(),
+            Tab::Files => view! { <FilesView shown=shown /> }.into_any(),
+            Tab::Estimates => view! { <EstimatesView shown=shown /> }.into_any(),
+        }
+    };
+    let export_json = move |_| {
+        if let Some(shown) = card.shown.get_untracked() {
+            report_status(card, crate::export::download_report(&shown));
+        }
+    };
+    let export_csv = move |_| {
+        if let Some(shown) = card.shown.get_untracked() {
+            report_status(card, crate::export::download_recordings(&shown));
         }
     };
     view! {
         <section class="card-view" aria-label="The card">
             <div class="card-header">
-                <h2 class="card-name">{move || session.report.with(|r| r.as_ref().map(|r| r.source.name.clone()))}</h2>
+                <h2 class="card-name">{card.name.get_value()}</h2>
                 <p class="local-time">"All times are the camera's local time."</p>
                 <div class="exports">
-                    <button type="button" class="button small" on:click=move |_| export(session, "json")>"Download report (JSON)"</button>
-                    <button type="button" class="button small" on:click=move |_| export(session, "csv")>"Recordings (CSV)"</button>
-                    <button type="button" class="button small" on:click=move |_| crate::print_summary::print(session)>"Print summary"</button>
+                    <button type="button" class="button small" on:click=export_json>"Download report (JSON)"</button>
+                    <button type="button" class="button small" on:click=export_csv>"Recordings (CSV)"</button>
+                    <button type="button" class="button small" on:click=move |_| crate::print_summary::print(cards.printing)>"Print summary"</button>
                 </div>
-                {move || session.export_status.get().map(|s| view! {
+                {move || card.exports.status.get().map(|s| view! {
                     <p class="export-status" role="status" aria-live="polite">{s}</p>
                 })}
                 {move || durations().map(|text| view! {
                     <p class="durations-progress" role="status" aria-live="polite">{text}
-                        <button type="button" class="button subtle" on:click=move |_| session.cancel()>"Cancel"</button>
+                        <button type="button" class="button subtle" on:click=move |_| cards.close()>"Cancel"</button>
                     </p>
                 })}
             </div>
             <Show when=needs_size>
                 <div class="panel size-prompt" role="region" aria-label="Card size">
                     <p>"A folder does not tell the card's size. Choose it to see when recordings will be overwritten:"</p>
-                    <CardSizeSelect what_if=session.what_if label="Card size" />
+                    <CardSizeSelect what_if=card.what_if label="Card size" />
                 </div>
             </Show>
-            <Player session=session />
-            <DrivePlayer session=session />
-            <PrintSummary session=session />
+            <Player playing=card.player />
+            <DrivePlayer playing=card.drive_player />
+            <PrintSummary />
             <div class="tabs" role="tablist" aria-label="Views of the card" on:keydown=on_key>
                 {TABS.iter().map(|&(tab, label, id)| view! {
                     <button type="button" role="tab" id=id class="tab"
-                        aria-selected=move || (session.tab.get() == tab).to_string()
-                        tabindex=move || if session.tab.get() == tab { "0" } else { "-1" }
+                        aria-selected=move || (card.tab.get() == tab).to_string()
+                        tabindex=move || if card.tab.get() == tab { "0" } else { "-1" }
                         aria-controls="card-panel"
                         on:click=move |_| select(tab)>{label}</button>
                 }).collect_view()}
             </div>
             <div id="card-panel" role="tabpanel" class="tab-panel"
-                aria-labelledby=move || TABS.iter().find(|t| t.0 == session.tab.get()).map(|t| t.2).unwrap_or("tab-overview")>
+                aria-labelledby=move || TABS.iter().find(|t| t.0 == card.tab.get()).map(|t| t.2).unwrap_or("tab-overview")>
                 {view_of}
             </div>
         </section>
     }
 }
 
-/// Downloads the report as JSON (what `dashcard report --json` prints) or the recordings as CSV.
-fn export(session: Session, kind: &str) {
-    let Some(report) = session.report.get_untracked() else {
-        return;
-    };
-    let result = match kind {
-        "json" => crate::export::download_text(
-            &crate::export::export_name(&report, "json"),
-            "application/json",
-            &crate::export::report_json(&report),
-        ),
-        _ => crate::export::recordings_csv(&report).and_then(|csv| {
-            crate::export::download_text(
-                &crate::export::export_name(&report, "csv"),
-                "text/csv",
-                &csv,
-            )
-        }),
-    };
+/// A download that could not be made says so where exports report.
+fn report_status(card: Card, result: Result<(), String>) {
     if let Err(message) = result {
-        session.fail(message);
+        card.exports.status.set(Some(message));
     }
 }
 
-/// Whatever the session shows now: progress, an error, or the card.
+/// One card: progress, its error, or its views, as its stage says.
 #[component]
-pub fn CardView(session: Session) -> impl IntoView {
+fn CardPanel(card: Card) -> impl IntoView {
+    provide_context(card);
     // Only a change of kind rebuilds the view; progress updates flow into it.
-    let kind = Memo::new(move |_| match session.status.get() {
-        Status::Idle => 0,
-        Status::Opening { .. } => 1,
-        Status::Failed { .. } => 2,
-        Status::Ready { .. } => 3,
+    let kind = Memo::new(move |_| match card.stage.get() {
+        Stage::Opening { .. } => 1,
+        Stage::Failed(_) => 2,
+        Stage::Ready { .. } => 3,
     });
     move || match kind.get() {
-        1 => view! { <Opening session=session /> }.into_any(),
-        2 => view! { <ErrorPanel session=session /> }.into_any(),
-        3 => view! { <CardTabs session=session /> }.into_any(),
-        _ => ().into_any(),
+        1 => view! { <Opening /> }.into_any(),
+        2 => match card.stage.get_untracked() {
+            Stage::Failed(failure) => view! { <ErrorPanel failure=failure /> }.into_any(),
+            _ => ().into_any(),
+        },
+        _ => view! { <CardTabs /> }.into_any(),
+    }
+}
+
+/// The open card, or the failure that stopped one from opening.
+#[component]
+pub fn CardView() -> impl IntoView {
+    let cards = expect_context::<Cards>();
+    move || match (cards.current.get(), cards.failed.get()) {
+        (Some(card), _) => view! { <CardPanel card=card /> }.into_any(),
+        (None, Some(failure)) => view! { <ErrorPanel failure=failure /> }.into_any(),
+        (None, None) => ().into_any(),
     }
 }

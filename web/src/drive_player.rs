@@ -2,14 +2,15 @@
 //! whole drive with the camera's wall-clock time, and the road and cabin cameras side by side,
 //! kept in step. Each segment plays straight from slices of the card image.
 
-use dashcard::catalog::classify::{Camera, FileKind};
-use dashcard::report::Report;
+use dashcard::catalog::Catalog;
+use dashcard::catalog::classify::Camera;
+use dashcard::listing::Listing;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlMediaElement, Url};
 
+use crate::card_bytes::CardBytes;
 use crate::format;
-use crate::session::Session;
 
 /// One segment of one camera, placed on the drive's timeline.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,25 +38,32 @@ pub struct DrivePlayback {
     pub cabin: Vec<TimelineSegment>,
 }
 
+/// The drive player's contents, emptied when it closes.
+pub type DriveSlot = RwSignal<Option<DrivePlayback>, LocalStorage>;
+
 impl DrivePlayback {
-    /// The drive at `index` of `report`, with object URLs made from `session`'s card.
-    pub fn new(session: Session, report: &Report, index: usize) -> Option<Self> {
-        let drive = report.drives.get(index)?;
+    /// Drive `index` of `catalog`, with object URLs of its segments' bytes.
+    pub fn new(
+        bytes: &CardBytes,
+        listing: &Listing,
+        catalog: &Catalog,
+        index: usize,
+    ) -> Option<Self> {
+        let drive = catalog.drives.get(index)?;
         let segments = |camera: Camera| {
-            let mut list: Vec<TimelineSegment> = report
+            let mut list: Vec<TimelineSegment> = drive
                 .files
                 .iter()
-                .filter(|f| {
-                    f.drive == Some(index) && f.kind == FileKind::Drive && f.camera == Some(camera)
-                })
-                .filter_map(|f| {
-                    let start = f.start?;
+                .filter_map(|&i| Some((listing.files.get(i)?, catalog.files.get(i)?)))
+                .filter(|(_, c)| c.camera == Some(camera))
+                .filter_map(|(l, c)| {
+                    let start = c.start?;
                     Some(TimelineSegment {
-                        path: f.path.clone(),
+                        path: l.path.clone(),
                         offset_s: (start - drive.start).num_milliseconds() as f64 / 1000.0,
-                        duration_s: f.duration_s.unwrap_or(60.0),
-                        url: session
-                            .blob_of(f)
+                        duration_s: c.duration_s.unwrap_or(60.0),
+                        url: bytes
+                            .blob_of(l)
                             .ok()
                             .and_then(|b| Url::create_object_url_with_blob(&b).ok()),
                     })
@@ -125,23 +133,26 @@ fn seek(
     }
 }
 
+/// Empties the drive player and frees its object URLs.
+pub fn close(slot: DriveSlot) {
+    if let Some(p) = slot.get_untracked() {
+        p.release();
+    }
+    slot.set(None);
+}
+
 /// The drive player.
 #[component]
-pub fn DrivePlayer(session: Session) -> impl IntoView {
+pub fn DrivePlayer(playing: DriveSlot) -> impl IntoView {
     let road = NodeRef::<leptos::html::Video>::new();
     let cabin = NodeRef::<leptos::html::Video>::new();
     let position = RwSignal::new(0.0f64);
     let road_index = StoredValue::new(None::<usize>);
     let cabin_index = StoredValue::new(None::<usize>);
-    let close = move |_| {
-        if let Some(p) = session.drive_playing.get_untracked() {
-            p.release();
-        }
-        session.drive_playing.set(None);
-    };
+    let close = move |_| close(playing);
     // Moves both cameras to `t` seconds into the drive.
     let go_to = move |t: f64, play: bool| {
-        let Some(p) = session.drive_playing.get_untracked() else {
+        let Some(p) = playing.get_untracked() else {
             return;
         };
         let t = t.clamp(0.0, p.duration_s.max(0.0));
@@ -160,7 +171,7 @@ pub fn DrivePlayer(session: Session) -> impl IntoView {
     let playing_now = move || media(&road).is_some_and(|v| !v.paused());
     // The road camera leads: its clock is the drive's clock.
     let on_time = move |_| {
-        let Some(p) = session.drive_playing.get_untracked() else {
+        let Some(p) = playing.get_untracked() else {
             return;
         };
         let (Some(v), Some(i)) = (media(&road), road_index.get_value()) else {
@@ -175,7 +186,7 @@ pub fn DrivePlayer(session: Session) -> impl IntoView {
         }
     };
     let on_ended = move |_| {
-        let Some(p) = session.drive_playing.get_untracked() else {
+        let Some(p) = playing.get_untracked() else {
             return;
         };
         if let Some(i) = road_index.get_value() {
@@ -200,7 +211,7 @@ pub fn DrivePlayer(session: Session) -> impl IntoView {
         }
     };
     let step_segment = move |forward: bool| {
-        let Some(p) = session.drive_playing.get_untracked() else {
+        let Some(p) = playing.get_untracked() else {
             return;
         };
         let i = road_index.get_value().unwrap_or(0);
@@ -247,14 +258,14 @@ pub fn DrivePlayer(session: Session) -> impl IntoView {
     };
     // A new drive in the player starts at its beginning.
     Effect::new(move |_| {
-        if session.drive_playing.get().is_some() {
+        if playing.get().is_some() {
             road_index.set_value(None);
             cabin_index.set_value(None);
             request_animation_frame(move || go_to(0.0, true));
         }
     });
     move || {
-        session.drive_playing.get().map(|p| {
+        playing.get().map(|p| {
             let has_cabin = !p.cabin.is_empty();
             let start = p.start;
             let duration = p.duration_s;

@@ -2,19 +2,18 @@
 //! drive with its length, cameras, size, overwrite risk and, on demand, its segments.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use chrono::{NaiveDate, Timelike};
 use dashcard::catalog::classify::Camera;
 use dashcard::catalog::drives::Drive;
-use dashcard::report::Report;
+use dashcard::estimate::DriveFate;
 use leptos::prelude::*;
 
+use crate::card::{Card, Shown};
 use crate::drive_player::DrivePlayback;
+use crate::file_actions::FileActions;
 use crate::format;
-use crate::player::FileActions;
 use crate::risk::{Risk, RiskBadge};
-use crate::session::Session;
 
 fn cameras(d: &Drive) -> String {
     d.cameras
@@ -27,12 +26,14 @@ fn cameras(d: &Drive) -> String {
         .join(" + ")
 }
 
-fn risk_of(index: usize, d: &Drive) -> Risk {
-    Risk::of_loop(
-        index == 0 && d.overwrite_after_bytes.is_some(),
-        d.overwrite_after_days,
-        d.overwrite_after_hours,
-    )
+/// Drive `index`'s fate in `shown`.
+fn fate(shown: &Shown, index: usize) -> DriveFate {
+    shown
+        .estimate
+        .drives
+        .get(index)
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn minutes(t: chrono::NaiveDateTime) -> f64 {
@@ -41,19 +42,18 @@ fn minutes(t: chrono::NaiveDateTime) -> f64 {
 
 /// One day's 24-hour timeline.
 #[component]
-fn DayTimeline(report: Arc<Report>, drives: Vec<usize>) -> impl IntoView {
+fn DayTimeline(shown: Shown, drives: Vec<usize>) -> impl IntoView {
     let bars = drives
         .into_iter()
-        .map(|i| {
-            let d = &report.drives[i];
+        .filter_map(|i| Some((i, shown.catalog.drives.get(i)?)))
+        .map(|(i, d)| {
             let start = minutes(d.start);
             let span = if d.end.date() > d.start.date() {
                 1440.0 - start
             } else {
                 (minutes(d.end) - start).max(0.0)
             };
-            let risk = risk_of(i, d);
-            let class = match risk {
+            let class = match Risk::of(fate(&shown, i).overwrite, i == 0) {
                 Risk::NextToGo => "drive-bar next",
                 Risk::Soon => "drive-bar at-risk",
                 _ => "drive-bar",
@@ -80,79 +80,73 @@ fn DayTimeline(report: Arc<Report>, drives: Vec<usize>) -> impl IntoView {
     }
 }
 
+/// A drive's segments, and the drive's own actions: play it, save it as a zip.
+#[component]
+fn Segments(shown: Shown, index: usize) -> impl IntoView {
+    let card = expect_context::<Card>();
+    let Some(drive) = shown.catalog.drives.get(index) else {
+        return ().into_any();
+    };
+    let zip_name = format!("drive-{}.zip", drive.start.format("%Y-%m-%d_%H%M"));
+    let files = drive.files.clone();
+    let save_drive = {
+        let shown = shown.clone();
+        move |_| {
+            let takeouts = files.iter().filter_map(|&i| shown.takeout(i)).collect();
+            card.exports.export(takeouts, Some(zip_name.clone()));
+        }
+    };
+    let play_drive = {
+        let shown = shown.clone();
+        move |_| {
+            crate::drive_player::close(card.drive_player);
+            let playback = card.bytes.with_value(|bytes| {
+                DrivePlayback::new(bytes, &shown.listing, &shown.catalog, index)
+            });
+            card.drive_player.set(playback);
+            crate::scroll_to_top();
+        }
+    };
+    let rows = drive
+        .files
+        .iter()
+        .filter_map(|&i| {
+            let (l, f, _) = shown.file(i)?;
+            Some(view! {
+                <tr>
+                    <td>{f.start.map(format::full)}</td>
+                    <td>{f.camera.map(|c| if c == Camera::Road { "road" } else { "cabin" })}</td>
+                    <td>{f.duration_s.map(format::duration)}</td>
+                    <td>{format::bytes(l.bytes)}</td>
+                    <td class="path">{l.path.clone()}</td>
+                    <td><FileActions shown=shown.clone() index=i /></td>
+                </tr>
+            })
+        })
+        .collect_view();
+    view! {
+        <div class="drive-actions">
+            <button type="button" class="button small" on:click=play_drive>"Play this drive"</button>
+            <button type="button" class="button small" on:click=save_drive>"Save this drive (zip)"</button>
+        </div>
+        <table class="segments">
+            <thead><tr><th>"Start"</th><th>"Camera"</th><th>"Length"</th><th>"Size"</th><th>"File"</th><th>"Take out"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
 /// One drive, with its segments on demand.
 #[component]
-fn DriveRow(report: Arc<Report>, index: usize, session: Session) -> impl IntoView {
-    let d = report.drives[index].clone();
+fn DriveRow(shown: Shown, index: usize) -> impl IntoView {
+    let Some(d) = shown.catalog.drives.get(index).cloned() else {
+        return ().into_any();
+    };
+    let fate = fate(&shown, index);
     let open = RwSignal::new(false);
-    let risk = risk_of(index, &d);
-    let when = d
-        .overwrite_after_hours
-        .map(|h| {
-            format!(
-                "overwritten after about {} of driving",
-                dashcard::estimate::format_hours(h)
-            )
-        })
-        .unwrap_or_default();
-    let zip_name = format!("drive-{}.zip", d.start.format("%Y-%m-%d_%H%M"));
-    let files_of_drive = {
-        let report = report.clone();
-        move || {
-            report
-                .files
-                .iter()
-                .filter(|f| f.drive == Some(index))
-                .cloned()
-                .collect::<Vec<_>>()
-        }
-    };
-    let segments = move || {
-        let save_drive = {
-            let zip_name = zip_name.clone();
-            let files_of_drive = files_of_drive.clone();
-            move |_| session.export(files_of_drive(), Some(zip_name.clone()))
-        };
-        let play_drive = {
-            let report = report.clone();
-            move |_| {
-                if let Some(old) = session.drive_playing.get_untracked() {
-                    old.release();
-                }
-                session
-                    .drive_playing
-                    .set(DrivePlayback::new(session, &report, index));
-                crate::scroll_to_top();
-            }
-        };
-        let rows = report
-            .files
-            .iter()
-            .filter(|f| f.drive == Some(index))
-            .map(|f| {
-                view! {
-                    <tr>
-                        <td>{f.start.map(format::full)}</td>
-                        <td>{f.camera.map(|c| if c == Camera::Road { "road" } else { "cabin" })}</td>
-                        <td>{f.duration_s.map(format::duration)}</td>
-                        <td>{format::bytes(f.bytes)}</td>
-                        <td class="path">{f.path.clone()}</td>
-                        <td><FileActions session=session file=f.clone() /></td>
-                    </tr>
-                }
-            })
-            .collect_view();
-        view! {
-            <div class="drive-actions">
-                <button type="button" class="button small" on:click=play_drive>"Play this drive"</button>
-                <button type="button" class="button small" on:click=save_drive>"Save this drive (zip)"</button>
-            </div>
-            <table class="segments">
-                <thead><tr><th>"Start"</th><th>"Camera"</th><th>"Length"</th><th>"Size"</th><th>"File"</th><th>"Take out"</th></tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
-        }
-    };
+    let risk = Risk::of(fate.overwrite, index == 0);
+    let segments = move || view! { <Segments shown=shown.clone() index=index /> };
     view! {
         <li class="drive">
             <details on:toggle=move |ev| {
@@ -169,15 +163,16 @@ fn DriveRow(report: Arc<Report>, index: usize, session: Session) -> impl IntoVie
                     <span class="drive-cameras">{cameras(&d)}</span>
                     <span class="drive-size">{format::bytes(d.bytes)}</span>
                     <span class="drive-segments">{format!("{} segments", d.segments)}</span>
-                    <RiskBadge risk=risk title=when />
-                    {d.partly_overwritten.then(|| view! {
-                        <span class="badge partly" title=d.overwritten_evidence.clone().unwrap_or_default()>"partly overwritten"</span>
+                    <RiskBadge risk=risk title=fate.overwrite.describe() />
+                    {fate.partly_overwritten.map(|evidence| view! {
+                        <span class="badge partly" title=evidence>"partly overwritten"</span>
                     })}
                 </summary>
                 <Show when=move || open.get()>{segments.clone()}</Show>
             </details>
         </li>
     }
+    .into_any()
 }
 
 /// Days shown at first and added by "Show more days": a 256 GB card holds months of drives,
@@ -186,11 +181,11 @@ const DAYS_PER_PAGE: usize = 14;
 
 /// All drives, by day, oldest or newest first.
 #[component]
-pub fn DrivesView(report: Arc<Report>, session: Session) -> impl IntoView {
+pub fn DrivesView(shown: Shown) -> impl IntoView {
     let newest_first = RwSignal::new(false);
     let shown_days = RwSignal::new(DAYS_PER_PAGE);
     let mut days: BTreeMap<NaiveDate, Vec<usize>> = BTreeMap::new();
-    for (i, d) in report.drives.iter().enumerate() {
+    for (i, d) in shown.catalog.drives.iter().enumerate() {
         days.entry(d.start.date()).or_default().push(i);
     }
     let days: Vec<(NaiveDate, Vec<usize>)> = days.into_iter().collect();
@@ -213,12 +208,12 @@ pub fn DrivesView(report: Arc<Report>, session: Session) -> impl IntoView {
                     .unwrap_or_default();
                 let rows = drives
                     .iter()
-                    .map(|&i| view! { <DriveRow report=report.clone() index=i session=session /> })
+                    .map(|&i| view! { <DriveRow shown=shown.clone() index=i /> })
                     .collect_view();
                 view! {
                     <section class="day" aria-label=heading.clone()>
                         <h3>{heading.clone()}</h3>
-                        <DayTimeline report=report.clone() drives=drives.clone() />
+                        <DayTimeline shown=shown.clone() drives=drives.clone() />
                         <ul class="drives">{rows}</ul>
                     </section>
                 }

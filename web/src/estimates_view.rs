@@ -1,12 +1,10 @@
 //! The estimate's inputs, measured on the card or given by the user, and what-if controls that
 //! update every figure on the page at once.
 
-use std::sync::Arc;
-
-use dashcard::estimate::{WhatIf, format_hours, when_in_words};
-use dashcard::report::Report;
+use dashcard::estimate::{Overwrite, WhatIf, format_hours, when_in_words};
 use leptos::prelude::*;
 
+use crate::card::{Card, Shown};
 use crate::format;
 
 /// Card sizes offered (decimal bytes, as printed on cards).
@@ -45,8 +43,9 @@ pub fn CardSizeSelect(
 
 /// The inputs, the controls and the figures.
 #[component]
-pub fn EstimatesView(report: Arc<Report>, what_if: RwSignal<WhatIf>) -> impl IntoView {
-    let e = report.estimate.clone().unwrap_or_default();
+pub fn EstimatesView(shown: Shown) -> impl IntoView {
+    let what_if = expect_context::<Card>().what_if;
+    let e = &shown.estimate;
     let i = &e.inputs;
     let bytes_input = |v: Option<u64>| v.map(format::bytes).unwrap_or_else(|| "unknown".into());
     let rows = vec![
@@ -126,15 +125,16 @@ pub fn EstimatesView(report: Arc<Report>, what_if: RwSignal<WhatIf>) -> impl Int
             ));
         }
         if let Some(o) = &e.oldest {
+            let path = shown
+                .listing
+                .files
+                .get(o.file)
+                .map(|f| f.path.as_str())
+                .unwrap_or_default();
             f.push((
-                "Oldest footage goes after",
-                match (o.overwrite_after_hours, o.overwrite_after_days) {
-                    (Some(h), Some(d)) => {
-                        format!("{} of driving ({})", format_hours(h), when_in_words(d))
-                    }
-                    _ => format!("{} more recorded", format::bytes(o.overwrite_after_bytes)),
-                },
-                format!("{} from {}", o.path, format::when(o.start)),
+                "Oldest footage",
+                Overwrite::Loop(o.position).describe(),
+                format!("{path} from {}", format::when(o.start)),
             ));
         }
         if let Some(s) = &e.sos {

@@ -1,36 +1,27 @@
-//! Taking the report out: the same JSON document as `dashcard report --json`, and a CSV of the
-//! recordings for a spreadsheet.
+//! Taking the report out: the same JSON document as `dashcard report --json` (assembled by the
+//! core's `Report::assemble` from what the page shows), and a CSV of the recordings for a
+//! spreadsheet.
 
 use dashcard::catalog::classify::{Camera, FileKind, Pool};
 use dashcard::report::Report;
-use web_sys::{Blob, BlobPropertyBag, Url};
+use web_sys::{Blob, BlobPropertyBag};
 
-use crate::player::click_download;
+use crate::card::Shown;
+use crate::player::download;
 
 /// Offers `text` for download as `name`.
-pub fn download_text(name: &str, mime: &str, text: &str) -> Result<(), String> {
+fn download_text(name: &str, mime: &str, text: &str) -> Result<(), String> {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let options = BlobPropertyBag::new();
     options.set_type(mime);
     let blob = Blob::new_with_str_sequence_and_options(&parts, &options)
         .map_err(|e| crate::worker_client::describe(&e))?;
-    let url =
-        Url::create_object_url_with_blob(&blob).map_err(|e| crate::worker_client::describe(&e))?;
-    click_download(&url, name);
-    leptos::prelude::set_timeout(
-        move || {
-            let _ = Url::revoke_object_url(&url);
-        },
-        std::time::Duration::from_secs(60),
-    );
-    Ok(())
+    download(&blob, name)
 }
 
-/// A file name for an export of `report`: "<card>-dashcard.<ext>".
-pub fn export_name(report: &Report, ext: &str) -> String {
-    let stem: String = report
-        .source
-        .name
+/// A file name for an export of the card called `card`: "<card>-dashcard.<ext>".
+pub fn export_name(card: &str, ext: &str) -> String {
+    let stem: String = card
         .chars()
         .map(|c| {
             if c.is_alphanumeric() || c == '-' || c == '_' {
@@ -43,13 +34,31 @@ pub fn export_name(report: &Report, ext: &str) -> String {
     format!("{stem}-dashcard.{ext}")
 }
 
-/// The report exactly as `dashcard report --json` prints it.
-pub fn report_json(report: &Report) -> String {
-    report.to_json() + "\n"
+/// The report exactly as `dashcard report --json` prints it (with the same what-if inputs).
+pub fn report_json(shown: &Shown) -> String {
+    Report::assemble(&shown.listing, &shown.catalog, &shown.estimate).to_json() + "\n"
+}
+
+/// Downloads the report as JSON.
+pub fn download_report(shown: &Shown) -> Result<(), String> {
+    download_text(
+        &export_name(&shown.listing.source.name, "json"),
+        "application/json",
+        &report_json(shown),
+    )
+}
+
+/// Downloads the recordings as CSV.
+pub fn download_recordings(shown: &Shown) -> Result<(), String> {
+    download_text(
+        &export_name(&shown.listing.source.name, "csv"),
+        "text/csv",
+        &recordings_csv(shown)?,
+    )
 }
 
 /// One row per recording (live and deleted): what it is, when, how long, its fate.
-pub fn recordings_csv(report: &Report) -> Result<String, String> {
+pub fn recordings_csv(shown: &Shown) -> Result<String, String> {
     let mut out = csv::Writer::from_writer(Vec::new());
     let err = |e: csv::Error| format!("cannot write the CSV: {e}");
     out.write_record([
@@ -70,9 +79,15 @@ pub fn recordings_csv(report: &Report) -> Result<String, String> {
     ])
     .map_err(err)?;
     let opt = |v: Option<String>| v.unwrap_or_default();
-    for f in report.files.iter().filter(|f| f.kind != FileKind::Other) {
+    for i in 0..shown.listing.files.len() {
+        let Some((l, f, fate)) = shown.file(i) else {
+            continue;
+        };
+        if f.kind == FileKind::Other {
+            continue;
+        }
         out.write_record([
-            f.path.clone(),
+            l.path.clone(),
             match f.kind {
                 FileKind::Drive => "drive",
                 FileKind::Parking => "parking",
@@ -91,13 +106,13 @@ pub fn recordings_csv(report: &Report) -> Result<String, String> {
                 .and_then(|s| serde_json::to_value(s).ok())
                 .and_then(|v| v.as_str().map(str::to_string))),
             opt(f.duration_s.map(|d| d.to_string())),
-            f.bytes.to_string(),
-            f.deleted.to_string(),
-            opt(f.recoverable.map(|r| r.to_string())),
+            l.bytes.to_string(),
+            l.deleted.to_string(),
+            opt(l.recoverable.map(|r| r.to_string())),
             opt(f.drive.map(|d| d.to_string())),
-            opt(f.overwrite_after_hours.map(|h| format!("{h:.3}"))),
-            opt(f.overwrite_after_days.map(|d| format!("{d:.3}"))),
-            opt(f.overwrite_after_events.map(|n| n.to_string())),
+            opt(fate.after_hours().map(|h| format!("{h:.3}"))),
+            opt(fate.after_days().map(|d| format!("{d:.3}"))),
+            opt(fate.after_events().map(|n| n.to_string())),
         ])
         .map_err(err)?;
     }

@@ -2,20 +2,18 @@
 //! fragments and problems. Filtered, sorted, and shown a page at a time so a 256 GB card's
 //! tens of thousands of entries stay quick.
 
-use std::sync::Arc;
-
 use dashcard::catalog::classify::FileKind;
-use dashcard::report::{FileRecord, Report};
+use dashcard::listing::ListedFile;
 use leptos::prelude::*;
 
+use crate::card::{Card, Shown};
+use crate::file_actions::FileActions;
 use crate::format;
-use crate::player::FileActions;
-use crate::session::Session;
 
 /// Rows shown at first and added by "Show more".
 const PAGE: usize = 100;
 
-fn status(f: &FileRecord) -> (&'static str, &'static str) {
+fn status(f: &ListedFile) -> (&'static str, &'static str) {
     match (f.deleted, f.recoverable) {
         (false, _) => ("live", "status-live"),
         (true, Some(true)) => ("deleted, recoverable", "status-recoverable"),
@@ -23,8 +21,8 @@ fn status(f: &FileRecord) -> (&'static str, &'static str) {
     }
 }
 
-fn kind(f: &FileRecord) -> &'static str {
-    match f.kind {
+fn kind(kind: FileKind) -> &'static str {
+    match kind {
         FileKind::Drive => "drive segment",
         FileKind::Parking => "parking",
         FileKind::Other => "other",
@@ -33,20 +31,21 @@ fn kind(f: &FileRecord) -> &'static str {
 
 /// The files table.
 #[component]
-pub fn FilesView(report: Arc<Report>, session: Session) -> impl IntoView {
-    let files_ready = session.files_ready;
+pub fn FilesView(shown: Shown) -> impl IntoView {
+    let card = expect_context::<Card>();
+    let files_ready = shown.files_ready;
     let query = RwSignal::new(String::new());
     let show = RwSignal::new(String::from("all"));
     let sort = RwSignal::new(String::from("path"));
     let limit = RwSignal::new(PAGE);
-    // Files chosen for a ZIP, by index in the report.
+    // Files chosen for a ZIP, by index in the listing.
     let selected = RwSignal::new(std::collections::BTreeSet::<usize>::new());
     let matching = Memo::new({
-        let report = report.clone();
+        let listing = shown.listing.clone();
         move |_| {
             let q = query.get().to_lowercase();
             let which = show.get();
-            let mut idx: Vec<usize> = report
+            let mut idx: Vec<usize> = listing
                 .files
                 .iter()
                 .enumerate()
@@ -59,7 +58,7 @@ pub fn FilesView(report: Arc<Report>, session: Session) -> impl IntoView {
                 .filter(|(_, f)| q.is_empty() || f.path.to_lowercase().contains(&q))
                 .map(|(i, _)| i)
                 .collect();
-            let files = &report.files;
+            let files = &listing.files;
             match sort.get().as_str() {
                 "size" => idx.sort_by(|&a, &b| files[b].bytes.cmp(&files[a].bytes)),
                 "modified" => idx.sort_by(|&a, &b| files[a].modified.cmp(&files[b].modified)),
@@ -69,13 +68,13 @@ pub fn FilesView(report: Arc<Report>, session: Session) -> impl IntoView {
         }
     });
     let rows = {
-        let report = report.clone();
+        let shown = shown.clone();
         move || {
             matching.with(|idx| {
                 idx.iter()
                     .take(limit.get())
-                    .map(|&i| {
-                        let f = &report.files[i];
+                    .filter_map(|&i| Some((i, shown.file(i)?)))
+                    .map(|(i, (f, catalogued, _))| {
                         let (label, class) = status(f);
                         let takeable = !f.deleted || f.recoverable == Some(true);
                         let name = crate::player::file_name(&f.path);
@@ -92,12 +91,12 @@ pub fn FilesView(report: Arc<Report>, session: Session) -> impl IntoView {
                                 <td class="path">{f.path.clone()}</td>
                                 <td class="num">{format::bytes(f.bytes)}</td>
                                 <td>{f.modified.map(format::full)}</td>
-                                <td>{kind(f)}</td>
-                                <td>{f.duration_s.map(format::duration)}</td>
+                                <td>{kind(catalogued.kind)}</td>
+                                <td>{catalogued.duration_s.map(format::duration)}</td>
                                 <td>{label}</td>
                                 <td class="num">{f.fragments}</td>
                                 <td>{f.warnings.join("; ")}</td>
-                                <td><FileActions session=session file=f.clone() /></td>
+                                <td><FileActions shown=shown.clone() index=i /></td>
                             </tr>
                         }
                     })
@@ -105,22 +104,16 @@ pub fn FilesView(report: Arc<Report>, session: Session) -> impl IntoView {
             })
         }
     };
-    let total = report.files.len();
-    let save_selected = {
-        let report = report.clone();
-        move |_| {
-            let files: Vec<_> = selected.with(|s| {
-                s.iter()
-                    .filter_map(|&i| report.files.get(i).cloned())
-                    .collect()
-            });
-            if !files.is_empty() {
-                let name = format!(
-                    "{}-selection.zip",
-                    crate::export::export_name(&report, "x").trim_end_matches("-dashcard.x")
-                );
-                session.export(files, Some(name));
-            }
+    let total = shown.listing.files.len();
+    let save_selected = move |_| {
+        let files: Vec<_> = selected.with(|s| s.iter().filter_map(|&i| shown.takeout(i)).collect());
+        if !files.is_empty() {
+            let name = format!(
+                "{}-selection.zip",
+                crate::export::export_name(&shown.listing.source.name, "x")
+                    .trim_end_matches("-dashcard.x")
+            );
+            card.exports.export(files, Some(name));
         }
     };
     let more = move || matching.with(Vec::len) > limit.get();
@@ -150,7 +143,7 @@ pub fn FilesView(report: Arc<Report>, session: Session) -> impl IntoView {
                     disabled=move || selected.with(|s| s.is_empty())>
                     {move || format!("Save selected (zip, {})", selected.with(|s| s.len()))}
                 </button>
-                <p class="note" aria-live="polite">{move || if files_ready.get() {
+                <p class="note" aria-live="polite">{move || if files_ready {
                     format!("{} of {total} files", matching.with(Vec::len))
                 } else {
                     "Loading the file list…".to_string()

@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, FileList};
 
+use crate::protocol::{Failure, FailureKind};
 use crate::worker_client::describe;
 
 /// Bounds, as for the CLI's folder walk: a card folder is shallow and small; a huge tree picked
@@ -43,8 +44,9 @@ async fn call_async(target: &JsValue, method: &str, args: &[JsValue]) -> Result<
 }
 
 /// Asks for a folder with `showDirectoryPicker` (read only). `Ok(None)` when the user cancels.
-pub async fn pick_with_directory_picker() -> Result<Option<PickedFolder>, String> {
-    let window = web_sys::window().ok_or("no window")?;
+pub async fn pick_with_directory_picker() -> Result<Option<PickedFolder>, Failure> {
+    let unreadable = |message: String| Failure::new(FailureKind::FolderUnreadable, message);
+    let window = web_sys::window().ok_or_else(|| unreadable("no window".to_string()))?;
     let options = Object::new();
     let _ = Reflect::set(&options, &"mode".into(), &"read".into());
     let handle = match call_async(&window, "showDirectoryPicker", &[options.into()]).await {
@@ -56,12 +58,20 @@ pub async fn pick_with_directory_picker() -> Result<Option<PickedFolder>, String
             return Ok(None);
         }
         Err(e) => {
-            return Err(format!(
-                "the browser did not give access to the folder ({})",
-                describe(&e)
+            return Err(Failure::new(
+                FailureKind::Permission,
+                format!(
+                    "the browser did not give access to the folder ({})",
+                    describe(&e)
+                ),
             ));
         }
     };
+    list_picked(handle).await.map(Some).map_err(unreadable)
+}
+
+/// The files under a folder handle from `showDirectoryPicker`.
+async fn list_picked(handle: JsValue) -> Result<PickedFolder, String> {
     let name = get(&handle, "name")?.as_string().unwrap_or_default();
     let mut files = Vec::new();
     let mut stack = vec![(String::new(), handle, 0usize)];
@@ -100,7 +110,7 @@ pub async fn pick_with_directory_picker() -> Result<Option<PickedFolder>, String
             }
         }
     }
-    Ok(Some(PickedFolder { name, files }))
+    Ok(PickedFolder { name, files })
 }
 
 /// The files of a `<input webkitdirectory>`: their `webkitRelativePath` starts with the

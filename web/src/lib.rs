@@ -1,31 +1,41 @@
 //! The Dashcard web app: a thin Leptos 0.8 (client-side rendering) shell over the `dashcard`
-//! core. Cards are read in a worker ([`worker`], started by the `worker` binary) that reads
-//! image files lazily through `FileReaderSync`; the page ([`App`]) shows what it reports.
+//! core. Cards are read in workers ([`worker`], started by the `worker` binary) that read image
+//! files lazily through `FileReaderSync`; the page ([`App`]) shows what they send.
+//!
+//! The page holds one card slot ([`cards::Cards`], handed down by context); each open card
+//! ([`card::Card`]) lives under its own reactive owner with its bytes ([`card_bytes`]), its
+//! reading ([`reading`]), its players and its exports ([`export_queue`]), and goes with it.
 //! Components live one per file; `main.rs` only mounts [`App`].
 #![forbid(unsafe_code)]
 
 mod app;
 pub mod blob_source;
+mod card;
+mod card_bytes;
 mod card_view;
-pub mod drive_player;
+mod cards;
+mod drive_player;
 mod drives_view;
 mod estimates_view;
 mod explainer;
-pub mod export;
+mod export;
+mod export_queue;
+mod file_actions;
 mod files_view;
-pub mod folder_pick;
+mod folder_pick;
 mod format;
 mod open_card;
 mod overview;
 pub mod panic_panel;
 mod parking_view;
-pub mod player;
-pub mod print_summary;
+mod player;
+mod print_summary;
 pub mod protocol;
+mod reading;
 mod risk;
-pub mod session;
 pub mod worker;
-pub mod worker_client;
+mod worker_client;
+mod worker_pool;
 
 pub use app::App;
 pub use explainer::Explainer;

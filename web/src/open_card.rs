@@ -7,11 +7,13 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, HtmlInputElement};
 
+use crate::cards::Cards;
 use crate::folder_pick::{self, from_dropped_entry, from_file_list, pick_with_directory_picker};
-use crate::session::{OpenSource, Session};
+use crate::protocol::{Failure, FailureKind};
+use crate::reading::OpenSource;
 
 /// Opens whatever was dropped: one folder, or one card image.
-pub fn open_drop(session: Session, event: &DragEvent) {
+pub fn open_drop(cards: Cards, event: &DragEvent) {
     let Some(transfer) = event.data_transfer() else {
         return;
     };
@@ -27,29 +29,38 @@ pub fn open_drop(session: Session, event: &DragEvent) {
         }
     }
     if entries.len() > 1 {
-        session.fail("drop one card image or one card folder at a time".to_string());
-        return;
+        return cards.fail(Failure::new(
+            FailureKind::FolderUnreadable,
+            "drop one card image or one card folder at a time",
+        ));
     }
     match entries.pop() {
         Some(entry) if entry.is_directory() => {
             let entry: wasm_bindgen::JsValue = entry.into();
             spawn_local(async move {
                 match from_dropped_entry(entry).await {
-                    Ok(folder) => session.open(OpenSource::Folder(folder)),
-                    Err(e) => session.fail(format!("the dropped folder could not be read: {e}")),
+                    Ok(folder) => cards.open(OpenSource::Folder(folder)),
+                    Err(e) => cards.fail(Failure::new(
+                        FailureKind::FolderUnreadable,
+                        format!("the dropped folder could not be read: {e}"),
+                    )),
                 }
             });
         }
         _ => match transfer.files().and_then(|f| f.get(0)) {
-            Some(file) => session.open(OpenSource::Image(file)),
-            None => session.fail("nothing that can be opened was dropped".to_string()),
+            Some(file) => cards.open(OpenSource::Image(file)),
+            None => cards.fail(Failure::new(
+                FailureKind::Unreadable,
+                "nothing that can be opened was dropped",
+            )),
         },
     }
 }
 
 /// The drop zone and the three buttons.
 #[component]
-pub fn OpenCard(session: Session, compact: Signal<bool>) -> impl IntoView {
+pub fn OpenCard(compact: Signal<bool>) -> impl IntoView {
+    let cards = expect_context::<Cards>();
     let (dragging, set_dragging) = signal(false);
     let image_input = NodeRef::<leptos::html::Input>::new();
     let folder_input = NodeRef::<leptos::html::Input>::new();
@@ -58,7 +69,7 @@ pub fn OpenCard(session: Session, compact: Signal<bool>) -> impl IntoView {
         event.prevent_default();
         event.stop_propagation();
         set_dragging.set(false);
-        open_drop(session, &event);
+        open_drop(cards, &event);
     };
     let on_drag_over = move |event: DragEvent| {
         event.prevent_default();
@@ -83,9 +94,9 @@ pub fn OpenCard(session: Session, compact: Signal<bool>) -> impl IntoView {
         if folder_pick::has_directory_picker() {
             spawn_local(async move {
                 match pick_with_directory_picker().await {
-                    Ok(Some(folder)) => session.open(OpenSource::Folder(folder)),
+                    Ok(Some(folder)) => cards.open(OpenSource::Folder(folder)),
                     Ok(None) => {}
-                    Err(e) => session.fail(e),
+                    Err(failure) => cards.fail(failure),
                 }
             });
         } else if let Some(input) = folder_input.get() {
@@ -105,7 +116,7 @@ pub fn OpenCard(session: Session, compact: Signal<bool>) -> impl IntoView {
             return;
         };
         if let Some(file) = input.files().and_then(|f| f.get(0)) {
-            session.open(OpenSource::Image(file));
+            cards.open(OpenSource::Image(file));
         }
         // The same file can be chosen again later.
         input.set_value("");
@@ -118,8 +129,11 @@ pub fn OpenCard(session: Session, compact: Signal<bool>) -> impl IntoView {
             return;
         };
         match input.files().as_ref().and_then(from_file_list) {
-            Some(folder) => session.open(OpenSource::Folder(folder)),
-            None => session.fail("the chosen folder is empty".to_string()),
+            Some(folder) => cards.open(OpenSource::Folder(folder)),
+            None => cards.fail(Failure::new(
+                FailureKind::FolderUnreadable,
+                "the chosen folder is empty",
+            )),
         }
         input.set_value("");
     };
@@ -153,7 +167,7 @@ pub fn OpenCard(session: Session, compact: Signal<bool>) -> impl IntoView {
                     <button type="button" class="button" on:click=open_image>
                         "Open card image"
                     </button>
-                    <button type="button" class="button subtle" on:click=move |_| session.open(OpenSource::Sample)>
+                    <button type="button" class="button subtle" on:click=move |_| cards.open(OpenSource::Sample)>
                         "Try a sample card"
                     </button>
                 </div>

@@ -2,11 +2,10 @@
 //! covers, whether it is looping, and the one sentence an owner needs ("the oldest footage will
 //! be overwritten after…"), with the reader's warnings in plain words.
 
-use std::sync::Arc;
-
-use dashcard::report::{Report, SourceKind};
+use dashcard::listing::SourceKind;
 use leptos::prelude::*;
 
+use crate::card::Shown;
 use crate::format;
 
 /// One coloured part of the capacity bar.
@@ -16,11 +15,11 @@ struct Share {
     bytes: u64,
 }
 
-fn shares(report: &Report) -> (Vec<Share>, Option<u64>) {
-    let t = report.totals.clone().unwrap_or_default();
-    let inputs = report.estimate.as_ref().map(|e| &e.inputs);
-    let capacity = inputs.and_then(|i| i.capacity_bytes.value);
-    let free = inputs.and_then(|i| i.free_bytes.value);
+fn shares(shown: &Shown) -> (Vec<Share>, Option<u64>) {
+    let t = &shown.catalog.totals;
+    let inputs = &shown.estimate.inputs;
+    let capacity = inputs.capacity_bytes.value;
+    let free = inputs.free_bytes.value;
     let mut out = vec![
         Share {
             label: "Road camera",
@@ -60,8 +59,8 @@ fn shares(report: &Report) -> (Vec<Share>, Option<u64>) {
 
 /// The capacity bar and its legend.
 #[component]
-fn CapacityBar(report: Arc<Report>) -> impl IntoView {
-    let (parts, capacity) = shares(&report);
+fn CapacityBar(shown: Shown) -> impl IntoView {
+    let (parts, capacity) = shares(&shown);
     let total = capacity
         .unwrap_or_else(|| parts.iter().map(|s| s.bytes).sum())
         .max(1);
@@ -100,12 +99,18 @@ fn CapacityBar(report: Arc<Report>) -> impl IntoView {
 
 /// The overview of one card.
 #[component]
-pub fn Overview(report: Arc<Report>) -> impl IntoView {
-    let estimate = report.estimate.clone().unwrap_or_default();
-    let family = report.family.clone();
-    let totals = report.totals.clone().unwrap_or_default();
+pub fn Overview(shown: Shown) -> impl IntoView {
+    let estimate = &shown.estimate;
+    let (listing, catalog) = (&shown.listing, &shown.catalog);
+    let family = &catalog.family;
+    let dual = if family.dual_camera {
+        " (road + cabin)"
+    } else {
+        ""
+    };
+    let totals = &catalog.totals;
     let first = totals.first_start;
-    let last = report
+    let last = catalog
         .drives
         .iter()
         .map(|d| d.end)
@@ -115,12 +120,12 @@ pub fn Overview(report: Arc<Report>) -> impl IntoView {
         (Some(a), Some(b)) => format!("{} – {}", format::when(a), format::when(b)),
         _ => "no dated recordings".to_string(),
     };
-    let driving: f64 = report.drives.iter().map(|d| d.duration_s).sum();
+    let driving: f64 = catalog.drives.iter().map(|d| d.duration_s).sum();
     let fragmented = totals.fragmented_recordings;
     let deleted = totals.deleted_files;
     let recoverable = totals.recoverable_files;
     let file_problems = totals.files_with_warnings;
-    let mut warnings = report.warnings.clone();
+    let mut warnings = listing.warnings.clone();
     if file_problems > 0 {
         warnings.push(format!(
             "{file_problems} file(s) have problems on the card (damaged chains, shared clusters…): the Files view lists them."
@@ -131,11 +136,11 @@ pub fn Overview(report: Arc<Report>) -> impl IntoView {
             "{fragmented} recording(s) are stored in pieces (fragmented). They are read correctly; a camera writing to a nearly full card does this."
         ));
     }
-    let source_line = match report.source.kind {
+    let source_line = match listing.source.kind {
         SourceKind::Image => format!(
             "Card image · {} · {}",
-            report.volume.filesystem.clone().unwrap_or_default(),
-            format::bytes(report.source.bytes.unwrap_or(0))
+            listing.volume.filesystem.clone().unwrap_or_default(),
+            format::bytes(listing.source.bytes.unwrap_or(0))
         ),
         SourceKind::Folder => {
             "Card folder (deleted recordings are only visible in a card image)".to_string()
@@ -166,43 +171,36 @@ pub fn Overview(report: Arc<Report>) -> impl IntoView {
         <section class="overview" aria-label="Overview">
             <p class="source-line">{source_line}</p>
             <p class="headline" role="note">{estimate.headline.clone()}</p>
-            <CapacityBar report=report.clone() />
+            <CapacityBar shown=shown.clone() />
             <dl class="card-facts">
-                <div><dt>"Camera"</dt><dd class="family-name">{family.as_ref().map(|f| {
-                    let dual = if f.dual_camera { " (road + cabin)" } else { "" };
-                    format!("{}{dual}", f.name)
-                })}</dd></div>
+                <div><dt>"Camera"</dt><dd class="family-name">{format!("{}{dual}", family.name)}</dd></div>
                 <div><dt>"Footage from"</dt><dd>{range}" "<small>"(camera local time)"</small></dd></div>
-                <div><dt>"Drives"</dt><dd>{format!("{} drive(s), {} of driving", report.drives.len(), format::duration(driving))}</dd></div>
-                <div><dt>"Parking incidents"</dt><dd>{report.parking.len()}</dd></div>
+                <div><dt>"Drives"</dt><dd>{format!("{} drive(s), {} of driving", catalog.drives.len(), format::duration(driving))}</dd></div>
+                <div><dt>"Parking incidents"</dt><dd>{catalog.parking.len()}</dd></div>
                 <div><dt>"Looping"</dt><dd>{looping}" "<small>{format!("({})", estimate.looping_evidence)}</small></dd></div>
                 <div><dt>"The card holds"</dt><dd>{holds}" "{fills}</dd></div>
-                <div><dt>"Deleted entries"</dt><dd>{if report.source.kind == SourceKind::Image {
+                <div><dt>"Deleted entries"</dt><dd>{if listing.source.kind == SourceKind::Image {
                     format!("{deleted} ({recoverable} still recoverable)")
                 } else {
                     "not visible in a folder".to_string()
                 }}</dd></div>
             </dl>
-            {family.as_ref().map(|f| view! {
-                <section class="evidence" aria-label="Why this model">
-                    <h3>"Why this model"</h3>
-                    <ul>{f.evidence.iter().map(|e| view! { <li>{e.clone()}</li> }).collect_view()}</ul>
-                </section>
-            })}
+            <section class="evidence" aria-label="Why this model">
+                <h3>"Why this model"</h3>
+                <ul>{family.evidence.iter().map(|e| view! { <li>{e.clone()}</li> }).collect_view()}</ul>
+            </section>
             {(!warnings.is_empty()).then(|| view! {
                 <section class="warnings" aria-label="Warnings">
                     <h3>"Worth knowing about this card"</h3>
                     <ul>{warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}</ul>
                 </section>
             })}
-            {family.as_ref().map(|f| view! {
-                <section class="elsewhere" aria-label="Where else the footage may be">
-                    <h3>"Where else this footage may be"</h3>
-                    <ul>
-                        {f.footage_elsewhere.iter().chain(&f.notes).map(|e| view! { <li>{e.clone()}</li> }).collect_view()}
-                    </ul>
-                </section>
-            })}
+            <section class="elsewhere" aria-label="Where else the footage may be">
+                <h3>"Where else this footage may be"</h3>
+                <ul>
+                    {family.footage_elsewhere.iter().chain(&family.notes).map(|e| view! { <li>{e.clone()}</li> }).collect_view()}
+                </ul>
+            </section>
         </section>
     }
 }

@@ -1,90 +1,63 @@
 //! Parking incidents: when, how long, which pool keeps them, the drive they followed, and how
 //! soon each will be overwritten.
 
-use std::sync::Arc;
-
 use dashcard::catalog::classify::Pool;
-use dashcard::report::Report;
 use leptos::prelude::*;
 
+use crate::card::Shown;
+use crate::file_actions::FileActions;
 use crate::format;
-use crate::player::FileActions;
 use crate::risk::{Risk, RiskBadge};
-use crate::session::Session;
 
 /// The parking incidents table.
 #[component]
-pub fn ParkingView(report: Arc<Report>, session: Session) -> impl IntoView {
-    if report.parking.is_empty() {
+pub fn ParkingView(shown: Shown) -> impl IntoView {
+    if shown.catalog.parking.is_empty() {
         return view! { <p class="empty">"No parking incidents on this card."</p> }.into_any();
     }
     let filter = RwSignal::new(String::from("all"));
     let newest_first = RwSignal::new(false);
     // The oldest loop-pool incident is the next to go only if nothing older is in the loop.
-    let oldest_loop_bytes = report
+    let oldest_loop_bytes = shown
         .estimate
+        .oldest
         .as_ref()
-        .and_then(|e| e.oldest.as_ref())
-        .map(|o| o.overwrite_after_bytes);
-    // Each incident's file, looked up once (a large card has thousands of incidents and tens
-    // of thousands of files).
-    let file_of: std::collections::HashMap<String, usize> = report
-        .files
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.kind == dashcard::catalog::classify::FileKind::Parking && !f.deleted)
-        .map(|(i, f)| (f.path.clone(), i))
-        .collect();
+        .map(|o| o.position.after_bytes);
     let rows = move || {
         let want = filter.get();
-        let mut list: Vec<_> = report
+        let mut list: Vec<_> = shown
+            .catalog
             .parking
             .iter()
-            .filter(|p| match want.as_str() {
-                "loop" => p.pool == Pool::Loop,
-                "sos" => p.pool == Pool::Sos,
+            .filter_map(|p| Some((p, shown.file(p.file)?)))
+            .filter(|(_, (_, f, _))| match want.as_str() {
+                "loop" => f.pool != Some(Pool::Sos),
+                "sos" => f.pool == Some(Pool::Sos),
                 _ => true,
             })
-            .cloned()
             .collect();
         if newest_first.get() {
             list.reverse();
         }
         list.into_iter()
-            .map(|p| {
-                let risk = match p.pool {
-                    Pool::Sos => Risk::of_sos(p.overwrite_after_events),
-                    Pool::Loop => Risk::of_loop(
-                        p.overwrite_after_bytes.is_some() && p.overwrite_after_bytes == oldest_loop_bytes,
-                        p.overwrite_after_days,
-                        p.overwrite_after_hours,
-                    ),
-                };
-                let fate = match (p.pool, p.overwrite_after_events, p.overwrite_after_hours) {
-                    (Pool::Sos, Some(n), _) => format!("deleted after {n} more parking event(s)"),
-                    (Pool::Sos, None, _) => "the sos folder's limit is not known yet".to_string(),
-                    (Pool::Loop, _, Some(h)) => format!(
-                        "overwritten after about {} of driving",
-                        dashcard::estimate::format_hours(h)
-                    ),
-                    _ => String::new(),
-                };
+            .map(|(p, (l, f, fate))| {
+                let first = fate.after_bytes().is_some() && fate.after_bytes() == oldest_loop_bytes;
+                let risk = Risk::of(fate, first);
+                let words = fate.describe();
                 let after = p
                     .after_drive
-                    .and_then(|i| report.drives.get(i))
+                    .and_then(|i| shown.catalog.drives.get(i))
                     .map(|d| format!("after the drive of {}", format::when(d.start)))
                     .unwrap_or_else(|| "—".to_string());
                 view! {
                     <tr>
-                        <td>{p.start.map(format::full).unwrap_or_else(|| "unknown".into())}</td>
-                        <td>{p.duration_s.map(format::duration)}</td>
-                        <td>{if p.pool == Pool::Sos { "sos folder" } else { "with drives (loop)" }}</td>
+                        <td>{f.start.map(format::full).unwrap_or_else(|| "unknown".into())}</td>
+                        <td>{f.duration_s.map(format::duration)}</td>
+                        <td>{if f.pool == Some(Pool::Sos) { "sos folder" } else { "with drives (loop)" }}</td>
                         <td>{after}</td>
-                        <td><RiskBadge risk=risk title=fate.clone() /><span class="fate">{fate}</span></td>
-                        <td class="path">{p.path.clone()}</td>
-                        <td>{file_of.get(&p.path).map(|&i| view! {
-                            <FileActions session=session file=report.files[i].clone() />
-                        })}</td>
+                        <td><RiskBadge risk=risk title=words.clone() /><span class="fate">{words}</span></td>
+                        <td class="path">{l.path.clone()}</td>
+                        <td><FileActions shown=shown.clone() index=p.file /></td>
                     </tr>
                 }
             })

@@ -1,14 +1,14 @@
-//! Playing and saving recordings. From an image, a recording's bytes are a `Blob` made of slices
-//! of the image file (its extents, fragments included): nothing is copied into memory, the
-//! browser reads the card image as the video plays. From a folder, the file itself.
+//! Playing a recording: its bytes as a `Blob` from the card ([`CardBytes`]) — from an image,
+//! slices of the image file, so nothing is copied into memory and the browser reads the image
+//! as the video plays — under an object URL, in a player with speed controls.
 
-use dashcard::report::{FileRecord, is_video_name};
+use dashcard::listing::ListedFile;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlAnchorElement, HtmlVideoElement, Url};
 
+use crate::card_bytes::CardBytes;
 use crate::format;
-use crate::session::Session;
 
 /// What the player shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,34 +34,46 @@ fn revoke(playing: Option<Playing>) {
     }
 }
 
-/// Puts `file` in the player.
-pub fn play(session: Session, file: &FileRecord) {
-    let (url, error) = match session.blob_of(file).and_then(|b| {
+/// The player's contents, emptied when it closes.
+pub type PlayerSlot = RwSignal<Option<Playing>, LocalStorage>;
+
+/// Puts `file` (which started at `start`) in the player.
+pub fn play(
+    slot: PlayerSlot,
+    bytes: &CardBytes,
+    file: &ListedFile,
+    start: Option<chrono::NaiveDateTime>,
+) {
+    let (url, error) = match bytes.blob_of(file).and_then(|b| {
         Url::create_object_url_with_blob(&b).map_err(|e| crate::worker_client::describe(&e))
     }) {
         Ok(url) => (Some(url), None),
         Err(e) => (None, Some(e)),
     };
     crate::scroll_to_top();
-    let old = session.playing.get_untracked();
-    session.playing.set(Some(Playing {
+    let old = slot.get_untracked();
+    slot.set(Some(Playing {
         path: file.path.clone(),
-        when: file.start.map(format::full),
+        when: start.map(format::full),
         url,
         error,
     }));
     revoke(old);
 }
 
-/// Saves `file` under its own name with its original bytes (a recoverable deleted file too),
-/// and has its SHA-256 put on record.
-pub fn save(session: Session, file: &FileRecord) -> Result<(), String> {
-    let blob = session.blob_of(file)?;
-    session.export(vec![file.clone()], None);
+/// Empties the player and frees its object URL.
+pub fn close(slot: PlayerSlot) {
+    let old = slot.get_untracked();
+    slot.set(None);
+    revoke(old);
+}
+
+/// Starts a download of `blob` as `name`; its URL is freed a minute on (the download has
+/// started by the time the click returns).
+pub fn download(blob: &web_sys::Blob, name: &str) -> Result<(), String> {
     let url =
-        Url::create_object_url_with_blob(&blob).map_err(|e| crate::worker_client::describe(&e))?;
-    click_download(&url, &file_name(&file.path));
-    // The download has started by the time the click returns; the URL is freed a minute on.
+        Url::create_object_url_with_blob(blob).map_err(|e| crate::worker_client::describe(&e))?;
+    click_download(&url, name);
     set_timeout(
         move || {
             let _ = Url::revoke_object_url(&url);
@@ -90,46 +102,14 @@ pub fn click_download(url: &str, name: &str) {
     }
 }
 
-/// The buttons for one file: play (videos), save or recover, or why it is lost.
-#[component]
-pub fn FileActions(session: Session, file: FileRecord) -> impl IntoView {
-    let lost = file.deleted && file.recoverable != Some(true);
-    if lost {
-        return view! { <span class="lost" title="Its clusters have been reused by newer recordings">"lost"</span> }
-            .into_any();
-    }
-    let video = is_video_name(&file.path);
-    let name = file_name(&file.path);
-    let for_play = file.clone();
-    let for_save = file.clone();
-    let save_label = if file.deleted { "Recover" } else { "Download" };
-    let error = RwSignal::new(None::<String>);
-    view! {
-        <span class="file-actions">
-            {video.then(|| view! {
-                <button type="button" class="button small" aria-label=format!("Play {name}")
-                    on:click=move |_| play(session, &for_play)>"Play"</button>
-            })}
-            <button type="button" class="button small" aria-label=format!("{save_label} {}", file_name(&file.path))
-                on:click=move |_| if let Err(e) = save(session, &for_save) { error.set(Some(e)) }>{save_label}</button>
-            {move || error.get().map(|e| view! { <span class="action-error" role="alert">{e}</span> })}
-        </span>
-    }
-    .into_any()
-}
-
 /// Playback speeds offered.
 const SPEEDS: [f64; 6] = [0.25, 0.5, 1.0, 1.5, 2.0, 4.0];
 
-/// The player: the recording, its camera time, speed, save and close.
+/// The player: the recording, its camera time, speed and close.
 #[component]
-pub fn Player(session: Session) -> impl IntoView {
+pub fn Player(playing: PlayerSlot) -> impl IntoView {
     let video = NodeRef::<leptos::html::Video>::new();
-    let close = move |_| {
-        let old = session.playing.get_untracked();
-        session.playing.set(None);
-        revoke(old);
-    };
+    let close = move |_| close(playing);
     let set_speed = move |ev: leptos::ev::Event| {
         let rate = event_target_value(&ev).parse::<f64>().unwrap_or(1.0);
         if let Some(v) = video.get() {
@@ -138,7 +118,7 @@ pub fn Player(session: Session) -> impl IntoView {
         }
     };
     move || {
-        session.playing.get().map(|p| {
+        playing.get().map(|p| {
             let title = file_name(&p.path);
             view! {
                 <section class="panel player" aria-label="Player">

@@ -5,12 +5,13 @@
 use dashcard::catalog::classify::Pool;
 use leptos::prelude::*;
 
+use crate::card::Card;
+use crate::cards::Cards;
 use crate::format;
-use crate::session::Session;
 
 /// Builds the summary and opens the browser's print dialog; the summary goes away after.
-pub fn print(session: Session) {
-    session.printing.set(true);
+pub fn print(printing: RwSignal<bool>) {
+    printing.set(true);
     // Two frames: the summary is built and laid out before the dialog takes its snapshot.
     request_animation_frame(move || {
         request_animation_frame(move || {
@@ -23,24 +24,28 @@ pub fn print(session: Session) {
 
 /// Keeps the summary present while the browser prints, however printing was started (the
 /// button, or the browser's own menu).
-pub fn follow_print_events(session: Session) {
-    let _ = window_event_listener_untyped("beforeprint", move |_| session.printing.set(true));
-    let _ = window_event_listener_untyped("afterprint", move |_| session.printing.set(false));
+pub fn follow_print_events(printing: RwSignal<bool>) {
+    let _ = window_event_listener_untyped("beforeprint", move |_| printing.set(true));
+    let _ = window_event_listener_untyped("afterprint", move |_| printing.set(false));
 }
 
 /// The summary, rendered for print (only while printing).
 #[component]
-pub fn PrintSummary(session: Session) -> impl IntoView {
+pub fn PrintSummary() -> impl IntoView {
+    let printing = expect_context::<Cards>().printing;
+    let card = expect_context::<Card>();
     move || {
-        if !session.printing.get() {
+        if !printing.get() {
             return None;
         }
-        session.report.get().map(|r| {
-            let e = r.estimate.clone().unwrap_or_default();
-            let drives = r
+        card.shown.get().map(|shown| {
+            let (r, e) = (&shown.listing, &shown.estimate);
+            let drives = shown
+                .catalog
                 .drives
                 .iter()
-                .map(|d| {
+                .zip(&e.drives)
+                .map(|(d, fate)| {
                     view! {
                         <tr>
                             <td>{format::full(d.start)}</td>
@@ -48,28 +53,30 @@ pub fn PrintSummary(session: Session) -> impl IntoView {
                             <td>{format::duration(d.duration_s)}</td>
                             <td>{d.segments}</td>
                             <td>{format::bytes(d.bytes)}</td>
-                            <td>{if d.partly_overwritten { "partly overwritten" } else { "" }}</td>
-                            <td>{d.overwrite_after_hours.map(dashcard::estimate::format_hours)}</td>
+                            <td>{if fate.partly_overwritten.is_some() { "partly overwritten" } else { "" }}</td>
+                            <td>{fate.overwrite.describe()}</td>
                         </tr>
                     }
                 })
                 .collect_view();
-            let parking = r
+            let parking = shown
+                .catalog
                 .parking
                 .iter()
-                .map(|p| {
+                .filter_map(|p| shown.file(p.file))
+                .map(|(l, f, _)| {
                     view! {
                         <tr>
-                            <td>{p.start.map(format::full)}</td>
-                            <td>{if p.pool == Pool::Sos { "sos" } else { "loop" }}</td>
-                            <td>{p.path.clone()}</td>
+                            <td>{f.start.map(format::full)}</td>
+                            <td>{if f.pool == Some(Pool::Sos) { "sos" } else { "loop" }}</td>
+                            <td>{l.path.clone()}</td>
                         </tr>
                     }
                 })
                 .collect_view();
             let exports = move || {
-                session
-                    .exports
+                card.exports
+                    .records
                     .get()
                     .into_iter()
                     .map(|x| {
@@ -91,7 +98,7 @@ pub fn PrintSummary(session: Session) -> impl IntoView {
                         "{} · {} · camera {} · all times camera local time (no zone)",
                         r.volume.filesystem.clone().unwrap_or_else(|| "folder".into()),
                         r.volume.capacity_bytes.map(format::bytes).unwrap_or_else(|| "size unknown".into()),
-                        r.family.as_ref().map(|f| f.name.clone()).unwrap_or_default()
+                        shown.catalog.family.name
                     )}</p>
                     <p><strong>{e.headline.clone()}</strong></p>
                     <p>{format!(
@@ -102,7 +109,7 @@ pub fn PrintSummary(session: Session) -> impl IntoView {
                         if e.looping { "yes" } else { "no" }
                     )}</p>
                     <h3>"Drives"</h3>
-                    <table><thead><tr><th>"Start"</th><th>"End"</th><th>"Length"</th><th>"Segments"</th><th>"Size"</th><th>""</th><th>"Overwritten after (h of driving)"</th></tr></thead>
+                    <table><thead><tr><th>"Start"</th><th>"End"</th><th>"Length"</th><th>"Segments"</th><th>"Size"</th><th>""</th><th>"Overwritten"</th></tr></thead>
                         <tbody>{drives}</tbody></table>
                     <h3>"Parking incidents"</h3>
                     <table><thead><tr><th>"Time"</th><th>"Pool"</th><th>"File"</th></tr></thead>

@@ -1,35 +1,26 @@
-//! Messages between the page and its worker. They cross the JS boundary as plain JS objects
-//! (`serde-wasm-bindgen`); the `File`s to read ride along as extra properties of the same
-//! object, since only the browser's structured clone can carry them.
+//! Messages between the page and its workers, and between the two workers that read a card's
+//! video headers. They cross as plain JS objects (`serde-wasm-bindgen`); the `File`s to read
+//! and the `MessagePort`s ride along as extra properties of the same object, since only the
+//! browser's structured clone can carry them. Anything large — the card itself, clips, results
+//! — crosses as UTF-8 JSON parts in `Uint8Array`s whose buffers are transferred, not copied.
 
-use dashcard::report::Report;
+use dashcard::catalog::{Catalog, CatalogFile};
+use dashcard::estimate::{Estimate, Overwrite};
+use dashcard::listing::{ListedFile, Listing};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
-/// What the page asks the worker to do.
+/// What the page asks a worker to do.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToWorker {
-    /// Read a card image; the `File` is the message's `file` property. With `split_headers`,
-    /// read only the first half of the video headers (see `dashcard::scan::split_header_order`)
-    /// and answer `Headers`: the page has a second worker read the other half.
+    /// Read a card image (the message's `file`), answering [`FromWorker::Card`] twice: once
+    /// listed, once complete. With a `port` (a `MessagePort`), a helper reading half of the
+    /// video headers may be on its other end.
     OpenImage {
         /// The file's name.
         name: String,
-        /// Whether another worker reads half of the headers.
-        split_headers: bool,
     },
-    /// What the helper read of the other half of the headers (a JSON array of
-    /// [`HeaderResult`] as the one part): apply it to the card read with `split_headers`,
-    /// then send the complete card.
-    ApplyHeaders,
-    /// Digest files (CRC-32 and SHA-256) for an export: the clips ([`ClipToRead`] JSON, the one
-    /// part) of the image attached as `file`, or, for a folder, the `File`s attached as
-    /// `files` in the same order. Answered by `Digests`.
-    Digest,
-    /// Read the MP4 headers of these clips of a card image (the `File` is the message's `file`
-    /// property; the clips, a JSON array of [`ClipToRead`], its one part) and answer `Headers`.
-    ReadHeaders,
     /// Read a card folder; its `File`s are the message's `files` property, in `paths` order.
     OpenFolder {
         /// The folder's name.
@@ -39,18 +30,25 @@ pub enum ToWorker {
         /// Card size, if the user gave it.
         capacity_bytes: Option<u64>,
     },
-    /// Simulate a small card and read it as an image.
-    /// A real MP4 for its clips may come as the one part (see `assets/sample-clip.mp4`).
+    /// Simulate the sample card and read it as an image. A real MP4 for its clips may come as
+    /// the one part (see `assets/sample-clip.mp4`).
     OpenSample,
+    /// Be the helper of the worker on the other end of `port`: read the video headers of the
+    /// clips it sends of the image `file`, and send back what they said.
+    HelpWithHeaders,
+    /// Digest files (CRC-32 and SHA-256) for an export: the clips (a JSON array of
+    /// `ClipRef`, the one part) of the image attached as `file`, or, for a folder, the `File`s
+    /// attached as `files` in the same order. Answered by [`FromWorker::Digests`].
+    Digest,
 }
 
-/// What the worker tells the page.
+/// What a worker tells the page.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromWorker {
-    /// The worker is running and waits for a card.
+    /// The worker is running and waits for work.
     Ready,
-    /// How far the reading is.
+    /// How far the work is.
     Progress {
         /// The step, in words ("Reading the FAT", "Reading video headers").
         phase: String,
@@ -59,22 +57,19 @@ pub enum FromWorker {
         /// Items in this step, when known.
         total: Option<u64>,
     },
-    /// The card from names and the FAT (durations still coming): the report without its
-    /// files rides along as the envelope's one part (see [`MESSAGE_KEY`]); its files follow
-    /// in a `Files` message, so the overview can show before they arrive.
-    Listed,
-    /// The files of the report last sent, as parts of [`FILES_PER_CHUNK`] files.
-    Files,
-    /// Everything is read; the report rides along as in `Listed`, its files follow.
-    Done {
-        /// Size of the worker's WebAssembly memory (its peak: it never shrinks), for the
-        /// benchmark and for anyone curious.
+    /// The card: its head (what the overview needs) as the first part, its files in the parts
+    /// after (see [`card_parts`]).
+    Card {
+        /// Every video header is read: this is the card complete.
+        complete: bool,
+        /// The other half of the headers waits for a helper on the port.
+        wants_helper: bool,
+        /// Size of the worker's WebAssembly memory (its peak: it never shrinks).
         memory_bytes: u64,
     },
-    /// What the headers of a share of the clips said; the results (a JSON array of
-    /// [`HeaderResult`]) ride along as the one part.
-    Headers {
-        /// Size of the worker's WebAssembly memory.
+    /// The helper sent its results over the port and has nothing more to do.
+    HelperDone {
+        /// Size of the helper's WebAssembly memory.
         memory_bytes: u64,
     },
     /// The digests asked for: a JSON array of `[index, FileDigest]` as the one part.
@@ -84,11 +79,42 @@ pub enum FromWorker {
         /// What happened, in one line.
         message: String,
     },
-    /// The card could not be read.
-    Failed {
-        /// What happened, in one line.
-        message: String,
-    },
+    /// The work failed.
+    Failed(Failure),
+}
+
+/// Why something failed, as a kind the page turns into words, and the detail.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Failure {
+    /// What kind of failure it is.
+    pub kind: FailureKind,
+    /// What happened, in one line.
+    pub message: String,
+}
+
+/// The kinds of failure a card can end in.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub enum FailureKind {
+    /// The bytes are not a card Dashcard can read (damaged, truncated, not a card).
+    Unreadable,
+    /// A card in a file system Dashcard does not read (exFAT, NTFS).
+    NotSupported(String),
+    /// The browser did not give access.
+    Permission,
+    /// A folder that cannot be listed, or holds nothing.
+    FolderUnreadable,
+    /// The worker reading the card stopped or never started.
+    WorkerCrashed,
+}
+
+impl Failure {
+    /// A failure of `kind`.
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
 }
 
 /// Serializes a message for `postMessage`.
@@ -103,86 +129,51 @@ pub fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T, String
     serde_wasm_bindgen::from_value(value).map_err(|e| format!("unreadable message: {e}"))
 }
 
-/// How a message crosses: `{ message, parts }`, where `message` is the [`FromWorker`] as a plain
-/// JS object and `parts` the report as UTF-8 JSON in `Uint8Array`s whose buffers are
-/// *transferred*, not copied. As one JS object graph, a 24,000-file report took the page
-/// ~50 ms to convert and ~25 ms to clone; as bytes it costs almost nothing to receive, and the
-/// page parses one part per task.
+/// How a worker's message crosses: `{ message, parts }`, where `message` is the [`FromWorker`]
+/// as a plain JS object and `parts` UTF-8 JSON in `Uint8Array`s whose buffers are
+/// *transferred*. As one JS object graph, a 24,000-file card took the page ~50 ms to convert
+/// and ~25 ms to clone; as bytes it costs almost nothing to receive, and the page parses one
+/// part per task.
 pub const MESSAGE_KEY: &str = "message";
 /// See [`MESSAGE_KEY`].
 pub const PARTS_KEY: &str = "parts";
 
 /// Files per part: parsing one part on the page takes well under the 50 ms a task may take.
-pub const FILES_PER_CHUNK: usize = 500;
+pub const FILES_PER_PART: usize = 500;
 
-/// The report without its files, as UTF-8 JSON.
-pub fn head_part(report: &Report) -> Result<Vec<u8>, String> {
-    serde_json::to_vec(&report.clone_without_files())
-        .map_err(|e| format!("cannot pass the report: {e}"))
-}
+/// What the overview needs of a card: the listing, catalog and estimate without their
+/// per-file entries.
+pub type CardHead = (Listing, Catalog, Estimate);
 
-/// The report's files in chunks of [`FILES_PER_CHUNK`], each UTF-8 JSON.
-pub fn file_parts(report: &Report) -> Result<Vec<Vec<u8>>, String> {
-    report
-        .files
-        .chunks(FILES_PER_CHUNK)
-        .map(|chunk| serde_json::to_vec(chunk).map_err(|e| format!("cannot pass the files: {e}")))
-        .collect()
-}
+/// A run of files: as listed, as catalogued, and their fates.
+pub type FilesPart = (Vec<ListedFile>, Vec<CatalogFile>, Vec<Overwrite>);
 
-/// Parses a part made by [`head_part`].
-pub fn parse_head(part: &[u8]) -> Result<Report, String> {
-    serde_json::from_slice(part).map_err(|e| format!("unreadable report: {e}"))
-}
-
-/// Parses a part made by [`file_parts`].
-pub fn parse_files(part: &[u8]) -> Result<Vec<dashcard::report::FileRecord>, String> {
-    serde_json::from_slice(part).map_err(|e| format!("unreadable file list: {e}"))
-}
-
-/// A clip whose MP4 header a helper worker reads.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct ClipToRead {
-    /// Index of the file in the report.
-    pub index: usize,
-    /// Its size.
-    pub bytes: u64,
-    /// Where its bytes lie in the image.
-    pub extents: Vec<dashcard::extent::Extent>,
-}
-
-/// What one clip's header said.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct HeaderResult {
-    /// Index of the file in the report.
-    pub index: usize,
-    /// Duration from the header.
-    pub duration_s: Option<f64>,
-    /// The rest of what the header said (or why it could not be read).
-    pub video: Option<dashcard::report::VideoInfo>,
-}
-
-impl HeaderResult {
-    /// What file `index` of `report` now knows from its header.
-    pub fn of(report: &Report, index: usize) -> Option<Self> {
-        let f = report.files.get(index)?;
-        Some(Self {
-            index,
-            duration_s: f.duration_s,
-            video: f.video.clone(),
-        })
+/// The card as parts: its head, then its files [`FILES_PER_PART`] at a time.
+pub fn card_parts(
+    listing: &Listing,
+    catalog: &Catalog,
+    estimate: &Estimate,
+) -> Result<Vec<Vec<u8>>, String> {
+    let head = (
+        listing.without_files(),
+        catalog.without_files(),
+        estimate.without_files(),
+    );
+    let mut parts = vec![json_part(&head)?];
+    let (l, c, f) = (&listing.files, &catalog.files, &estimate.files);
+    let mut at = 0;
+    while at < l.len() {
+        let end = (at + FILES_PER_PART).min(l.len());
+        // Serialized from slices, parsed on the page as a `FilesPart`.
+        let part = (
+            &l[at..end],
+            c.get(at..end).unwrap_or_default(),
+            f.get(at..end).unwrap_or_default(),
+        );
+        parts.push(json_part(&part)?);
+        at = end;
     }
-
-    /// Writes the result into its file of `report` (as `dashcard::scan::apply_header` does).
-    pub fn apply(&self, report: &mut Report) {
-        if let Some(f) = report.files.get_mut(self.index) {
-            f.duration_s = self.duration_s;
-            f.duration_source = self
-                .duration_s
-                .map(|_| dashcard::catalog::timing::DurationSource::Mp4Header);
-            f.video = self.video.clone();
-        }
-    }
+    Ok(parts)
 }
 
 /// A value as one UTF-8 JSON part.

@@ -1,6 +1,7 @@
 //! How close a recording is to being overwritten, as a badge: the next to go, at risk (within
 //! about two days at this card's pace), or safe for now.
 
+use dashcard::estimate::Overwrite;
 use leptos::prelude::*;
 
 /// The three levels, plus "unknown" when the estimate has nothing to go on.
@@ -20,8 +21,17 @@ pub enum Risk {
 const AT_RISK_DAYS: f64 = 2.0;
 
 impl Risk {
+    /// From a fate: `first` when it is the oldest of the loop (the next to go).
+    pub fn of(fate: Overwrite, first: bool) -> Self {
+        match fate {
+            Overwrite::Loop(p) => Self::of_loop(first, p.after_days, p.after_hours),
+            Overwrite::Sos { after_events } => Self::of_sos(after_events),
+            Overwrite::Unknown | Overwrite::Never => Risk::Unknown,
+        }
+    }
+
     /// From a loop recording's estimate: `first` when it is the oldest of its queue.
-    pub fn of_loop(first: bool, days: Option<f64>, hours: Option<f64>) -> Self {
+    fn of_loop(first: bool, days: Option<f64>, hours: Option<f64>) -> Self {
         if first {
             return Risk::NextToGo;
         }
@@ -35,12 +45,11 @@ impl Risk {
     }
 
     /// From a sos clip's estimate: parking events before it is deleted.
-    pub fn of_sos(events: Option<u64>) -> Self {
+    fn of_sos(events: u64) -> Self {
         match events {
-            Some(1) => Risk::NextToGo,
-            Some(n) if n <= 3 => Risk::Soon,
-            Some(_) => Risk::Safe,
-            None => Risk::Unknown,
+            1 => Risk::NextToGo,
+            n if n <= 3 => Risk::Soon,
+            _ => Risk::Safe,
         }
     }
 

@@ -1,6 +1,7 @@
-//! The page's side of the worker: starts it (trunk's classic-worker loader shim), sends it a
-//! card, and hands every answer to a callback. Cancelling a read terminates the worker; the
-//! next card gets a fresh one, so nothing of the old card lingers.
+//! The page's side of one worker: starts it (trunk's classic-worker loader shim), sends it
+//! requests, and hands every answer to whoever holds it now — a card being read, an export
+//! queue, or the pool that keeps it spare. Dropping it terminates the worker, so nothing of an
+//! old card lingers.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -8,10 +9,10 @@ use std::rc::Rc;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{ErrorEvent, File, MessageEvent, Worker};
+use web_sys::{ErrorEvent, File, MessageEvent, MessagePort, Worker};
 
 use crate::protocol::{
-    ClipToRead, FromWorker, MESSAGE_KEY, PARTS_KEY, ToWorker, from_js, json_part, to_js,
+    Failure, FailureKind, FromWorker, MESSAGE_KEY, PARTS_KEY, ToWorker, from_js, json_part, to_js,
 };
 
 /// How long a worker may take to start before it counts as failed.
@@ -20,18 +21,22 @@ const START_TIMEOUT_MS: u32 = 30_000;
 /// Where trunk puts the worker's loader, relative to the page (so any sub-path works).
 const WORKER_URL: &str = "./worker_loader.js";
 
+/// Who hears a worker's answers: each message, with the JS array of parts that rides along.
+pub type Handler = Rc<dyn Fn(FromWorker, Option<Array>)>;
+
 /// Requests sent before the worker said it is ready wait here: until its WebAssembly has
 /// started, a message would reach no handler and be lost.
 #[derive(Default)]
 struct Outbox {
     ready: bool,
-    waiting: Vec<JsValue>,
+    waiting: Vec<(JsValue, Array)>,
 }
 
 /// A running worker and the handlers that keep its answers flowing.
 pub struct CardWorker {
     worker: Worker,
     outbox: Rc<RefCell<Outbox>>,
+    handler: Rc<RefCell<Handler>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     /// Fails the worker if it has not said it is ready in time (a WebAssembly module that
     /// cannot be fetched or started fires no error event on the `Worker`).
@@ -39,19 +44,31 @@ pub struct CardWorker {
     _on_error: Closure<dyn FnMut(ErrorEvent)>,
 }
 
+fn crashed(message: String) -> FromWorker {
+    FromWorker::Failed(Failure::new(FailureKind::WorkerCrashed, message))
+}
+
 impl CardWorker {
-    /// Starts a worker; `on_answer` gets each message (with the JS array of file chunks that
-    /// rides along with a report), or a `Failed` when it crashes.
-    pub fn spawn(on_answer: impl Fn(FromWorker, Option<Array>) + 'static) -> Result<Self, String> {
+    /// Starts a worker; its answers go to `handler` until [`CardWorker::hand_to`] says
+    /// otherwise.
+    pub fn spawn(handler: Handler) -> Result<Self, Failure> {
         let worker = Worker::new(WORKER_URL).map_err(|e| {
-            format!(
-                "this browser could not start the page's worker ({})",
-                describe(&e)
+            Failure::new(
+                FailureKind::WorkerCrashed,
+                format!(
+                    "this browser could not start the page's worker ({})",
+                    describe(&e)
+                ),
             )
         })?;
-        let on_answer = Rc::new(on_answer);
-        let answer = on_answer.clone();
+        let handler = Rc::new(RefCell::new(handler));
         let outbox = Rc::new(RefCell::new(Outbox::default()));
+        // The handler is taken out before each call, so a handler may hand the worker on.
+        let current = {
+            let handler = handler.clone();
+            move || handler.borrow().clone()
+        };
+        let answer = current.clone();
         let flush = outbox.clone();
         let sender = worker.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -67,43 +84,37 @@ impl CardWorker {
                         out.ready = true;
                         std::mem::take(&mut out.waiting)
                     };
-                    for message in waiting {
-                        if let Err(e) = sender.post_message(&message) {
+                    for (message, transfer) in waiting {
+                        if let Err(e) = sender.post_message_with_transfer(&message, &transfer) {
                             let message =
                                 format!("cannot pass the card to the reader: {}", describe(&e));
-                            answer(FromWorker::Failed { message }, None);
+                            answer()(crashed(message), None);
                         }
                     }
-                    answer(FromWorker::Ready, None);
+                    answer()(FromWorker::Ready, None);
                 }
-                Ok(message) => answer(message, parts),
-                Err(message) => answer(FromWorker::Failed { message }, None),
+                Ok(message) => answer()(message, parts),
+                Err(message) => answer()(crashed(message), None),
             }
         });
         let started = outbox.clone();
-        let late = on_answer.clone();
+        let late = current.clone();
         let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
             event.prevent_default();
-            on_answer(
-                FromWorker::Failed {
-                    message: format!(
-                        "the card reader stopped unexpectedly ({})",
-                        if event.message().is_empty() {
-                            "no reason given".to_string()
-                        } else {
-                            event.message()
-                        }
-                    ),
-                },
+            let reason = if event.message().is_empty() {
+                "no reason given".to_string()
+            } else {
+                event.message()
+            };
+            current()(
+                crashed(format!("the card reader stopped unexpectedly ({reason})")),
                 None,
             );
         });
         let start_timeout = gloo_timers::callback::Timeout::new(START_TIMEOUT_MS, move || {
             if !started.borrow().ready {
-                late(
-                    FromWorker::Failed {
-                        message: "the card reader did not start (its WebAssembly could not be loaded); reload the page".to_string(),
-                    },
+                late()(
+                    crashed("the card reader did not start (its WebAssembly could not be loaded); reload the page".to_string()),
                     None,
                 );
             }
@@ -113,108 +124,113 @@ impl CardWorker {
         Ok(Self {
             worker,
             outbox,
+            handler,
             _on_message: on_message,
             _start_timeout: start_timeout,
             _on_error: on_error,
         })
     }
 
-    fn send(&self, request: &ToWorker, extra: &[(&str, &JsValue)]) -> Result<(), String> {
-        let message = to_js(request)?;
+    /// From now on, answers go to `handler`.
+    pub fn hand_to(&self, handler: Handler) {
+        *self.handler.borrow_mut() = handler;
+    }
+
+    /// Sends `request` with `extra` properties (files, ports, parts), transferring `transfer`.
+    fn send(
+        &self,
+        request: &ToWorker,
+        extra: &[(&str, &JsValue)],
+        transfer: Array,
+    ) -> Result<(), Failure> {
+        let cannot = |e: JsValue| {
+            Failure::new(
+                FailureKind::WorkerCrashed,
+                format!("cannot pass the card to the reader: {}", describe(&e)),
+            )
+        };
+        let message = to_js(request).map_err(|e| cannot(e.into()))?;
         let object: &Object = message.unchecked_ref();
         for (key, value) in extra {
-            Reflect::set(object, &(*key).into(), value)
-                .map_err(|e| format!("cannot pass the card to the reader: {}", describe(&e)))?;
+            Reflect::set(object, &(*key).into(), value).map_err(cannot)?;
         }
         let mut outbox = self.outbox.borrow_mut();
         if !outbox.ready {
-            outbox.waiting.push(message);
+            outbox.waiting.push((message, transfer));
             return Ok(());
         }
         self.worker
-            .post_message(&message)
-            .map_err(|e| format!("cannot pass the card to the reader: {}", describe(&e)))
+            .post_message_with_transfer(&message, &transfer)
+            .map_err(cannot)
     }
 
-    /// Reads a card image; with `split_headers`, only half of its video headers (a helper
-    /// reads the rest).
-    pub fn open_image(&self, file: &File, split_headers: bool) -> Result<(), String> {
+    /// Reads a card image; the worker on the other end of `port` may read half of its headers.
+    pub fn open_image(&self, file: &File, port: &MessagePort) -> Result<(), Failure> {
         self.send(
-            &ToWorker::OpenImage {
-                name: file.name(),
-                split_headers,
-            },
-            &[("file", file.as_ref())],
+            &ToWorker::OpenImage { name: file.name() },
+            &[("file", file.as_ref()), ("port", port.as_ref())],
+            Array::of1(port),
         )
     }
 
-    /// Asks for the digests of `clips` (of `image`, or of the folder `files` in clip order).
-    pub fn digest(
-        &self,
-        clips: &[ClipToRead],
-        image: Option<&File>,
-        files: &[File],
-    ) -> Result<(), String> {
-        let part = js_sys::Uint8Array::from(json_part(&clips)?.as_slice());
-        let parts = Array::of1(&part);
-        let folder: Array = files.iter().collect();
-        let mut extra: Vec<(&str, &JsValue)> = vec![(PARTS_KEY, parts.as_ref())];
-        if let Some(image) = image {
-            extra.push(("file", image.as_ref()));
-        } else {
-            extra.push(("files", folder.as_ref()));
-        }
-        self.send(&ToWorker::Digest, &extra)
-    }
-
-    /// Passes the helper's header results (a part as it came) to the worker holding the card.
-    pub fn apply_headers(&self, part: &js_sys::Uint8Array) -> Result<(), String> {
-        let parts = Array::of1(part);
-        self.send(&ToWorker::ApplyHeaders, &[(PARTS_KEY, parts.as_ref())])
-    }
-
-    /// Reads the MP4 headers of `clips` of a card image (the helper's half).
-    pub fn read_headers(&self, file: &File, clips: &[ClipToRead]) -> Result<(), String> {
-        let part = js_sys::Uint8Array::from(json_part(&clips)?.as_slice());
-        let parts = Array::of1(&part);
+    /// Reads the image `file`'s video headers that the worker on the other end of `port` sends.
+    pub fn help_with_headers(&self, file: &File, port: &MessagePort) -> Result<(), Failure> {
         self.send(
-            &ToWorker::ReadHeaders,
-            &[("file", file.as_ref()), (PARTS_KEY, parts.as_ref())],
+            &ToWorker::HelpWithHeaders,
+            &[("file", file.as_ref()), ("port", port.as_ref())],
+            Array::of1(port),
         )
     }
 
     /// Reads a card folder from its files and their paths.
-    pub fn open_folder(
-        &self,
-        name: &str,
-        files: Vec<(String, File)>,
-        capacity_bytes: Option<u64>,
-    ) -> Result<(), String> {
+    pub fn open_folder(&self, name: &str, files: &[(String, File)]) -> Result<(), Failure> {
         let array = Array::new();
         let mut paths = Vec::with_capacity(files.len());
         for (path, file) in files {
-            paths.push(path);
-            array.push(&file);
+            paths.push(path.clone());
+            array.push(file);
         }
-        self.send(
-            &ToWorker::OpenFolder {
-                name: name.to_string(),
-                paths,
-                capacity_bytes,
-            },
-            &[("files", array.as_ref())],
-        )
+        let request = ToWorker::OpenFolder {
+            name: name.to_string(),
+            paths,
+            capacity_bytes: None,
+        };
+        self.send(&request, &[("files", array.as_ref())], Array::new())
     }
 
     /// Reads the simulated sample card, its clips made of `clip` (a real MP4) when given.
-    pub fn open_sample(&self, clip: Option<&js_sys::Uint8Array>) -> Result<(), String> {
+    pub fn open_sample(&self, clip: Option<&js_sys::Uint8Array>) -> Result<(), Failure> {
         match clip {
             Some(clip) => {
                 let parts = Array::of1(clip);
-                self.send(&ToWorker::OpenSample, &[(PARTS_KEY, parts.as_ref())])
+                self.send(
+                    &ToWorker::OpenSample,
+                    &[(PARTS_KEY, parts.as_ref())],
+                    Array::new(),
+                )
             }
-            None => self.send(&ToWorker::OpenSample, &[]),
+            None => self.send(&ToWorker::OpenSample, &[], Array::new()),
         }
+    }
+
+    /// Asks for the digests of `clips` (JSON `ClipRef`s) of `image`, or of the folder `files`
+    /// in clip order.
+    pub fn digest<T: serde::Serialize>(
+        &self,
+        clips: &T,
+        image: Option<&File>,
+        files: &[File],
+    ) -> Result<(), String> {
+        let part = js_sys::Uint8Array::from(json_part(clips)?.as_slice());
+        let parts = Array::of1(&part);
+        let folder: Array = files.iter().collect();
+        let mut extra: Vec<(&str, &JsValue)> = vec![(PARTS_KEY, parts.as_ref())];
+        match image {
+            Some(image) => extra.push(("file", image.as_ref())),
+            None => extra.push(("files", folder.as_ref())),
+        }
+        self.send(&ToWorker::Digest, &extra, Array::new())
+            .map_err(|f| f.message)
     }
 }
 

@@ -6,9 +6,9 @@
 use std::io::{Cursor, Read, Seek, SeekFrom};
 
 use dashcard::block_reader::BlockReader;
-use dashcard::card_builder::memory::SparseMemory;
-use dashcard::card_builder::{CardBuilder, CardLayout, ClipHeader, Content, FileSpec};
 use dashcard::scan::{ScanOptions, scan_image};
+use dashcard_sim::memory::SparseMemory;
+use dashcard_sim::{CardBuilder, CardLayout, ClipHeader, Content, FileSpec};
 use dashcard_web::blob_source::BlobSource;
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen_test::*;
@@ -96,7 +96,7 @@ fn a_card_read_through_the_blob_matches_the_native_read() {
         in_worker
             .files
             .iter()
-            .filter(|f| f.duration_s == Some(60.0))
+            .filter(|f| f.header_duration() == Some(60.0))
             .count(),
         3
     );

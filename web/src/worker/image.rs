@@ -1,0 +1,180 @@
+//! A card image: listed (partition table, FAT, folders) and sent to the page at once, then its
+//! video headers read — on a card with many clips, half of them by a helper worker on the other
+//! end of a `MessagePort` — and the complete card sent.
+
+use std::cell::RefCell;
+use std::io::{Read, Seek};
+
+use dashcard::block_reader::BlockReader;
+use dashcard::catalog::models::CameraModel;
+use dashcard::listing::{ClipRef, HeaderResult, Listing, split_clips};
+use dashcard::scan::{self, ScanError, ScanOptions};
+use dashcard_sim::camera::{Simulation, simulate};
+use dashcard_sim::memory::SparseMemory;
+use js_sys::Reflect;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{Blob, MessageEvent, MessagePort};
+
+use super::{HEADERS_PHASE, Page, PortHandler, Progress, memory_bytes, part_arrays, unreadable};
+use crate::blob_source::BlobSource;
+use crate::protocol::{
+    Failure, FailureKind, FromWorker, PARTS_KEY, card_parts, json_part, parse_part,
+};
+
+/// Name the sample card goes by.
+pub const SAMPLE_NAME: &str = "Sample card (simulated Nexar Pro, 4 GB)";
+/// Size and length of the sample card: a Nexar Pro that has looped over a 4 GB card.
+const SAMPLE_CARD_BYTES: u64 = 4_000_000_000;
+const SAMPLE_DAYS: u32 = 3;
+
+/// Clips whose end and the next clip's start are at most this far apart on the card are read
+/// in one call (the tail of one and the head of the next): a `Blob` read costs ~0.6 ms
+/// whatever its size, about what 400 KB of transfer costs.
+pub(super) const COALESCE_GAP_BYTES: u64 = 256 * 1024;
+
+thread_local! {
+    /// A card whose first half of headers is read, waiting for the helper's half.
+    static WAITING: RefCell<Option<(Listing, Vec<HeaderResult>)>> = const { RefCell::new(None) };
+    /// The handler of the helper's port (kept for the life of the worker).
+    static PORT_HANDLER: RefCell<Option<PortHandler>> = const { RefCell::new(None) };
+}
+
+/// Reads the image `file`; with a `port`, a helper may read half of its video headers.
+pub(super) fn open_image(
+    page: &Page,
+    name: &str,
+    file: Blob,
+    port: Option<MessagePort>,
+) -> Result<(), Failure> {
+    let source = BlobSource::new(file).map_err(|e| unreadable(e.to_string()))?;
+    read_image(page, name, source, port)
+}
+
+/// Simulates the sample card in memory (its clips made of `clip`, a real MP4, when given) and
+/// reads it.
+pub(super) fn open_sample(page: &Page, clip: Option<Vec<u8>>) -> Result<(), Failure> {
+    Progress::step(page, "Simulating three days of a Nexar Pro");
+    let mut image = SparseMemory::new(SAMPLE_CARD_BYTES);
+    let sim = Simulation {
+        clip: clip.filter(|c| !c.is_empty()),
+        ..Simulation::new(CameraModel::Pro, SAMPLE_CARD_BYTES, SAMPLE_DAYS)
+    };
+    simulate(&mut image, &sim)
+        .map_err(|e| unreadable(format!("cannot build the sample card: {e}")))?;
+    image.rewind().map_err(|e| unreadable(e.to_string()))?;
+    read_image(page, SAMPLE_NAME, image, None)
+}
+
+fn read_image<R: Read + Seek>(
+    page: &Page,
+    name: &str,
+    source: R,
+    port: Option<MessagePort>,
+) -> Result<(), Failure> {
+    Progress::step(page, "Reading the partition table, the FAT and the folders");
+    let mut reader =
+        BlockReader::new(source).map_err(|e| unreadable(format!("cannot read {name}: {e}")))?;
+    let options = ScanOptions {
+        source_name: Some(name.to_string()),
+        ..ScanOptions::default()
+    };
+    let listing = scan::list_image(&mut reader, &options).map_err(|e| scan_failure(name, &e))?;
+    let (mine, theirs) = match &port {
+        Some(_) => split_clips(listing.image_clips()),
+        None => (listing.image_clips(), Vec::new()),
+    };
+    let helper = port.filter(|_| !theirs.is_empty());
+    send_card(page, &listing, false, helper.is_some())?;
+    if let Some(port) = &helper {
+        hand_over(page, port, &theirs)?;
+    }
+    let mut progress = Progress::new(page, HEADERS_PHASE);
+    let results = scan::read_headers(&mut reader, &mine, COALESCE_GAP_BYTES, |done, total| {
+        progress.tick(done, total)
+    });
+    if helper.is_some() {
+        // The helper's half arrives on the port; the card waits here until then.
+        WAITING.with(|w| *w.borrow_mut() = Some((listing, results)));
+        return Ok(());
+    }
+    send_card(page, &listing.with_headers(results), true, false)
+}
+
+/// Sends `clips` to the helper on `port`, and completes the card when its results come back.
+fn hand_over(page: &Page, port: &MessagePort, clips: &[ClipRef]) -> Result<(), Failure> {
+    let page_for_results = page.clone();
+    let on_results = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let page = &page_for_results;
+        let done = port_part(&event.data())
+            .and_then(|part| parse_part::<Vec<HeaderResult>>(&part).map_err(unreadable))
+            .and_then(|theirs| {
+                let (listing, mut results) =
+                    WAITING.with(|w| w.borrow_mut().take()).ok_or_else(|| {
+                        unreadable("no card is waiting for these video headers".into())
+                    })?;
+                results.extend(theirs);
+                send_card(page, &listing.with_headers(results), true, false)
+            });
+        if let Err(failure) = done {
+            page.post(&FromWorker::Failed(failure));
+        }
+    });
+    port.set_onmessage(Some(on_results.as_ref().unchecked_ref()));
+    PORT_HANDLER.with(|h| *h.borrow_mut() = Some(on_results));
+    post_on_port(port, json_part(&clips).map_err(unreadable)?)
+}
+
+/// Builds the catalog and the estimate (no what-if inputs) and sends the card to the page.
+pub(super) fn send_card(
+    page: &Page,
+    listing: &Listing,
+    complete: bool,
+    wants_helper: bool,
+) -> Result<(), Failure> {
+    let catalog = dashcard::catalog::build(listing);
+    let estimate = dashcard::estimate::build(listing, &catalog, &Default::default());
+    let parts = card_parts(listing, &catalog, &estimate).map_err(unreadable)?;
+    page.post_parts(
+        &FromWorker::Card {
+            complete,
+            wants_helper,
+            memory_bytes: memory_bytes(),
+        },
+        parts,
+    );
+    Ok(())
+}
+
+/// Why the image could not be listed, as the page should hear it.
+fn scan_failure(name: &str, e: &ScanError) -> Failure {
+    let kind = match e.unsupported_filesystem() {
+        Some(filesystem) => FailureKind::NotSupported(filesystem.to_string()),
+        None => FailureKind::Unreadable,
+    };
+    Failure::new(kind, format!("cannot read {name}: {e}"))
+}
+
+/// Posts one part on `port` as `{ parts }`, transferring its buffer.
+pub(super) fn post_on_port(port: &MessagePort, part: Vec<u8>) -> Result<(), Failure> {
+    let (arrays, buffers) = part_arrays(vec![part]);
+    let message = js_sys::Object::new();
+    let _ = Reflect::set(&message, &PARTS_KEY.into(), &arrays);
+    port.post_message_with_transferable(&message, &buffers)
+        .map_err(|_| {
+            Failure::new(
+                FailureKind::WorkerCrashed,
+                "the two card readers cannot talk",
+            )
+        })
+}
+
+/// The one part of a message that came on a port.
+pub(super) fn port_part(data: &JsValue) -> Result<Vec<u8>, Failure> {
+    Reflect::get(data, &PARTS_KEY.into())
+        .ok()
+        .and_then(|p| p.dyn_into::<js_sys::Array>().ok())
+        .and_then(|p| p.get(0).dyn_into::<js_sys::Uint8Array>().ok())
+        .map(|a| a.to_vec())
+        .ok_or_else(|| unreadable("nothing came over the port".to_string()))
+}

@@ -1,0 +1,206 @@
+//! The worker: where cards are read, so the page never blocks. Each request is one job, and
+//! each job calls one entry point of the core: list an image ([`image`]), list a folder
+//! ([`folder`]), help with video headers ([`helper`]), digest files ([`digest`]), simulate the
+//! sample card ([`image::open_sample`]). Answers go back as [`FromWorker`] messages.
+
+mod digest;
+mod folder;
+mod helper;
+mod image;
+
+use js_sys::{Array, Reflect};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent, MessagePort};
+
+use crate::protocol::{
+    Failure, FailureKind, FromWorker, MESSAGE_KEY, PARTS_KEY, ToWorker, from_js, to_js,
+};
+
+/// Name the sample card goes by.
+pub use image::SAMPLE_NAME;
+
+/// The handler of a `MessagePort` between the two header readers, kept for the life of the
+/// worker.
+type PortHandler = Closure<dyn FnMut(MessageEvent)>;
+
+/// Progress messages are sent at most this often (ms), so the page is not flooded.
+const PROGRESS_EVERY_MS: f64 = 80.0;
+
+/// Installs the message handler on the worker's global scope and says it is ready.
+pub fn start() {
+    console_error_panic_hook::set_once();
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let page = Page(scope.clone());
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        if let Err(failure) = handle(&page, &event.data()) {
+            page.post(&FromWorker::Failed(failure));
+        }
+    });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The handler lives as long as the worker.
+    on_message.forget();
+    Page(scope).post(&FromWorker::Ready);
+}
+
+fn handle(page: &Page, data: &JsValue) -> Result<(), Failure> {
+    let request: ToWorker = from_js(data.clone()).map_err(unreadable)?;
+    match request {
+        ToWorker::OpenImage { name } => {
+            let file = attached::<Blob>(data, "file")?;
+            image::open_image(
+                page,
+                &name,
+                file,
+                attached::<MessagePort>(data, "port").ok(),
+            )
+        }
+        ToWorker::OpenFolder {
+            name,
+            paths,
+            capacity_bytes,
+        } => {
+            let files = attached_list(data, "files")?;
+            folder::open_folder(page, &name, paths, files, capacity_bytes)
+        }
+        ToWorker::OpenSample => image::open_sample(page, first_part(data).ok()),
+        ToWorker::HelpWithHeaders => helper::help(
+            page,
+            attached::<Blob>(data, "file")?,
+            attached::<MessagePort>(data, "port")?,
+        ),
+        ToWorker::Digest => {
+            let clips = first_part(data)?;
+            let image = attached::<Blob>(data, "file").ok();
+            let files = attached_list(data, "files").ok();
+            // An export that cannot be read is the export's failure, not the card's.
+            if let Err(message) = digest::digest(page, &clips, image, files) {
+                page.post(&FromWorker::DigestFailed { message });
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A failure to read the card's bytes.
+fn unreadable(message: String) -> Failure {
+    Failure::new(FailureKind::Unreadable, message)
+}
+
+/// The page, as this worker posts to it.
+#[derive(Clone)]
+struct Page(DedicatedWorkerGlobalScope);
+
+impl Page {
+    fn post(&self, message: &FromWorker) {
+        self.post_parts(message, Vec::new());
+    }
+
+    /// Posts `{ message, parts }`, transferring the parts' buffers (see [`MESSAGE_KEY`]).
+    fn post_parts(&self, message: &FromWorker, parts: Vec<Vec<u8>>) {
+        let (envelope, buffers) = envelope(message, parts);
+        // Posting only fails for values that cannot be cloned, which these plain objects are not.
+        let _ = self.0.post_message_with_transfer(&envelope, &buffers);
+    }
+}
+
+/// `{ message, parts }` and the parts' buffers to transfer.
+fn envelope(message: &FromWorker, parts: Vec<Vec<u8>>) -> (JsValue, Array) {
+    let value = to_js(message)
+        .or_else(|e| to_js(&FromWorker::Failed(unreadable(e))))
+        .unwrap_or(JsValue::NULL);
+    let envelope = js_sys::Object::new();
+    let _ = Reflect::set(&envelope, &MESSAGE_KEY.into(), &value);
+    let (arrays, buffers) = part_arrays(parts);
+    let _ = Reflect::set(&envelope, &PARTS_KEY.into(), &arrays);
+    (envelope.into(), buffers)
+}
+
+/// Parts as `Uint8Array`s, and their buffers to transfer.
+fn part_arrays(parts: Vec<Vec<u8>>) -> (Array, Array) {
+    let arrays = Array::new();
+    let buffers = Array::new();
+    for part in parts {
+        let bytes = js_sys::Uint8Array::from(part.as_slice());
+        buffers.push(&bytes.buffer());
+        arrays.push(&bytes);
+    }
+    (arrays, buffers)
+}
+
+/// Throttled progress for a step of `total` items.
+struct Progress<'a> {
+    page: &'a Page,
+    phase: &'a str,
+    last_ms: f64,
+}
+
+impl<'a> Progress<'a> {
+    fn new(page: &'a Page, phase: &'a str) -> Self {
+        Self {
+            page,
+            phase,
+            last_ms: 0.0,
+        }
+    }
+
+    /// Announces a step whose size is not known.
+    fn step(page: &Page, phase: &str) {
+        page.post(&FromWorker::Progress {
+            phase: phase.to_string(),
+            done: 0,
+            total: None,
+        });
+    }
+
+    fn tick(&mut self, done: usize, total: usize) {
+        let now = js_sys::Date::now();
+        if done == total || now - self.last_ms >= PROGRESS_EVERY_MS {
+            self.last_ms = now;
+            self.page.post(&FromWorker::Progress {
+                phase: self.phase.to_string(),
+                done: done as u64,
+                total: Some(total as u64),
+            });
+        }
+    }
+}
+
+/// The step in which video headers are read.
+const HEADERS_PHASE: &str = "Reading video headers";
+
+/// The bytes of the first part that came with a message.
+fn first_part(data: &JsValue) -> Result<Vec<u8>, Failure> {
+    Reflect::get(data, &PARTS_KEY.into())
+        .ok()
+        .and_then(|p| p.dyn_into::<Array>().ok())
+        .and_then(|p| p.get(0).dyn_into::<js_sys::Uint8Array>().ok())
+        .map(|a| a.to_vec())
+        .ok_or_else(|| unreadable("nothing came with the request".to_string()))
+}
+
+/// The object attached to a request as `key`.
+fn attached<T: JsCast>(data: &JsValue, key: &str) -> Result<T, Failure> {
+    Reflect::get(data, &key.into())
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or_else(|| unreadable(format!("no {key} came with the request")))
+}
+
+/// The list of `File`s attached to a request as `key`.
+fn attached_list(data: &JsValue, key: &str) -> Result<Vec<web_sys::File>, Failure> {
+    let list: Array = attached(data, key)?;
+    Ok(list.iter().filter_map(|f| f.dyn_into().ok()).collect())
+}
+
+/// Bytes of this worker's WebAssembly memory.
+fn memory_bytes() -> u64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| {
+            m.buffer()
+                .unchecked_into::<js_sys::ArrayBuffer>()
+                .byte_length() as u64
+        })
+        .unwrap_or(0)
+}
