@@ -297,7 +297,7 @@ fn record<W: Read + Write + Seek>(
     Ok(())
 }
 
-/// A segment's name: each family's folder layout and stamp style, the model's suffix.
+/// A segment's name: the model's road or cabin suffix.
 fn segment_path(family: CameraModel, t: NaiveDateTime, kind: SimKind) -> String {
     let facts = family.facts();
     let suffix = if kind == SimKind::Road {
@@ -305,35 +305,40 @@ fn segment_path(family: CameraModel, t: NaiveDateTime, kind: SimKind) -> String 
     } else {
         facts.cabin_suffix
     };
-    match family {
-        CameraModel::Pro | CameraModel::Beam => format!(
-            "Nexar/Movie/{}/{}_{suffix}.mp4",
-            t.format("%Y%m%d"),
-            t.format("%Y%m%d_%H%M%S")
-        ),
-        CameraModel::Nexc2 => format!("DCIM/{}_{suffix}.MP4", t.format("%y%m%d_%H%M%S")),
-        CameraModel::Nexc1 | CameraModel::Nexs1 => {
-            format!("record/{}_{suffix}.mp4", t.format("%Y-%m-%d_%H-%M-%S"))
-        }
-    }
+    recording_path(family, t, suffix, false)
 }
 
-/// A parking clip's name: in the drive folder, or in `sos` on models that keep them apart.
+/// A parking clip's name: the model's impact suffix when it has one and this was an impact.
 fn parking_path(family: CameraModel, t: NaiveDateTime, impact: bool) -> String {
     let facts = family.facts();
     let suffix = match facts.impact_suffix {
         Some(x) if impact => x,
         _ => facts.parking_suffix,
     };
-    match family {
-        CameraModel::Pro | CameraModel::Beam => format!(
-            "Nexar/Movie/{}/{}_{suffix}.mp4",
-            t.format("%Y%m%d"),
-            t.format("%Y%m%d_%H%M%S")
+    recording_path(family, t, suffix, true)
+}
+
+/// Where each family keeps a recording started at `t`, and how it stamps the name: a folder per
+/// day (Pro, Beam), one folder (NEXC2), or one for drives and `sos` for parking clips on the
+/// models that keep them apart (NEXC1, NEXS1).
+fn recording_path(family: CameraModel, t: NaiveDateTime, suffix: char, parking: bool) -> String {
+    let (folder, stamp, extension) = match family {
+        CameraModel::Pro | CameraModel::Beam => (
+            format!("Nexar/Movie/{}", t.format("%Y%m%d")),
+            "%Y%m%d_%H%M%S",
+            "mp4",
         ),
-        CameraModel::Nexc2 => format!("DCIM/{}_{suffix}.MP4", t.format("%y%m%d_%H%M%S")),
-        CameraModel::Nexc1 | CameraModel::Nexs1 => {
-            format!("sos/{}_{suffix}.mp4", t.format("%Y-%m-%d_%H-%M-%S"))
-        }
-    }
+        CameraModel::Nexc2 => ("DCIM".to_string(), "%y%m%d_%H%M%S", "MP4"),
+        CameraModel::Nexc1 | CameraModel::Nexs1 => (
+            if parking && family.facts().sos_folder {
+                "sos"
+            } else {
+                "record"
+            }
+            .to_string(),
+            "%Y-%m-%d_%H-%M-%S",
+            "mp4",
+        ),
+    };
+    format!("{folder}/{}_{suffix}.{extension}", t.format(stamp))
 }

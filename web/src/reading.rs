@@ -240,6 +240,10 @@ impl Reading {
         let card = self.card;
         let showing = card.data.try_with_untracked(Option::is_some)?;
         if !showing {
+            // Parsing and showing are each a task's work the first time (their code is new to
+            // the browser then): a task of its own for the views.
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            self.still_reading()?;
             card.data.set(Some(CardData {
                 listing: Arc::new(listing.clone()),
                 catalog: Arc::new(catalog.clone()),
@@ -253,6 +257,8 @@ impl Reading {
                 // Effects and the DOM update run before the next animation frame.
                 request_animation_frame(|| mark("dashcard:overview-shown"));
             }
+            // The overview gets its task to itself; the files follow in tasks of their own.
+            gloo_timers::future::TimeoutFuture::new(0).await;
         }
         let files = self.parse_files(&parts).await?;
         self.still_reading()?;

@@ -79,9 +79,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "build",
         "--release",
         "-p",
-        "dashcard",
+        "dashcard-cli",
         "--bin",
         "dashcard",
+    ]))?;
+    setup::run(Command::new("cargo").current_dir(root()).args([
+        "build",
+        "--release",
+        "-p",
+        "dashcard-sim",
         "--example",
         "bench_card",
     ]))?;

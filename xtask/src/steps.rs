@@ -73,16 +73,7 @@ pub fn test() -> Result<(), String> {
 
     section("clippy (wasm32: the core and the web app)");
     run(cargo().args([
-        "clippy",
-        "-p",
-        "dashcard",
-        "--lib",
-        "--no-default-features",
-        "--target",
-        WASM,
-        "--",
-        "-D",
-        "warnings",
+        "clippy", "-p", "dashcard", "--lib", "--target", WASM, "--", "-D", "warnings",
     ]))?;
     run(cargo().args([
         "clippy",
