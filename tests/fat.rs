@@ -267,8 +267,9 @@ fn two_entries_with_the_same_short_name_each_keep_their_own_name_and_bytes() {
                 .expect("8.3 entry")
         };
         let shared = *b"FIRST-~1MP4";
-        assert!(at(&shared) < at(b"SECOND~1MP4"));
+        let first_entry = at(&shared);
         let entry = at(b"SECOND~1MP4");
+        assert!(first_entry < entry);
         data[entry..entry + 11].copy_from_slice(&shared);
         if consistent {
             let sum = dashcard::fat::dir_entry::checksum(&shared);
@@ -322,8 +323,12 @@ fn two_entries_with_the_same_short_name_each_keep_their_own_name_and_bytes() {
             "consistent checksum: {consistent}"
         );
         assert!(listing.warnings.is_empty(), "{:?}", listing.warnings);
-        for (path, source) in [("Nexar/first-clip.mp4", &first), (second_name, &second)] {
+        for (path, source, at) in [
+            ("Nexar/first-clip.mp4", &first, first_entry),
+            (second_name, &second, entry),
+        ] {
             let e = find(&listing, path, false);
+            assert_eq!(e.entry_offset, at as u64, "{path} was read where it lies");
             assert_eq!(content(&image, e), std::fs::read(source).unwrap(), "{path}");
         }
     }

@@ -7,9 +7,6 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use dashcard::catalog::Catalog;
-use dashcard::estimate::Estimate;
-use dashcard::listing::Listing;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -230,13 +227,14 @@ impl Reading {
         // A task of its own: the browser paints and handles input between.
         gloo_timers::future::TimeoutFuture::new(0).await;
         self.still_reading()?;
-        let (listing, catalog, estimate): CardHead = match parse_part(&part_bytes(&parts, 0)) {
-            Ok(head) => head,
-            Err(message) => {
-                self.fail(Failure::new(FailureKind::Unreadable, message));
-                return None;
-            }
-        };
+        let (mut listing, mut catalog, mut estimate): CardHead =
+            match parse_part(&part_bytes(&parts, 0)) {
+                Ok(head) => head,
+                Err(message) => {
+                    self.fail(Failure::new(FailureKind::Unreadable, message));
+                    return None;
+                }
+            };
         let card = self.card;
         let showing = card.data.try_with_untracked(Option::is_some)?;
         if !showing {
@@ -262,8 +260,6 @@ impl Reading {
         }
         let files = self.parse_files(&parts).await?;
         self.still_reading()?;
-        let (mut listing, mut catalog, mut estimate): (Listing, Catalog, Estimate) =
-            (listing, catalog, estimate);
         (listing.files, catalog.files, estimate.files) = files;
         let data = CardData {
             listing: Arc::new(listing),
