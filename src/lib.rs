@@ -19,6 +19,8 @@
 //!   drives, parking incidents and the model family.
 //! - [`estimate`]: when each recording will be overwritten (a FIFO model of the loop).
 //! - [`export`]: stored ZIP archives assembled around the card's own bytes, and digests.
+//! - [`telemetry`]: GPS fixes and accelerometer samples from the camera's sidecar files; tracks,
+//!   distances, impacts, and GPX/GeoJSON/CSV exports.
 //! - [`analyze`]: runs the catalog and the estimate on a report.
 //! - [`card_builder`]: writes synthetic cards onto sparse files, for tests and benchmarks.
 //!
@@ -52,6 +54,7 @@ pub mod partition;
 pub mod report;
 pub mod scan;
 pub mod seek;
+pub mod telemetry;
 
 /// Adds the catalog and the overwrite estimate to a report the reader made (idempotent: run it
 /// again when durations arrive or the what-if inputs change).
