@@ -178,14 +178,17 @@ enum Record {
     /// Status 1, or status 2 with empty position fields.
     NoPosition,
     /// Status 2 with a position.
-    Position {
-        time_of_day: NaiveTime,
-        position: LatLon,
-        speed_knots: Option<f64>,
-        course_deg: Option<f64>,
-        hdop: f64,
-        altitude_dm: i64,
-    },
+    Position(FixFields),
+}
+
+/// The values of a type-10 line with a position, as printed.
+struct FixFields {
+    time_of_day: NaiveTime,
+    position: LatLon,
+    speed_knots: Option<f64>,
+    course_deg: Option<f64>,
+    hdop: f64,
+    altitude_dm: i32,
 }
 
 /// Reads the fields of a type-10 line and adds it to `log`; false when they are malformed.
@@ -194,7 +197,7 @@ fn read_fix(f: &[&str; 13], t: i64, reference: Option<DateTime<Utc>>, log: &mut 
         return false;
     };
     log.points += 1;
-    let (time_of_day, position, speed_knots, course_deg, hdop, altitude_dm) = match record {
+    let fields = match record {
         Record::NoReceiver => {
             log.no_receiver += 1;
             return true;
@@ -203,30 +206,13 @@ fn read_fix(f: &[&str; 13], t: i64, reference: Option<DateTime<Utc>>, log: &mut 
             log.no_fix += 1;
             return true;
         }
-        Record::Position {
-            time_of_day,
-            position,
-            speed_knots,
-            course_deg,
-            hdop,
-            altitude_dm,
-        } => (
-            time_of_day,
-            position,
-            speed_knots,
-            course_deg,
-            hdop,
-            altitude_dm,
-        ),
+        Record::Position(fields) => fields,
     };
     let near = reference.map(|reference| {
-        if t.abs() <= MAX_USABLE_T_S {
-            reference + Duration::seconds(t)
-        } else {
-            reference
-        }
+        let shift = Duration::seconds(if t.abs() <= MAX_USABLE_T_S { t } else { 0 });
+        reference.checked_add_signed(shift).unwrap_or(reference)
     });
-    let Some(at_utc) = near.and_then(|near| nearest_instant(time_of_day, near)) else {
+    let Some(at_utc) = near.and_then(|near| nearest_instant(fields.time_of_day, near)) else {
         log.undated_fixes += 1;
         return true;
     };
@@ -234,14 +220,14 @@ fn read_fix(f: &[&str; 13], t: i64, reference: Option<DateTime<Utc>>, log: &mut 
         log.dropped_fixes += 1;
         return true;
     }
-    let has_gga = hdop > 0.0;
+    let has_gga = fields.hdop > 0.0;
     log.fixes.push(Fix {
         at_utc,
-        position,
-        speed_kmh: speed_knots.map(|knots| knots * KMH_PER_KNOT),
-        course_deg,
-        altitude_m: has_gga.then(|| altitude_dm as f64 / 10.0),
-        hdop: has_gga.then_some(hdop),
+        position: fields.position,
+        speed_kmh: fields.speed_knots.map(|knots| knots * KMH_PER_KNOT),
+        course_deg: fields.course_deg,
+        altitude_m: has_gga.then(|| f64::from(fields.altitude_dm) / 10.0),
+        hdop: has_gga.then_some(fields.hdop),
     });
     true
 }
@@ -257,7 +243,7 @@ fn parse_fix_fields(f: &[&str; 13]) -> Option<Record> {
         .parse::<f64>()
         .ok()
         .filter(|h| h.is_finite() && *h >= 0.0)?;
-    let altitude_dm = f[11].parse::<i64>().ok()?;
+    let altitude_dm = f[11].parse::<i32>().ok()?;
     match status {
         0 => return Some(Record::NoReceiver),
         1 => return Some(Record::NoPosition),
@@ -265,7 +251,7 @@ fn parse_fix_fields(f: &[&str; 13]) -> Option<Record> {
         2 => {}
         _ => return None,
     }
-    Some(Record::Position {
+    Some(Record::Position(FixFields {
         time_of_day: time_of_day?,
         position: LatLon {
             lat: coordinate::parse(f[4], Axis::Latitude)?,
@@ -275,7 +261,7 @@ fn parse_fix_fields(f: &[&str; 13]) -> Option<Record> {
         course_deg: optional_number(f[7], 0.0, 360.0)?,
         hdop,
         altitude_dm,
-    })
+    }))
 }
 
 /// `HHMMSS00` [292]: `Some(Some(time))`; `Some(None)` when the digits are not a time of day

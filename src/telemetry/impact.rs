@@ -61,7 +61,10 @@ impl Impact {
 
     /// True when `later` (which starts no earlier) belongs to the same event.
     fn reaches(&self, later: &Impact) -> bool {
-        later.from_utc <= self.to_utc + Duration::milliseconds(MERGE_WINDOW_MS)
+        let reach = self
+            .to_utc
+            .checked_add_signed(Duration::milliseconds(MERGE_WINDOW_MS));
+        reach.is_none_or(|reach| later.from_utc <= reach)
     }
 
     /// Takes `later` into this impact.

@@ -146,6 +146,14 @@ fn clock_shift(clock_start_us: i64, fallback_start: Option<DateTime<Utc>>) -> Op
     }
 }
 
+/// Seconds as the firmware prints them: an unsigned 32-bit count through `%d`, so anything
+/// from −2³¹ to 2³² − 1. Keeping to that range keeps every later sum far from overflow.
+pub(crate) fn firmware_seconds(text: &str) -> Option<i64> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|s| (-(1_i64 << 31)..1_i64 << 32).contains(s))
+}
+
 /// One data line's values.
 struct Reading {
     stamp_us: i64,
@@ -162,11 +170,7 @@ fn parse_data_line(text: &str) -> Option<Reading> {
     if micros.len() != 6 || !micros.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let stamp_us = seconds
-        .parse::<i64>()
-        .ok()?
-        .checked_mul(1_000_000)?
-        .checked_add(micros.parse::<i64>().ok()?)?;
+    let stamp_us = firmware_seconds(seconds)? * 1_000_000 + micros.parse::<i64>().ok()?;
     let mut fields = [""; 9];
     let mut count = 0;
     for field in values.split(',') {
@@ -237,6 +241,13 @@ mod tests {
         let log = parse_imu(text.as_bytes(), None);
         assert_eq!(log.skipped_lines, 8);
         assert_eq!(log.samples.len(), 1);
+        // Seconds beyond what a 32-bit count can print.
+        let log = parse_imu(
+            b"4294967296.000000|G:0,0,9.8,-1,0,0,0,0,0
+",
+            None,
+        );
+        assert_eq!((log.skipped_lines, log.samples.len()), (1, 0));
     }
 
     #[test]

@@ -86,7 +86,7 @@ pub(crate) fn parse_header(line: &str) -> Option<(ImuHeader, Option<i64>)> {
             }
             "time" => {
                 let parsed = value.split_once(',').and_then(|(s, us)| {
-                    let seconds = s.parse::<i64>().ok()?;
+                    let seconds = super::imu::firmware_seconds(s)?;
                     let micros = us
                         .parse::<i64>()
                         .ok()

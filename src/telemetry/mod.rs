@@ -15,6 +15,19 @@
 //! - [`drive`]: a drive's track, distance, top speed and impacts, from its clips in order.
 //! - [`impact`]: hard jolts found in the accelerometer samples.
 //! - [`export`]: a drive as GPX 1.1, GeoJSON or CSV text.
+//!
+//! ```
+//! use dashcard::telemetry::{DriveOptions, derive_drive, export, parse_gnss, parse_imu};
+//!
+//! let txt = b"t0=1728719820.042\nts=0.001\n\
+//!             10,1,2,07570100,4807038,01131000,22.4,84.4,ANNN,-1092,0.90,5452,47.9\n";
+//! let gnss = parse_gnss(txt, None);
+//! let imu = parse_imu(b"", None); // a 0-byte .dat: the power was cut
+//! let drive = derive_drive([(Some(&gnss), Some(&imu))], DriveOptions::default());
+//! assert_eq!(drive.track[0].at_utc.to_rfc3339(), "2024-10-12T07:57:01+00:00");
+//! let gpx = export::to_gpx(&drive, "Morning drive");
+//! assert!(gpx.contains("<trkpt lat=\"48.1173000\" lon=\"11.5166667\">"));
+//! ```
 
 pub mod clip;
 pub mod coordinate;
