@@ -22,6 +22,8 @@
 //! - [`estimate`]: when each recording will be overwritten (a FIFO model of the loop).
 //! - [`report`]: the JSON document, assembled from the three.
 //! - [`export`]: stored ZIP archives assembled around the card's own bytes, and digests.
+//! - [`telemetry`]: GPS fixes and accelerometer samples from the camera's sidecar files; tracks,
+//!   distances, impacts, and GPX/GeoJSON/CSV exports.
 //!
 //! ## Getting started
 //!
@@ -54,6 +56,7 @@ pub mod partition;
 pub mod report;
 pub mod scan;
 pub mod seek;
+pub mod telemetry;
 
 /// The report for a listing: the catalog and the estimate (with `what_if` applied) built on
 /// it, assembled into the document.
