@@ -18,6 +18,7 @@
 //! - [`catalog`]: each file as a Nexar owner sees it (drive segment, parking incident, other),
 //!   drives, parking incidents and the model family.
 //! - [`estimate`]: when each recording will be overwritten (a FIFO model of the loop).
+//! - [`remux`]: one MP4 of a time range across a drive's segments, without re-encoding.
 //! - [`export`]: stored ZIP archives assembled around the card's own bytes, and digests.
 //! - [`analyze`]: runs the catalog and the estimate on a report.
 //! - [`card_builder`]: writes synthetic cards onto sparse files, for tests and benchmarks.
@@ -49,6 +50,7 @@ pub mod fat;
 pub mod folder;
 pub mod mp4;
 pub mod partition;
+pub mod remux;
 pub mod report;
 pub mod scan;
 pub mod seek;
