@@ -54,8 +54,9 @@ pub(crate) struct Track {
     pub hdlr: Vec<u8>,
     /// The whole `vmhd` or `smhd` box, copied into the output.
     pub media_header: Vec<u8>,
-    /// Media time (counted from the first sample's decode time) shown at the segment's time 0:
-    /// the edit list's start, less any initial empty edit; 0 without an edit list.
+    /// Media time (counted from the first sample's decode time) shown at the segment's time 0,
+    /// which is its first video frame: from the edit list (its start, less any initial empty
+    /// edit; 0 without one), moved to where the first frame is shown.
     pub origin: i64,
     /// The track has an edit list (`origin` then counts from media time 0, not from the
     /// first sample: fragments move it by their first decode time).
@@ -218,13 +219,36 @@ fn finish(
             }
         }
     }
-    match clip.tracks.first() {
-        Some(t) if t.kind == TrackKind::Video && !t.samples.is_empty() => Ok(clip),
-        _ => Err(RemuxError::Unsupported {
-            segment,
-            what: "a clip without video frames".to_string(),
-        }),
+    let (video_ts, lead) = match clip.tracks.first() {
+        Some(t) if t.kind == TrackKind::Video && !t.samples.is_empty() => {
+            (t.timescale, first_frame(t))
+        }
+        _ => {
+            return Err(RemuxError::Unsupported {
+                segment,
+                what: "a clip without video frames".to_string(),
+            });
+        }
+    };
+    // The segment's wall-clock start is its first frame: count every track's presentation
+    // times from there (an initial empty edit or a late first frame moves them all alike).
+    for track in &mut clip.tracks {
+        track.origin = track
+            .origin
+            .saturating_add(rescale(lead, video_ts, track.timescale));
     }
+    Ok(clip)
+}
+
+/// Presentation time of a video track's first frame (its earliest), counted from its origin.
+fn first_frame(video: &Track) -> i64 {
+    let mut dts = 0i64;
+    let mut first = i64::MAX;
+    for s in &video.samples {
+        first = first.min(dts.saturating_add(i64::from(s.cts)));
+        dts = dts.saturating_add(i64::from(s.duration));
+    }
+    first.saturating_sub(video.origin)
 }
 
 /// Refuses files that do not open with a box an MP4 file can start with.

@@ -142,7 +142,8 @@ pub struct Summary {
     pub bytes: u64,
     /// The segments used, as indices into the slice given to [`plan`], in output order.
     pub segments: Vec<usize>,
-    /// Video frames in the output.
+    /// Video frames shown (the file may hold a few more after them, that the last ones shown
+    /// are decoded from; its edit list hides them).
     pub video_frames: usize,
     /// Things worth telling the owner: tracks left out, a recording cut short.
     pub notes: Vec<String>,
@@ -248,11 +249,11 @@ pub fn plan<R: Read + Seek>(
             return Err(uncovered());
         };
         let cut = video_cut(last, end);
-        if cut == 0 && placed.len() > 1 {
+        if cut.0 == 0 && placed.len() > 1 {
             placed.pop();
             continue;
         }
-        if placed.len() == 1 && cut <= key.0 {
+        if placed.len() == 1 && cut.0 <= key.0 {
             return Err(uncovered());
         }
         break cut;
@@ -306,7 +307,7 @@ fn assemble(
         duration_s: timeline.duration as f64 / f64::from(video_ts.max(1)),
         bytes: header.len() as u64 + layout.data_bytes,
         segments: timeline.segments.clone(),
-        video_frames: timeline.tracks.first().map_or(0, |t| t.samples.len()),
+        video_frames: timeline.shown,
         notes: timeline.notes.clone(),
     };
     Ok(RemuxPlan {

@@ -77,6 +77,8 @@ pub(crate) struct Timeline {
     pub tracks: Vec<OutTrack>,
     /// Length of the output in the video's timescale.
     pub duration: i64,
+    /// Video frames shown (the track may hold a few more, needed to decode them).
+    pub shown: usize,
     /// Wall-clock time of the first frame (the keyframe at or before the range's start).
     pub start: NaiveDateTime,
     /// Wall-clock time just after the last frame, in the last segment's own clock.
@@ -248,26 +250,28 @@ pub(crate) fn keyframe(placed: &Placed, at: NaiveDateTime) -> Result<(usize, i64
 }
 
 /// Number of the last segment's video samples (in decode order) needed to show every frame
-/// before `end`: one past the last sample shown before it.
-pub(crate) fn video_cut(placed: &Placed, end: NaiveDateTime) -> usize {
+/// before `end` (one past the last sample shown before it), and `end` in the segment's
+/// presentation time.
+pub(crate) fn video_cut(placed: &Placed, end: NaiveDateTime) -> (usize, i64) {
     let Some(video) = placed.clip.tracks.first() else {
-        return 0;
+        return (0, 0);
     };
     let dts = decode_times(video);
     let limit = units_since(placed.start, end, video.timescale, true);
-    (0..video.samples.len())
+    let cut = (0..video.samples.len())
         .rev()
         .find(|&i| presentation(video, &dts, i) < limit)
-        .map_or(0, |i| i + 1)
+        .map_or(0, |i| i + 1);
+    (cut, limit)
 }
 
 /// Lays out the output: `placed` are the segments used in order (the first holds the start,
-/// the last the end), `key` the keyframe from [`keyframe`] and `cut` the last segment's video
-/// sample count from [`video_cut`].
+/// the last the end), `key` the keyframe from [`keyframe`] and `cut` what [`video_cut`] says
+/// of the last segment.
 pub(crate) fn build(
     placed: &[Placed],
     key: (usize, i64),
-    cut: usize,
+    cut: (usize, i64),
 ) -> Result<Timeline, RemuxError> {
     let Some(first) = placed.first() else {
         return Err(RemuxError::Unsupported {
@@ -311,24 +315,33 @@ pub(crate) fn build(
         presented: 0,
     };
     let mut video_first_ideal: Option<i64> = None;
+    // The output ends where the last frame shown before the range's end ends (movie time);
+    // frames kept only because later-shown frames are decoded from them lie past it.
+    let mut duration = 0i64;
+    let mut shown = 0usize;
     for (k, p) in placed.iter().enumerate() {
         let Some(v) = p.clip.tracks.first() else {
             continue;
         };
         let lo = if k == 0 { key.0 } else { 0 };
-        let hi = if k == last { cut } else { v.samples.len() };
+        let hi = if k == last { cut.0 } else { v.samples.len() };
         let dts = decode_times(v);
+        let offset = offsets.get(k).copied().unwrap_or(0);
         for i in lo..hi.min(v.samples.len()) {
             let Some(s) = v.samples.get(i) else { break };
-            let ideal =
-                dts.get(i).copied().unwrap_or(0) + offsets.get(k).copied().unwrap_or(0) - v.origin;
+            let ideal = dts.get(i).copied().unwrap_or(0) + offset - v.origin;
             video_first_ideal.get_or_insert(ideal);
+            let q = presentation(v, &dts, i);
+            let before_end = k != last || q < cut.1;
+            if before_end && offset + q >= 0 {
+                duration = duration.max(offset + q + i64::from(s.duration));
+                shown += 1;
+            }
             video
                 .samples
                 .push(out_sample(p.clip.segment, s, s.duration));
         }
     }
-    let duration = i64::try_from(video.media_duration()).unwrap_or(i64::MAX);
     set_edit(&mut video, video_first_ideal.unwrap_or(0), duration);
     tracks.push(video);
     // Then every other track, on the same offsets.
@@ -428,6 +441,7 @@ pub(crate) fn build(
     Ok(Timeline {
         tracks,
         duration,
+        shown,
         start,
         end,
         segments,
@@ -466,7 +480,8 @@ fn set_edit(track: &mut OutTrack, first_ideal: i64, end: i64) {
     let shown = media_end - track.media_time;
     track.presented = shown.min(end - track.empty).max(0);
     if track.source.kind == TrackKind::Video {
-        track.presented = end;
+        // The video decides the end; frames past it stay in the track, hidden.
+        track.presented = (end - track.empty).max(0);
     }
 }
 
