@@ -560,3 +560,486 @@ fn fragmented_h265() {
     }
     check_layout(Layout::Fragmented, Codec::H265);
 }
+
+// ---- Inputs read through other readers, odd ranges, damaged and hostile inputs ----
+
+/// Segments held in memory, starting at the given wall-clock seconds.
+fn memory(segments: Vec<(Vec<u8>, f64)>) -> Vec<SegmentInput<Cursor<Vec<u8>>>> {
+    segments
+        .into_iter()
+        .map(|(data, at)| SegmentInput {
+            bytes: data.len() as u64,
+            source: Cursor::new(data),
+            start: wall(at),
+        })
+        .collect()
+}
+
+fn plan_memory(
+    segments: Vec<(Vec<u8>, f64)>,
+    from: f64,
+    to: f64,
+) -> Result<remux::RemuxPlan, RemuxError> {
+    let mut segs = memory(segments);
+    remux::plan(
+        &mut segs,
+        TimeRange {
+            start: wall(from),
+            end: wall(to),
+        },
+        &RemuxOptions::default(),
+    )
+}
+
+/// Plans and writes into memory.
+fn export_memory(
+    segments: Vec<(Vec<u8>, f64)>,
+    from: f64,
+    to: f64,
+) -> Result<(Summary, Vec<u8>), RemuxError> {
+    let mut segs = memory(segments);
+    let plan = remux::plan(
+        &mut segs,
+        TimeRange {
+            start: wall(from),
+            end: wall(to),
+        },
+        &RemuxOptions::default(),
+    )?;
+    let mut out = Vec::new();
+    let summary = remux::write(&plan, &mut segs, &mut out, |_| {})?;
+    Ok((summary, out))
+}
+
+/// A clip XORed with a 4096-byte pad, read back through a wrapper that undoes it: offsets in
+/// the file are the clip's offsets, but every byte passes through the wrapper.
+struct Xor {
+    inner: Cursor<Vec<u8>>,
+    pad: Vec<u8>,
+}
+
+impl Read for Xor {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let at = self.inner.position();
+        let n = self.inner.read(buf)?;
+        for (i, b) in buf[..n].iter_mut().enumerate() {
+            *b ^= self.pad[((at + i as u64) % 4096) as usize];
+        }
+        Ok(n)
+    }
+}
+
+impl Seek for Xor {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+fn pad() -> Vec<u8> {
+    (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect()
+}
+
+#[test]
+fn encrypted_segments_read_through_a_wrapper_give_the_same_export() {
+    let dir = common::tempdir();
+    let d = drive(dir.path(), Layout::MoovAtEnd, Codec::H264, 2);
+    let plain: Vec<(Vec<u8>, f64)> = d
+        .iter()
+        .enumerate()
+        .map(|(i, (p, _))| (std::fs::read(p).unwrap(), f64::from(i as u32 * SEGMENT_S)))
+        .collect();
+    let (want_summary, want) = export_memory(plain.clone(), 2.3, 6.5).unwrap();
+    let pad = pad();
+    let mut segs: Vec<SegmentInput<Xor>> = plain
+        .into_iter()
+        .map(|(data, at)| {
+            let enc: Vec<u8> = data
+                .iter()
+                .enumerate()
+                .map(|(i, b)| b ^ pad[i % 4096])
+                .collect();
+            SegmentInput {
+                bytes: enc.len() as u64,
+                source: Xor {
+                    inner: Cursor::new(enc),
+                    pad: pad.clone(),
+                },
+                start: wall(at),
+            }
+        })
+        .collect();
+    let range = TimeRange {
+        start: wall(2.3),
+        end: wall(6.5),
+    };
+    let plan = remux::plan(&mut segs, range, &RemuxOptions::default()).unwrap();
+    let mut out = Vec::new();
+    let summary = remux::write(&plan, &mut segs, &mut out, |_| {}).unwrap();
+    assert_eq!(summary, want_summary);
+    assert!(
+        out == want,
+        "the export through the decrypting reader differs"
+    );
+}
+
+#[test]
+fn ranges_outside_or_around_the_footage() {
+    let dir = common::tempdir();
+    let d = drive(dir.path(), Layout::Faststart, Codec::H264, 2);
+    let data: Vec<(Vec<u8>, f64)> = d
+        .iter()
+        .enumerate()
+        .map(|(i, (p, _))| (std::fs::read(p).unwrap(), f64::from(i as u32 * SEGMENT_S)))
+        .collect();
+    // Before and after the drive, and an empty range.
+    let err = plan_memory(data.clone(), -20.0, -10.0).unwrap_err();
+    assert!(
+        matches!(err, RemuxError::NoSegmentCoversRange { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("no recording covers"), "{err}");
+    let err = plan_memory(data.clone(), 30.0, 40.0).unwrap_err();
+    assert!(
+        matches!(err, RemuxError::NoSegmentCoversRange { .. }),
+        "{err}"
+    );
+    let err = plan_memory(data.clone(), 5.0, 5.0).unwrap_err();
+    assert!(matches!(err, RemuxError::EmptyRange { .. }), "{err}");
+    // A range starting before the footage starts with it; one ending after it ends with it.
+    let plan = plan_memory(data.clone(), -3.0, 100.0).unwrap();
+    let s = plan.summary();
+    assert_eq!((s.start, s.segments.clone()), (wall(0.0), vec![0, 1]));
+    assert_eq!(s.end, wall(8.0));
+    // Segments given out of order are put in order by their starts.
+    let mut reversed = data.clone();
+    reversed.reverse();
+    let plan = plan_memory(reversed, 2.3, 6.5).unwrap();
+    assert_eq!(plan.summary().segments, vec![1, 0]);
+    // A gap between segments: the range starting in it starts with the next segment.
+    let gapped = vec![(data[0].0.clone(), 0.0), (data[1].0.clone(), 10.0)];
+    let plan = plan_memory(gapped.clone(), 5.0, 12.0).unwrap();
+    assert_eq!(
+        (plan.summary().start, plan.summary().segments.clone()),
+        (wall(10.0), vec![1])
+    );
+    let err = plan_memory(gapped, 4.5, 9.5).unwrap_err();
+    assert!(
+        matches!(err, RemuxError::NoSegmentCoversRange { .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn segments_with_another_picture_size_are_refused() {
+    let dir = common::tempdir();
+    let a = segment(dir.path(), Layout::MoovAtEnd, Codec::H264, 0, "320x240");
+    let b = segment(dir.path(), Layout::MoovAtEnd, Codec::H264, 1, "640x480");
+    let err = plan_memory(
+        vec![
+            (std::fs::read(a).unwrap(), 0.0),
+            (std::fs::read(b).unwrap(), 4.0),
+        ],
+        2.0,
+        6.0,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RemuxError::IncompatibleSegments {
+                first: 0,
+                segment: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("video"), "{err}");
+}
+
+#[test]
+fn a_segment_that_changed_since_planning_is_refused() {
+    let dir = common::tempdir();
+    let a = std::fs::read(segment(
+        dir.path(),
+        Layout::Faststart,
+        Codec::H264,
+        0,
+        "320x240",
+    ))
+    .unwrap();
+    let mut segs = memory(vec![(a.clone(), 0.0)]);
+    let plan = remux::plan(
+        &mut segs,
+        TimeRange {
+            start: wall(1.0),
+            end: wall(2.0),
+        },
+        &RemuxOptions::default(),
+    )
+    .unwrap();
+    let mut shorter = memory(vec![(a[..a.len() - 10].to_vec(), 0.0)]);
+    let err = remux::write(&plan, &mut shorter, Vec::new(), |_| {}).unwrap_err();
+    assert!(
+        matches!(err, RemuxError::SegmentsChanged { segment: 0, .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn truncated_segments_give_clear_errors() {
+    let dir = common::tempdir();
+    let end = std::fs::read(segment(
+        dir.path(),
+        Layout::MoovAtEnd,
+        Codec::H264,
+        0,
+        "320x240",
+    ))
+    .unwrap();
+    let fast = std::fs::read(segment(
+        dir.path(),
+        Layout::Faststart,
+        Codec::H264,
+        0,
+        "320x240",
+    ))
+    .unwrap();
+    // The index at the end is lost with the tail.
+    let err = plan_memory(vec![(end[..end.len() / 2].to_vec(), 0.0)], 1.0, 2.0).unwrap_err();
+    assert!(
+        matches!(err, RemuxError::NoMoov { segment: 0, .. }),
+        "{err}"
+    );
+    // The index at the start points past the end.
+    let err = plan_memory(vec![(fast[..fast.len() / 2].to_vec(), 0.0)], 1.0, 2.0).unwrap_err();
+    assert!(
+        matches!(err, RemuxError::Truncated { segment: 0, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("truncated"), "{err}");
+    // Cut inside moov.
+    let moov = top(&fast, b"moov");
+    let err = plan_memory(vec![(fast[..moov + 100].to_vec(), 0.0)], 1.0, 2.0).unwrap_err();
+    assert!(matches!(err, RemuxError::Truncated { .. }), "{err}");
+    // A stream shorter than its stated size.
+    let mut segs = vec![SegmentInput {
+        bytes: fast.len() as u64 + 1000,
+        source: Cursor::new(fast.clone()),
+        start: wall(0.0),
+    }];
+    let plan = remux::plan(
+        &mut segs,
+        TimeRange {
+            start: wall(3.0),
+            end: wall(4.0),
+        },
+        &RemuxOptions::default(),
+    );
+    if let Ok(plan) = plan {
+        segs[0].source.get_mut().truncate(fast.len() / 2);
+        let err = remux::write(&plan, &mut segs, Vec::new(), |_| {}).unwrap_err();
+        assert!(matches!(err, RemuxError::Read { segment: 0, .. }), "{err}");
+    }
+}
+
+#[test]
+fn a_fragmented_recording_cut_off_is_exported_up_to_the_cut() {
+    let dir = common::tempdir();
+    let path = segment(dir.path(), Layout::Fragmented, Codec::H264, 0, "320x240");
+    let data = std::fs::read(&path).unwrap();
+    let cut = data[..data.len() - 3000].to_vec();
+    let (summary, out) = export_memory(vec![(cut, 0.0)], 0.0, 4.0).unwrap();
+    assert!(
+        summary.notes.iter().any(|n| n.contains("cut off")),
+        "{summary:?}"
+    );
+    assert!(
+        summary.duration_s > 3.0 && summary.duration_s < 4.0,
+        "{summary:?}"
+    );
+    let file = dir.path().join("cut.mp4");
+    std::fs::write(&file, out).unwrap();
+    assert_eq!(decode_errors(&file), "");
+}
+
+#[test]
+fn garbage_gives_clear_errors() {
+    let noise: Vec<u8> = (0..100_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 7) as u8)
+        .collect();
+    let err = plan_memory(vec![(noise, 0.0)], 0.0, 1.0).unwrap_err();
+    assert!(matches!(err, RemuxError::NotMp4 { .. }), "{err}");
+    let err = plan_memory(vec![(vec![0u8; 5000], 0.0)], 0.0, 1.0).unwrap_err();
+    assert!(err.to_string().contains("zero bytes"), "{err}");
+    let err = plan_memory(vec![(b"ftyp".to_vec(), 0.0)], 0.0, 1.0).unwrap_err();
+    assert!(matches!(err, RemuxError::NotMp4 { .. }), "{err}");
+    // A box header claiming a size smaller than itself.
+    let err = plan_memory(
+        vec![(vec![0, 0, 0, 3, b'f', b't', b'y', b'p', 0, 0, 0, 0], 0.0)],
+        0.0,
+        1.0,
+    )
+    .unwrap_err();
+    assert!(matches!(err, RemuxError::Malformed { .. }), "{err}");
+}
+
+/// Offset of the content of the `kind` box in the first track's sample table.
+fn stbl_box(d: &[u8], kind: &[u8; 4]) -> usize {
+    let moov = top(d, b"moov");
+    let trak = child(d, moov, b"trak");
+    let stbl = child(d, child(d, child(d, trak, b"mdia"), b"minf"), b"stbl");
+    child(d, stbl, kind) + 8
+}
+
+#[test]
+fn absurd_counts_give_clear_errors() {
+    let dir = common::tempdir();
+    let clip = std::fs::read(segment(
+        dir.path(),
+        Layout::MoovAtEnd,
+        Codec::H264,
+        0,
+        "320x240",
+    ))
+    .unwrap();
+    let patched = |kind: &[u8; 4], at: usize, value: u32| {
+        let mut d = clip.clone();
+        let o = stbl_box(&d, kind) + at;
+        d[o..o + 4].copy_from_slice(&value.to_be_bytes());
+        plan_memory(vec![(d, 0.0)], 1.0, 2.0).unwrap_err()
+    };
+    // Four billion samples of one size: refused before anything is allocated for them.
+    // (stsz becomes 20 bytes, "every sample is 100 bytes"; a free box takes the rest.)
+    let mut d = clip.clone();
+    let o = stbl_box(&d, b"stsz");
+    let old_size = be32(&d, o - 8);
+    d[o - 8..o - 4].copy_from_slice(&20u32.to_be_bytes());
+    d[o + 4..o + 8].copy_from_slice(&100u32.to_be_bytes());
+    d[o + 8..o + 12].copy_from_slice(&u32::MAX.to_be_bytes());
+    d[o + 12..o + 16].copy_from_slice(&(old_size as u32 - 20).to_be_bytes());
+    d[o + 16..o + 20].copy_from_slice(b"free");
+    let err = plan_memory(vec![(d, 0.0)], 1.0, 2.0).unwrap_err();
+    assert!(matches!(err, RemuxError::TooLarge { .. }), "{err}");
+    // Counts larger than their boxes.
+    for (kind, at) in [
+        (b"stsz", 8),
+        (b"stts", 4),
+        (b"stsc", 4),
+        (b"stco", 4),
+        (b"stss", 4),
+    ] {
+        let err = patched(kind, at, u32::MAX);
+        assert!(
+            matches!(err, RemuxError::Malformed { .. }),
+            "{}: {err}",
+            String::from_utf8_lossy(kind)
+        );
+    }
+    // Tables that disagree: stts times fewer samples than stsz lists.
+    let err = patched(b"stts", 8, 10);
+    assert!(
+        matches!(err, RemuxError::Malformed { .. }) && err.to_string().contains("stts"),
+        "{err}"
+    );
+    // A chunk offset past the end of the file.
+    let err = patched(b"stco", 8, u32::MAX - 10);
+    assert!(matches!(err, RemuxError::Truncated { .. }), "{err}");
+    // Sample sizes that run past the end.
+    let err = patched(b"stsz", 12, u32::MAX);
+    assert!(matches!(err, RemuxError::Truncated { .. }), "{err}");
+    // A fragment claiming four billion samples.
+    let frag = std::fs::read(segment(
+        dir.path(),
+        Layout::Fragmented,
+        Codec::H264,
+        0,
+        "320x240",
+    ))
+    .unwrap();
+    let mut d = frag.clone();
+    let moof = top(&d, b"moof");
+    let trun = child(&d, child(&d, moof, b"traf"), b"trun");
+    d[trun + 12..trun + 16].copy_from_slice(&u32::MAX.to_be_bytes());
+    let err = plan_memory(vec![(d, 0.0)], 1.0, 2.0).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RemuxError::TooLarge { .. } | RemuxError::Malformed { .. }
+        ),
+        "{err}"
+    );
+    // The same without per-sample fields: stored as a count, refused by the sample bound.
+    let mut d = frag;
+    d[trun + 11] &= 0x01; // keep data offset, drop per-sample duration/size/flags/cts
+    d[trun + 10] = 0;
+    d[trun + 12..trun + 16].copy_from_slice(&u32::MAX.to_be_bytes());
+    let err = plan_memory(vec![(d, 0.0)], 1.0, 2.0).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RemuxError::TooLarge { .. } | RemuxError::Malformed { .. }
+        ),
+        "{err}"
+    );
+}
+
+/// A small deterministic generator for the corruption test.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+}
+
+#[test]
+fn corrupted_indexes_never_panic() {
+    let dir = common::tempdir();
+    let classic = std::fs::read(segment(
+        dir.path(),
+        Layout::MoovAtEnd,
+        Codec::H264,
+        0,
+        "320x240",
+    ))
+    .unwrap();
+    let frag = std::fs::read(segment(
+        dir.path(),
+        Layout::Fragmented,
+        Codec::H264,
+        1,
+        "320x240",
+    ))
+    .unwrap();
+    let mut rng = Lcg(12_345);
+    let mut outcomes = (0, 0);
+    for round in 0..300 {
+        let (base, region) = if round % 2 == 0 {
+            let m = top(&classic, b"moov");
+            (&classic, m..classic.len())
+        } else {
+            let m = top(&frag, b"moov");
+            (&frag, m..(m + 4000).min(frag.len()))
+        };
+        let mut d = base.clone();
+        for _ in 0..1 + rng.next() % 8 {
+            let at = region.start + (rng.next() as usize) % (region.end - region.start);
+            d[at] = rng.next() as u8;
+        }
+        match export_memory(vec![(d, 0.0)], 0.5, 3.5) {
+            Ok(_) => outcomes.0 += 1,
+            Err(e) => {
+                assert!(!e.to_string().is_empty());
+                outcomes.1 += 1;
+            }
+        }
+    }
+    assert!(outcomes.0 > 0 && outcomes.1 > 0, "{outcomes:?}");
+}
