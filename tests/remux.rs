@@ -261,9 +261,12 @@ fn decode_errors(path: &Path) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// A track's handler and its samples' (presentation start in seconds, data offset).
+type TrackTimes = (String, Vec<(f64, u64)>);
+
 /// Per track of the output's own index: handler, and each sample's presentation start on the
 /// movie timeline in seconds (edit lists applied) with its data offset.
-fn output_times(path: &Path) -> (Moov, Vec<(String, Vec<(f64, u64)>)>) {
+fn output_times(path: &Path) -> (Moov, Vec<TrackTimes>) {
     let d = std::fs::read(path).unwrap();
     let at = top(&d, b"moov");
     let moov = Moov::decode(&mut &d[at..at + be32(&d, at)]).unwrap();

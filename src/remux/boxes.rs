@@ -52,7 +52,7 @@ impl<'a, R: Read + Seek> SegmentBytes<'a, R> {
         len: u64,
         what: &str,
     ) -> Result<Vec<u8>, RemuxError> {
-        let end = offset.checked_add(len).unwrap_or(u64::MAX);
+        let end = offset.saturating_add(len);
         if end > self.bytes {
             return Err(RemuxError::Truncated {
                 segment: self.segment,

@@ -44,43 +44,53 @@ pub(crate) struct Layout {
     pub data_bytes: u64,
 }
 
-/// Lays out the samples of `tracks`, taking the segments in the order `order`.
+/// Lays out the samples of `tracks`, taking the segments in the order `order`. Each track
+/// holds its samples segment after segment; within a segment the tracks are merged by source
+/// offset (each track's samples normally lie in increasing order in the file, so this keeps
+/// the file's own order; when they do not, the layout is still right, with more chunks).
 pub(crate) fn layout(tracks: &[OutTrack], order: &[usize]) -> Layout {
-    let rank = |segment: usize| {
-        order
-            .iter()
-            .position(|&s| s == segment)
-            .unwrap_or(order.len())
-    };
-    let mut entries: Vec<(usize, u64, usize, usize)> = Vec::new();
-    for (t, track) in tracks.iter().enumerate() {
-        for (i, s) in track.samples.iter().enumerate() {
-            entries.push((rank(s.segment), s.offset, t, i));
-        }
-    }
-    entries.sort_by_key(|&(r, offset, _, _)| (r, offset));
     let mut positions: Vec<Vec<u64>> = tracks.iter().map(|t| vec![0; t.samples.len()]).collect();
     let mut runs: Vec<Run> = Vec::new();
     let mut position = 0u64;
-    for &(_, offset, t, i) in &entries {
-        let Some(s) = tracks.get(t).and_then(|tr| tr.samples.get(i)) else {
-            continue;
-        };
-        if let Some(p) = positions.get_mut(t).and_then(|v| v.get_mut(i)) {
-            *p = position;
-        }
-        position += u64::from(s.size);
-        match runs.last_mut() {
-            Some(run)
-                if run.segment == s.segment && run.offset.checked_add(run.len) == Some(offset) =>
-            {
-                run.len += u64::from(s.size);
+    // Per track, the next sample to place.
+    let mut next: Vec<usize> = vec![0; tracks.len()];
+    for &segment in order {
+        loop {
+            // The track whose next sample of this segment comes first in the file.
+            let mut pick: Option<(usize, u64)> = None;
+            for (t, track) in tracks.iter().enumerate() {
+                let i = next.get(t).copied().unwrap_or(0);
+                if let Some(s) = track.samples.get(i).filter(|s| s.segment == segment) {
+                    if pick.is_none_or(|(_, o)| s.offset < o) {
+                        pick = Some((t, s.offset));
+                    }
+                }
             }
-            _ => runs.push(Run {
-                segment: s.segment,
-                offset,
-                len: u64::from(s.size),
-            }),
+            let Some((t, offset)) = pick else { break };
+            let i = next.get(t).copied().unwrap_or(0);
+            if let Some(n) = next.get_mut(t) {
+                *n += 1;
+            }
+            let Some(s) = tracks.get(t).and_then(|tr| tr.samples.get(i)) else {
+                break;
+            };
+            if let Some(p) = positions.get_mut(t).and_then(|v| v.get_mut(i)) {
+                *p = position;
+            }
+            position += u64::from(s.size);
+            match runs.last_mut() {
+                Some(run)
+                    if run.segment == segment
+                        && run.offset.checked_add(run.len) == Some(offset) =>
+                {
+                    run.len += u64::from(s.size);
+                }
+                _ => runs.push(Run {
+                    segment,
+                    offset,
+                    len: u64::from(s.size),
+                }),
+            }
         }
     }
     let chunks = tracks

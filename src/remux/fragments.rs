@@ -13,7 +13,7 @@ use mp4_atom::{Tfdt, Tfhd, Trex, Trun};
 
 use super::boxes::{be_u32, children, decode, find};
 use super::error::RemuxError;
-use super::input::{Budget, Clip, Sample, composition_offset};
+use super::input::{Budget, Clip, MAX_MEDIA_TIME, Sample, composition_offset};
 
 /// The `sample_is_non_sync_sample` bit of sample flags.
 const NON_SYNC: u32 = 0x0001_0000;
@@ -73,8 +73,17 @@ pub(crate) fn read_moof(
         }
         if let (Some(i), Some(tfdt_box)) = (track_index, find(&parts, b"tfdt")) {
             let tfdt: Tfdt = decode(tfdt_box, segment)?;
+            let base_time = tfdt.base_media_decode_time;
+            if base_time > MAX_MEDIA_TIME {
+                return Err(RemuxError::malformed(
+                    segment,
+                    b"tfdt",
+                    tfdt_box.offset,
+                    format!("its decode time {base_time} is beyond any recording's length"),
+                ));
+            }
             if let Some(track) = clip.tracks.get_mut(i) {
-                start_fragment(track, tfdt.base_media_decode_time);
+                start_fragment(track, base_time);
             }
         }
         let mut data = base;

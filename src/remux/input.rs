@@ -21,6 +21,9 @@ use super::fragments;
 pub(crate) const MAX_MOOV_BYTES: u64 = crate::mp4::MAX_MOOV_BYTES;
 /// Largest `moof` read; a one-minute clip's whole index is far smaller.
 pub(crate) const MAX_MOOF_BYTES: u64 = 16 * 1024 * 1024;
+/// Largest media time accepted from an edit list or a fragment's decode time: a century at
+/// 90 kHz. Larger values are damage, and refusing them keeps every time sum far from overflow.
+pub(crate) const MAX_MEDIA_TIME: u64 = 1 << 48;
 /// Most top-level boxes walked in one segment (fragmented files have two per fragment).
 const MAX_TOP_LEVEL_BOXES: usize = 100_000;
 /// Types a real MP4 file can start with.
@@ -333,7 +336,11 @@ fn read_moov(
             what: format!("a clip with {videos} video tracks"),
         });
     }
-    clip.tracks.sort_by_key(|t| t.kind != TrackKind::Video);
+    // The video track first (the others keep their order).
+    if let Some(v) = clip.tracks.iter().position(|t| t.kind == TrackKind::Video) {
+        let video = clip.tracks.remove(v);
+        clip.tracks.insert(0, video);
+    }
     Ok(clip)
 }
 
@@ -421,19 +428,28 @@ fn edit_origin(
     let Some(elst) = find(&kids, b"elst") else {
         return Ok(0);
     };
-    let elst: Elst = decode(elst, segment)?;
+    let elst_box = elst;
+    let elst: Elst = decode(elst_box, segment)?;
+    let too_far = |what: &str, v: u64| {
+        RemuxError::malformed(
+            segment,
+            b"elst",
+            elst_box.offset,
+            format!("its {what} {v} is beyond any recording's length"),
+        )
+    };
     let mut empty: i64 = 0;
     for entry in elst.entries.iter().take(64) {
         match entry.media_time {
             None => {
-                let d = rescale(
-                    i64::try_from(entry.segment_duration).unwrap_or(i64::MAX),
-                    movie_timescale,
-                    timescale,
-                );
+                if entry.segment_duration > MAX_MEDIA_TIME {
+                    return Err(too_far("empty edit", entry.segment_duration));
+                }
+                let d = rescale(entry.segment_duration as i64, movie_timescale, timescale);
                 empty = empty.saturating_add(d);
             }
-            Some(t) => return Ok(i64::try_from(t).unwrap_or(i64::MAX).saturating_sub(empty)),
+            Some(t) if t > MAX_MEDIA_TIME => return Err(too_far("media time", t)),
+            Some(t) => return Ok((t as i64).saturating_sub(empty)),
         }
     }
     Ok(-empty)

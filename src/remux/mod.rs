@@ -188,8 +188,15 @@ pub fn plan<R: Read + Seek>(
     if end <= start {
         return Err(RemuxError::EmptyRange { start, end });
     }
-    let mut order: Vec<usize> = (0..segments.len()).collect();
-    order.sort_by_key(|&i| segments.get(i).map(|s| s.start));
+    // The segments in wall-clock order (a drive has tens of them: an insertion sort, stable).
+    let mut order: Vec<usize> = Vec::with_capacity(segments.len());
+    for (i, seg) in segments.iter().enumerate() {
+        let at = order
+            .iter()
+            .rposition(|&j| segments.get(j).is_some_and(|o| o.start <= seg.start))
+            .map_or(0, |p| p + 1);
+        order.insert(at, i);
+    }
     let starts: Vec<NaiveDateTime> = order
         .iter()
         .filter_map(|&i| segments.get(i).map(|s| s.start))
