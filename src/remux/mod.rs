@@ -3,7 +3,7 @@
 //! A drive is a sequence of one-minute segment files per camera. [`plan`] reads the sample
 //! tables of the segments the range touches (only their `moov` and `moof` boxes), picks the
 //! keyframe at or before the range's start and the last frame before its end, and lays out one
-//! progressive MP4 with `moov` first; [`write`] then streams it: the header, then the media
+//! progressive MP4 with `moov` first; [`write()`] then streams it: the header, then the media
 //! payload copied in slices straight from the segments. The exact original frames come out;
 //! nothing is decoded.
 //!
@@ -57,16 +57,16 @@
 //! `trex`. It is maintained, reads fragmented MP4 correctly (per-sample and default values, the
 //! first-sample flags, signed and unsigned composition offsets), bounds its allocations by the
 //! bytes it was given (0.17 stores a `trun` without per-sample fields as a count, not as
-//! millions of entries), and decodes any single box from a byte slice, so it fits reading
-//! header bytes piecemeal. The box tree is walked here (`boxes`), not by the library's
-//! `Moov` decoder, for code size: on `wasm32-unknown-unknown` (release, `opt-level = "z"`, fat
-//! LTO), inside a build that already holds the rest of the core, the leaf boxes used here cost
-//! about 11 KiB gzipped, whereas decoding the whole tree pulls every codec the library knows
-//! (about 90 KiB gzipped); the `mp4` crate (alfg) costs about 30 KiB gzipped, reads the whole
-//! file's tree from the start of a reader, and has not been released since 2023. The sample
-//! descriptions (`stsd`) are copied as the camera wrote them and compared by hand (`codec`),
-//! `stz2` (which `mp4-atom` does not read) is unpacked by hand. `mp4-atom` 0.17 needs Rust
-//! 1.88.
+//! billions of entries), and decodes any single box from a byte slice, so it fits reading header
+//! bytes piecemeal. The box tree is walked here (`boxes`), not by the library's `Moov` decoder,
+//! for code size. Measured on `wasm32-unknown-unknown` (release, `opt-level = "z"`, fat LTO,
+//! gzip -9) in a cdylib that already holds the rest of the core: the leaf boxes used here cost
+//! about 11 KiB; decoding the whole tree with `mp4-atom` pulls every codec it knows (about
+//! 90 KiB); the `mp4` crate (alfg), 0.14, about 30 KiB, and it parses the whole file's tree from
+//! a reader at its start and has had no release since 2023. The whole remuxer, `plan` and
+//! `write` included, adds about 35 KiB. The sample descriptions (`stsd`) are copied as the
+//! camera wrote them and compared by hand (`codec`); `stz2`, which `mp4-atom` does not read, is
+//! unpacked by hand. `mp4-atom` 0.17 needs Rust 1.88.
 
 mod boxes;
 mod codec;
@@ -149,7 +149,7 @@ pub struct Summary {
     pub notes: Vec<String>,
 }
 
-/// Everything [`write`] needs: the output's header bytes and the copies that make its payload.
+/// Everything [`write()`] needs: the output's header bytes and the copies that make its payload.
 #[derive(Clone, Debug)]
 pub struct RemuxPlan {
     /// `ftyp`, `moov` and the `mdat` header.
