@@ -496,6 +496,99 @@ mod tests {
             .unwrap()
     }
 
+    /// A segment starting at `start` s with a video track of `frames` frames of 250 ms and an
+    /// audio track of `audio` frames of 300 ms whose edit list skips `priming` ms.
+    fn segment(index: usize, start: u32, frames: usize, audio: usize, priming: i64) -> Placed {
+        let track = |kind, n: usize, duration: u32, origin: i64| {
+            let mut t = crate::remux::tests::track_stub().source;
+            t.kind = kind;
+            t.origin = origin;
+            t.samples = (0..n)
+                .map(|i| super::super::input::Sample {
+                    offset: (index * 100_000 + i * 1000) as u64,
+                    size: 10,
+                    duration,
+                    cts: 0,
+                    sync: true,
+                })
+                .collect();
+            t
+        };
+        Placed {
+            clip: Clip {
+                segment: index,
+                bytes: 1 << 20,
+                movie_timescale: 1000,
+                tracks: vec![
+                    track(TrackKind::Video, frames, 250, 0),
+                    track(TrackKind::Audio, audio, 300, priming),
+                ],
+                skipped: Vec::new(),
+                trexes: Vec::new(),
+                fragmented: false,
+                cut_short: false,
+            },
+            start: at(start, 0),
+        }
+    }
+
+    fn durations(t: &OutTrack) -> Vec<u32> {
+        t.samples.iter().map(|s| s.duration).collect()
+    }
+
+    #[test]
+    fn audio_is_joined_on_the_video_s_timeline() {
+        // Audio runs 1.2 s per 1 s of video: its last frame before a join is shortened...
+        let placed = [segment(0, 0, 4, 4, 0), segment(1, 1, 4, 4, 0)];
+        let key = keyframe(&placed[0], at(0, 0)).unwrap();
+        let cut = video_cut(&placed[1], at(2, 0));
+        let t = build(&placed, key, cut).unwrap();
+        assert_eq!((t.duration, t.shown), (2000, 8));
+        assert_eq!(durations(&t.tracks[0]), vec![250; 8]);
+        assert_eq!(
+            durations(&t.tracks[1]),
+            vec![300, 300, 300, 100, 300, 300, 300, 300]
+        );
+        assert_eq!((t.tracks[1].media_time, t.tracks[1].presented), (0, 2000));
+        // ...and when the next segment's audio starts earlier (priming), the overlapped frame
+        // goes, so that audio never drifts from video at a join.
+        let placed = [segment(0, 0, 4, 4, 0), segment(1, 1, 4, 4, 100)];
+        let t = build(&placed, key, video_cut(&placed[1], at(2, 0))).unwrap();
+        assert_eq!(
+            durations(&t.tracks[1]),
+            vec![300, 300, 300, 300, 300, 300, 300]
+        );
+        assert_eq!(t.tracks[1].samples[3].segment, 1);
+    }
+
+    #[test]
+    fn the_output_starts_at_the_keyframe_before_the_start() {
+        let mut first = segment(0, 0, 8, 8, 0);
+        for (i, s) in first.clip.tracks[0].samples.iter_mut().enumerate() {
+            s.sync = i % 4 == 0;
+        }
+        // 1.6 s falls in the second GOP (1.0 s to 2.0 s).
+        let key = keyframe(&first, at(1, 600)).unwrap();
+        assert_eq!(key, (4, 1000));
+        let t = build(
+            std::slice::from_ref(&first),
+            key,
+            video_cut(&first, at(1, 800)),
+        )
+        .unwrap();
+        assert_eq!((t.start, t.end, t.shown), (at(1, 0), at(2, 0), 4));
+        // The audio frame straddling the keyframe (0.9 s to 1.2 s) is kept, its first 100 ms
+        // hidden by the edit list.
+        assert_eq!(t.tracks[1].samples[0].offset, 3000);
+        assert_eq!((t.tracks[1].media_time, t.tracks[1].empty), (100, 0));
+        // A range inside the segment but before its first keyframe has none to start from.
+        first.clip.tracks[0].samples[0].sync = false;
+        assert!(matches!(
+            keyframe(&first, at(0, 500)),
+            Err(RemuxError::NoKeyframe { .. })
+        ));
+    }
+
     #[test]
     fn wall_clock_to_units_and_back() {
         assert_eq!(units_since(at(0, 0), at(1, 500), 1000, false), 1500);
