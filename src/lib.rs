@@ -21,6 +21,7 @@
 //!   drives, parking incidents and the model family.
 //! - [`estimate`]: when each recording will be overwritten (a FIFO model of the loop).
 //! - [`report`]: the JSON document, assembled from the three.
+//! - [`remux`]: one MP4 of a time range across a drive's segments, without re-encoding.
 //! - [`export`]: stored ZIP archives assembled around the card's own bytes, and digests.
 //! - [`telemetry`]: GPS fixes and accelerometer samples from the camera's sidecar files; tracks,
 //!   distances, impacts, and GPX/GeoJSON/CSV exports.
@@ -53,6 +54,7 @@ pub mod folder;
 pub mod listing;
 pub mod mp4;
 pub mod partition;
+pub mod remux;
 pub mod report;
 pub mod scan;
 pub mod seek;
