@@ -32,9 +32,14 @@ fn base() -> &'static (Vec<u8>, Vec<usize>) {
         let mut w = ExfatWriter::format(Cursor::new(Vec::new()), &options).expect("format");
         w.mkdir("Nexar/Movie", &t).expect("mkdir");
         let data = |n: usize, seed: u8| (0..n).map(|i| (i as u8).wrapping_mul(seed)).collect();
-        for (i, name) in ["a.mp4", "b.mp4", "c.mp4", "a longer name, über 15 Zeichen.mp4"]
-            .iter()
-            .enumerate()
+        for (i, name) in [
+            "a.mp4",
+            "b.mp4",
+            "c.mp4",
+            "a longer name, über 15 Zeichen.mp4",
+        ]
+        .iter()
+        .enumerate()
         {
             let mut f = NewFile::with_data(data(1500 * (i + 1), i as u8 + 3), t);
             if i % 2 == 1 {

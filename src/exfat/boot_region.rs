@@ -253,7 +253,7 @@ fn read_copy<R: Read + Seek>(
 ) -> Result<BootRegion, RegionFault> {
     let mut sector = [0u8; FIELDS_BYTES];
     reader
-        .read_at(volume_offset + region_at, &mut sector)
+        .read_at(volume_offset.saturating_add(region_at), &mut sector)
         .map_err(RegionFault::Io)?;
     if !is_exfat_boot_sector(&sector) {
         return Err(RegionFault::Foreign(
@@ -272,7 +272,7 @@ fn read_copy<R: Read + Seek>(
     let sb = boot.sector_bytes as usize;
     let mut region = vec![0u8; sb * REGION_SECTORS as usize];
     reader
-        .read_at(volume_offset + region_at, &mut region)
+        .read_at(volume_offset.saturating_add(region_at), &mut region)
         .map_err(RegionFault::Io)?;
     let (covered, checksum_sector) = region.split_at(sb * 11);
     let sum = boot_checksum(covered);

@@ -272,7 +272,8 @@ impl<W: Read + Write + Seek> ExfatWriter<W> {
             dirs: Vec::new(),
             records: Vec::new(),
             reuse_slots: true,
-            upcase: Upcase::generated(),
+            // Replaced by the volume's own table below.
+            upcase: Upcase::from_bytes(&[]),
             geo,
         };
         let root_runs = writer.read_chain(root_cluster, None)?;
@@ -322,10 +323,10 @@ impl<W: Read + Write + Seek> ExfatWriter<W> {
             }
         }
         writer.geo.bitmap_runs = bitmap_runs;
-        if let Some((first, len)) = table {
-            let runs = writer.read_chain(first, Some(len))?;
-            writer.upcase = Upcase::from_bytes(&writer.read_runs(&runs, len)?);
-        }
+        let (table_first, table_len) =
+            table.ok_or_else(|| corrupt("the root folder has no up-case table".into()))?;
+        let runs = writer.read_chain(table_first, Some(table_len))?;
+        writer.upcase = Upcase::from_bytes(&writer.read_runs(&runs, table_len)?);
         Ok(writer)
     }
 
