@@ -214,6 +214,13 @@ fn check_tsk(image: &Path, listing: &ExfatListing) {
     let theirs: BTreeSet<(String, bool)> =
         tsk.iter().map(|t| (t.path.clone(), t.deleted)).collect();
     assert_eq!(ours, theirs, "fls and the reader list different entries");
+    let marked: BTreeSet<String> = fls_marked(image, offset / 512).into_iter().collect();
+    let ours_marked: BTreeSet<String> = listing
+        .entries
+        .iter()
+        .map(|e| format!("{}{}", if e.deleted { "* " } else { "" }, e.path))
+        .collect();
+    assert_eq!(ours_marked, marked, "fls -r -p marks other entries deleted");
     for e in &listing.entries {
         let t = tsk
             .iter()

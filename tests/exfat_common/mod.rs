@@ -181,6 +181,29 @@ pub fn tsk_listing(image: &Path, offset_sectors: u64) -> Vec<TskEntry> {
         .collect()
 }
 
+/// `fls -r -p` as "path" or "* path" (deleted), without the virtual and label entries.
+pub fn fls_marked(image: &Path, offset_sectors: u64) -> Vec<String> {
+    let (ok, out, err) = run_tool(
+        Command::new("fls")
+            .args(["-r", "-p", "-o"])
+            .arg(offset_sectors.to_string())
+            .arg(image),
+    );
+    assert!(ok, "fls failed: {err}");
+    out.lines()
+        .filter_map(|line| {
+            let (meta, path) = line.split_once('\t')?;
+            if path.starts_with('$') || path.ends_with("(Volume Label Entry)") {
+                return None;
+            }
+            Some(format!(
+                "{}{path}",
+                if meta.contains('*') { "* " } else { "" }
+            ))
+        })
+        .collect()
+}
+
 /// The sectors TSK's `istat` gives for an inode (the zero padding left out).
 pub fn tsk_sectors(image: &Path, offset_sectors: u64, inode: u64) -> Vec<u64> {
     let (ok, out, err) = run_tool(
