@@ -13,6 +13,8 @@
 //! - [`partition`]: MBR, GPT or a bare volume; which partitions hold FAT.
 //! - [`fat`]: the FAT volume through `fatfs`, plus a small read-only layer for what `fatfs`
 //!   hides: extents, deleted entries, the free map.
+//! - [`exfat`]: Dashcard's own read-only exFAT reader: extents, deleted entry sets and their
+//!   recovery verdicts, free space from the allocation bitmap.
 //! - [`mp4`]: duration, creation time and picture size from the `moov` box, reading headers only.
 //! - [`extent`]: where a file's bytes lie, and a stream over them.
 //! - [`scan`]: an image as a source, [`folder`]: a mounted card folder as one; both give a
@@ -47,6 +49,7 @@
 pub mod block_reader;
 pub mod catalog;
 pub mod estimate;
+pub mod exfat;
 pub mod export;
 pub mod extent;
 pub mod fat;
