@@ -141,12 +141,13 @@ impl<R: Read + Seek> BlockReader<R> {
         }
         self.check_range(offset, buf.len() as u64)?;
         let len = buf.len() as u64;
-        if let Some((at, data)) = &self.held {
-            if offset >= *at && offset + len <= at + data.len() as u64 {
-                let from = (offset - at) as usize;
-                buf.copy_from_slice(&data[from..from + buf.len()]);
-                return Ok(());
-            }
+        if let Some((at, data)) = &self.held
+            && offset >= *at
+            && offset + len <= at + data.len() as u64
+        {
+            let from = (offset - at) as usize;
+            buf.copy_from_slice(&data[from..from + buf.len()]);
+            return Ok(());
         }
         let bs = self.block_bytes as u64;
         let first = offset / bs;
@@ -154,14 +155,15 @@ impl<R: Read + Seek> BlockReader<R> {
         if (first..=last).all(|i| self.blocks.contains_key(&i)) {
             return self.read_at(offset, buf);
         }
-        if let Some((start, end)) = self.span_hint {
-            if offset >= start && offset < end {
-                let mut data = vec![0u8; (end.max(offset + len) - offset) as usize];
-                self.fetch(offset, &mut data)?;
-                buf.copy_from_slice(&data[..buf.len()]);
-                self.held = Some((offset, data));
-                return Ok(());
-            }
+        if let Some((start, end)) = self.span_hint
+            && offset >= start
+            && offset < end
+        {
+            let mut data = vec![0u8; (end.max(offset + len) - offset) as usize];
+            self.fetch(offset, &mut data)?;
+            buf.copy_from_slice(&data[..buf.len()]);
+            self.held = Some((offset, data));
+            return Ok(());
         }
         self.fetch(offset, buf)
     }
@@ -231,15 +233,14 @@ impl<R: Read + Seek> BlockReader<R> {
     }
 
     fn insert(&mut self, index: u64, data: Vec<u8>) {
-        if self.blocks.len() >= self.max_blocks {
-            if let Some(oldest) = self
+        if self.blocks.len() >= self.max_blocks
+            && let Some(oldest) = self
                 .blocks
                 .iter()
                 .min_by_key(|(_, b)| b.last_used)
                 .map(|(i, _)| *i)
-            {
-                self.blocks.remove(&oldest);
-            }
+        {
+            self.blocks.remove(&oldest);
         }
         self.clock += 1;
         self.blocks.insert(

@@ -13,9 +13,7 @@ use dashcard::exfat;
 use dashcard::fat::WalkLimits;
 use libfuzzer_sys::fuzz_target;
 
-#[path = "../../sim/src/exfat/mod.rs"]
-#[allow(dead_code)]
-mod exfat_writer;
+use dashcard_sim::exfat as exfat_writer;
 
 /// The sound volume, and the 512-byte blocks of it that are not zero (its metadata, mostly).
 fn base() -> &'static (Vec<u8>, Vec<usize>) {

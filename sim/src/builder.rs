@@ -156,7 +156,7 @@ impl<W: Read + Write + Seek> CardBuilder<W> {
     /// Sizes `out` to the card (sparse), writes the MBR and formats FAT32.
     pub fn format(mut out: W, layout: &CardLayout) -> Result<Self, BuildError> {
         let base = layout.partition_offset.unwrap_or(0);
-        if base % 512 != 0 || base >= layout.card_bytes {
+        if !base.is_multiple_of(512) || base >= layout.card_bytes {
             return Err(BuildError::Layout("partition offset".into()));
         }
         let sectors = u32::try_from((layout.card_bytes - base) / 512)

@@ -239,15 +239,16 @@ fn record<W: Read + Write + Seek>(
     q: &mut Queues<'_>,
 ) -> Result<(), BuildError> {
     let to_sos = r.kind == SimKind::Parking && sim.family.facts().sos_folder;
-    if to_sos && q.sos_queue.len() >= sim.sos_limit.max(1) {
-        if let Some(old) = q.sos_queue.pop_front() {
-            let before = card.free_bytes();
-            card.delete(&q.recordings[old].path)?;
-            *q.allocated = q
-                .allocated
-                .saturating_sub(card.free_bytes().saturating_sub(before));
-            q.recordings[old].deleted_at = Some(r.start);
-        }
+    if to_sos
+        && q.sos_queue.len() >= sim.sos_limit.max(1)
+        && let Some(old) = q.sos_queue.pop_front()
+    {
+        let before = card.free_bytes();
+        card.delete(&q.recordings[old].path)?;
+        *q.allocated = q
+            .allocated
+            .saturating_sub(card.free_bytes().saturating_sub(before));
+        q.recordings[old].deleted_at = Some(r.start);
     }
     // The loop: delete the oldest recordings until the new one fits, with one cluster to spare
     // for its folder to grow.

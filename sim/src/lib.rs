@@ -15,6 +15,7 @@
 
 mod builder;
 pub mod camera;
+pub mod exfat;
 mod formatted;
 pub mod memory;
 mod mp4_skeleton;

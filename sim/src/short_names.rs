@@ -41,10 +41,10 @@ fn exact_short_name(name: &str) -> Option<[u8; 11]> {
 impl ShortNames {
     /// Picks the short name for `long`; `true` when long-name entries must precede it.
     pub fn assign(&mut self, long: &str) -> ([u8; 11], bool) {
-        if let Some(exact) = exact_short_name(long) {
-            if self.used.insert(exact) {
-                return (exact, false);
-            }
+        if let Some(exact) = exact_short_name(long)
+            && self.used.insert(exact)
+        {
+            return (exact, false);
         }
         let (stem, ext) = match long.rsplit_once('.') {
             Some((s, e)) if !s.is_empty() => (s, e),

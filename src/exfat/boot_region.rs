@@ -261,13 +261,13 @@ fn read_copy<R: Read + Seek>(
         ));
     }
     let boot = BootRegion::parse(&sector, copy).map_err(RegionFault::Damaged)?;
-    if let Some(expected) = expect_bytes {
-        if boot.sector_bytes != expected {
-            return Err(RegionFault::Damaged(format!(
-                "it declares {}-byte sectors but lies where {expected}-byte sectors would put it",
-                boot.sector_bytes
-            )));
-        }
+    if let Some(expected) = expect_bytes
+        && boot.sector_bytes != expected
+    {
+        return Err(RegionFault::Damaged(format!(
+            "it declares {}-byte sectors but lies where {expected}-byte sectors would put it",
+            boot.sector_bytes
+        )));
     }
     let sb = boot.sector_bytes as usize;
     let mut region = vec![0u8; sb * REGION_SECTORS as usize];

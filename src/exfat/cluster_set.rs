@@ -43,10 +43,10 @@ impl ClusterSet {
         }
         // Bits beyond the heap are not clusters.
         let tail = described % 64;
-        if tail != 0 {
-            if let Some(last) = set.words.last_mut() {
-                *last &= (1u64 << tail) - 1;
-            }
+        if tail != 0
+            && let Some(last) = set.words.last_mut()
+        {
+            *last &= (1u64 << tail) - 1;
         }
         set
     }

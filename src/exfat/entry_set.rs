@@ -192,12 +192,12 @@ pub fn parse_directory(bytes: &[u8], root: bool) -> ParsedDirectory {
         }
         if kind & IN_USE == 0 {
             // Unused; a deleted File entry starts a deleted set worth reading.
-            if kind == FILE & !IN_USE {
-                if let Some((set, used)) = deleted_set(&entries, i) {
-                    out.items.push(DirItem::File(set));
-                    i += used;
-                    continue;
-                }
+            if kind == FILE & !IN_USE
+                && let Some((set, used)) = deleted_set(&entries, i)
+            {
+                out.items.push(DirItem::File(set));
+                i += used;
+                continue;
             }
             i += 1;
             continue;

@@ -41,7 +41,7 @@ impl UpcaseTable {
 
     /// Parses an on-disk table (compressed or not) whose recorded checksum is `checksum`.
     pub fn parse(bytes: &[u8], checksum: u32) -> Result<Self, String> {
-        if bytes.len() as u64 > MAX_TABLE_BYTES || bytes.len() % 2 != 0 {
+        if bytes.len() as u64 > MAX_TABLE_BYTES || !bytes.len().is_multiple_of(2) {
             return Err(format!("its length, {} bytes, is impossible", bytes.len()));
         }
         let actual = table_checksum(bytes);

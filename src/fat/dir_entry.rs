@@ -309,9 +309,9 @@ impl LongNameEntry {
 /// checksum of `short`; the name ends with a 0 unit and is padded with 0xFFFF.
 pub fn long_name_entries(long: &str, short: &[u8; 11]) -> Vec<[u8; ENTRY_BYTES]> {
     let mut units: Vec<u16> = long.encode_utf16().collect();
-    if units.len() % LFN_UNITS != 0 {
+    if !units.len().is_multiple_of(LFN_UNITS) {
         units.push(0);
-        while units.len() % LFN_UNITS != 0 {
+        while !units.len().is_multiple_of(LFN_UNITS) {
             units.push(0xFFFF);
         }
     }

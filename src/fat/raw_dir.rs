@@ -152,10 +152,11 @@ pub fn parse_directory(bytes: &[u8]) -> RawDirectory {
         }
         let long_name = long.name_for(&mut entry);
         let mut key = short_key(&entry.name);
-        if deleted && entry.name[0] == DELETED {
-            if let Some(k) = key.first_mut() {
-                *k = b'_';
-            }
+        if deleted
+            && entry.name[0] == DELETED
+            && let Some(k) = key.first_mut()
+        {
+            *k = b'_';
         }
         out.entries.push(RawEntry {
             entry,

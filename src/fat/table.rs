@@ -401,15 +401,14 @@ impl FatTable {
                 }
             }
         }
-        if chain.problem.is_none() {
-            if let Some(needed) = needed {
-                if taken < needed {
-                    chain.problem = Some(ChainProblem::Short {
-                        needed,
-                        found: taken,
-                    });
-                }
-            }
+        if chain.problem.is_none()
+            && let Some(needed) = needed
+            && taken < needed
+        {
+            chain.problem = Some(ChainProblem::Short {
+                needed,
+                found: taken,
+            });
         }
         chain
     }

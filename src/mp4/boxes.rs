@@ -100,19 +100,19 @@ pub(crate) fn read_child_header<S: Read + Seek>(
     parent: &BoxHeader,
 ) -> Result<Option<BoxHeader>, Mp4Error> {
     let child = read_box_header(src, offset, parent.end)?;
-    if let Some(c) = &child {
-        if c.end > parent.end {
-            return Err(Mp4Error::malformed(
-                &c.kind,
-                c.offset,
-                format!(
-                    "it claims {} bytes, running past the end of its parent {} box (offset {})",
-                    c.bytes(),
-                    fourcc(&parent.kind),
-                    parent.end
-                ),
-            ));
-        }
+    if let Some(c) = &child
+        && c.end > parent.end
+    {
+        return Err(Mp4Error::malformed(
+            &c.kind,
+            c.offset,
+            format!(
+                "it claims {} bytes, running past the end of its parent {} box (offset {})",
+                c.bytes(),
+                fourcc(&parent.kind),
+                parent.end
+            ),
+        ));
     }
     Ok(child)
 }

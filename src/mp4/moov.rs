@@ -221,15 +221,12 @@ fn read_mdia<S: Read + Seek>(
     // comes first in the sample table, so this still reads only header bytes.
     let wants_coded_size =
         want_size && head.handler == Some(*b"vide") && head.display_size().is_none();
-    if wants_coded_size {
-        if let Some(minf) = find_child(src, mdia, b"minf")? {
-            if let Some(stbl) = find_child(src, &minf, b"stbl")? {
-                if let Some(stsd) = find_child(src, &stbl, b"stsd")? {
-                    head.coded_size =
-                        decode(src, &stsd, fields::STSD_BYTES, fields::stsd_picture_size)?;
-                }
-            }
-        }
+    if wants_coded_size
+        && let Some(minf) = find_child(src, mdia, b"minf")?
+        && let Some(stbl) = find_child(src, &minf, b"stbl")?
+        && let Some(stsd) = find_child(src, &stbl, b"stsd")?
+    {
+        head.coded_size = decode(src, &stsd, fields::STSD_BYTES, fields::stsd_picture_size)?;
     }
     Ok(())
 }

@@ -126,7 +126,7 @@ fn read_header<R: Read + Seek>(
         entries_crc: u32_at(&raw, 88),
     };
     let entry_bytes = header.entry_bytes as u64;
-    if entry_bytes < 128 || entry_bytes % 8 != 0 || entry_bytes > ss64 {
+    if entry_bytes < 128 || !entry_bytes.is_multiple_of(8) || entry_bytes > ss64 {
         return Err(format!("partition entry size {entry_bytes} is impossible"));
     }
     let array_bytes = entry_bytes * header.entry_count as u64;

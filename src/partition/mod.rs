@@ -137,12 +137,12 @@ pub fn read_partition_table<R: Read + Seek>(
 
     let mbr = mbr::parse_sector(&sector0);
     if let Some(entries) = &mbr {
-        if entries.iter().any(|e| e.type_byte == mbr::PROTECTIVE_GPT) {
-            if let Some(table) = gpt::read(reader)? {
-                return Ok(table);
-            }
-            // A protective MBR whose GPT is gone: fall through and say so below.
+        if entries.iter().any(|e| e.type_byte == mbr::PROTECTIVE_GPT)
+            && let Some(table) = gpt::read(reader)?
+        {
+            return Ok(table);
         }
+        // A protective MBR whose GPT is gone: fall through and say so below.
     } else if let Some(table) = gpt::read(reader)? {
         // A GPT whose protective MBR was wiped.
         return Ok(table);

@@ -60,10 +60,10 @@ pub(crate) fn layout(tracks: &[OutTrack], order: &[usize]) -> Layout {
             let mut pick: Option<(usize, u64)> = None;
             for (t, track) in tracks.iter().enumerate() {
                 let i = next.get(t).copied().unwrap_or(0);
-                if let Some(s) = track.samples.get(i).filter(|s| s.segment == segment) {
-                    if pick.is_none_or(|(_, o)| s.offset < o) {
-                        pick = Some((t, s.offset));
-                    }
+                if let Some(s) = track.samples.get(i).filter(|s| s.segment == segment)
+                    && pick.is_none_or(|(_, o)| s.offset < o)
+                {
+                    pick = Some((t, s.offset));
                 }
             }
             let Some((t, offset)) = pick else { break };

@@ -151,14 +151,13 @@ fn start_fragment(track: &mut super::input::Track, base: u64) {
     }
     if base > track.next_dts {
         let gap = base - track.next_dts;
-        if let Some(last) = track.samples.last_mut() {
-            if let Some(d) = u32::try_from(gap)
+        if let Some(last) = track.samples.last_mut()
+            && let Some(d) = u32::try_from(gap)
                 .ok()
                 .and_then(|g| last.duration.checked_add(g))
-            {
-                last.duration = d;
-                track.next_dts = base;
-            }
+        {
+            last.duration = d;
+            track.next_dts = base;
         }
     }
 }

@@ -132,11 +132,12 @@ pub(crate) fn read_clip<R: Read + Seek>(
         if top.end > bytes {
             // The box runs past the end of the file. A fragmented recording cut off in its
             // last fragment keeps what is whole; anything else has lost part of its index.
-            if let Some(c) = clip.as_mut() {
-                if c.is_fragmented() && (top.kind == *b"mdat" || top.kind == *b"moof") {
-                    c.cut_short = true;
-                    return finish(clip, segment, String::new);
-                }
+            if let Some(c) = clip.as_mut()
+                && c.is_fragmented()
+                && (top.kind == *b"mdat" || top.kind == *b"moof")
+            {
+                c.cut_short = true;
+                return finish(clip, segment, String::new);
             }
             if top.kind == *b"moov" {
                 return Err(RemuxError::Truncated {

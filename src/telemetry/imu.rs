@@ -96,12 +96,12 @@ pub fn parse_imu(bytes: &[u8], fallback_start: Option<DateTime<Utc>>) -> ImuLog 
             log.skipped_lines += 1;
             continue;
         };
-        if index == 0 {
-            if let Some((header, raw_time_us)) = parse_header(text) {
-                header_time_us = raw_time_us;
-                log.header = Some(header);
-                continue;
-            }
+        if index == 0
+            && let Some((header, raw_time_us)) = parse_header(text)
+        {
+            header_time_us = raw_time_us;
+            log.header = Some(header);
+            continue;
         }
         let Some(reading) = parse_data_line(text) else {
             log.skipped_lines += 1;

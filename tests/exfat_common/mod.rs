@@ -2,8 +2,7 @@
 //! `mkfs.exfat` and by the writer, and the oracles — `fsck.exfat` and The Sleuth Kit.
 #![allow(dead_code)]
 
-#[path = "../../sim/src/exfat/mod.rs"]
-pub mod exfat_writer;
+pub use dashcard_sim::exfat as exfat_writer;
 
 use std::fs::File;
 use std::path::Path;

@@ -189,10 +189,10 @@ pub fn DrivePlayer(playing: DriveSlot) -> impl IntoView {
         let Some(p) = playing.get_untracked() else {
             return;
         };
-        if let Some(i) = road_index.get_value() {
-            if let Some(next) = p.road.get(i + 1) {
-                go_to(next.offset_s, true);
-            }
+        if let Some(i) = road_index.get_value()
+            && let Some(next) = p.road.get(i + 1)
+        {
+            go_to(next.offset_s, true);
         }
     };
     let toggle = move || {

@@ -30,10 +30,10 @@ pub fn FileActions(shown: Shown, index: usize) -> impl IntoView {
             .with_value(|bytes| play(card.player, bytes, &for_play, start))
     };
     let on_save = move |_| {
-        if let Some(t) = takeout.clone() {
-            if let Err(e) = card.exports.save(t) {
-                error.set(Some(e));
-            }
+        if let Some(t) = takeout.clone()
+            && let Err(e) = card.exports.save(t)
+        {
+            error.set(Some(e));
         }
     };
     view! {

@@ -20,12 +20,11 @@ pub fn open_drop(cards: Cards, event: &DragEvent) {
     let items = transfer.items();
     let mut entries = Vec::new();
     for i in 0..items.length() {
-        if let Some(item) = items.get(i) {
-            if item.kind() == "file" {
-                if let Ok(Some(entry)) = item.webkit_get_as_entry() {
-                    entries.push(entry);
-                }
-            }
+        if let Some(item) = items.get(i)
+            && item.kind() == "file"
+            && let Ok(Some(entry)) = item.webkit_get_as_entry()
+        {
+            entries.push(entry);
         }
     }
     if entries.len() > 1 {

@@ -89,10 +89,10 @@ impl Directory {
             let slot = Slot { raw: *raw, holder };
             match self.slots.get_mut(at + k) {
                 Some(old) => {
-                    if let Holder::Deleted(id) = old.holder {
-                        if !overwritten.contains(&id) {
-                            overwritten.push(id);
-                        }
+                    if let Holder::Deleted(id) = old.holder
+                        && !overwritten.contains(&id)
+                    {
+                        overwritten.push(id);
                     }
                     *old = slot;
                 }

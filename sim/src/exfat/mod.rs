@@ -141,7 +141,9 @@ impl<W: Read + Write + Seek> ExfatWriter<W> {
     /// sparse file, or an empty `Cursor<Vec<u8>>`).
     pub fn format(out: W, options: &FormatOptions) -> io::Result<Self> {
         let layout = Layout::plan(options).map_err(invalid)?;
-        if options.write_mbr && (options.volume_offset == 0 || options.volume_offset % 512 != 0) {
+        if options.write_mbr
+            && (options.volume_offset == 0 || !options.volume_offset.is_multiple_of(512))
+        {
             return Err(invalid(format!(
                 "an MBR partition cannot start at byte {}",
                 options.volume_offset
