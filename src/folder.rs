@@ -8,8 +8,11 @@ use std::io::{Read, Seek};
 
 use chrono::NaiveDateTime;
 
+use crate::clip_header::{Keys, read_clip};
+use crate::imu_headers;
 use crate::listing::{
-    ClipRef, HeaderResult, ListedFile, Listing, Source, SourceKind, VideoHeader, Volume,
+    ClipRef, HeaderResult, ImuHeaderAt, ListedFile, Listing, Source, SourceKind, VideoHeader,
+    Volume,
 };
 use crate::mp4;
 
@@ -24,6 +27,8 @@ pub struct FolderFile {
     pub created: Option<NaiveDateTime>,
     /// Modification time as the OS reports it.
     pub modified: Option<NaiveDateTime>,
+    /// The OS shows it read-only (a locked clip, on a mounted FAT card); false when unknown.
+    pub read_only: bool,
 }
 
 /// The listing of a folder, before any video header is read.
@@ -57,9 +62,11 @@ pub fn list_folder(name: &str, mut files: Vec<FolderFile>, capacity_bytes: Optio
                 bytes: f.bytes,
                 created: f.created,
                 modified: f.modified,
+                read_only: f.read_only,
                 ..ListedFile::default()
             })
             .collect(),
+        imu_headers: Vec::new(),
     }
 }
 
@@ -68,6 +75,7 @@ pub fn list_folder(name: &str, mut files: Vec<FolderFile>, capacity_bytes: Optio
 pub fn read_headers<F: Read + Seek>(
     listing: &Listing,
     clips: &[ClipRef],
+    keys: &Keys,
     mut open: impl FnMut(&str) -> std::io::Result<F>,
     mut progress: impl FnMut(usize, usize),
 ) -> Vec<HeaderResult> {
@@ -78,16 +86,32 @@ pub fn read_headers<F: Read + Seek>(
             continue;
         };
         let header = match open(&file.path) {
-            Ok(mut stream) => mp4::read_header(&mut stream, clip.bytes),
-            Err(e) => Err(mp4::Mp4Error::Io {
+            Ok(mut stream) => read_clip(&mut stream, clip.bytes, keys),
+            Err(e) => VideoHeader::from(Err(mp4::Mp4Error::Io {
                 message: e.to_string(),
-            }),
+            })),
         };
         results.push(HeaderResult {
             index: clip.index,
-            header: VideoHeader::from(header),
+            header,
         });
         progress(done + 1, total);
     }
     results
+}
+
+/// Reads the headers of the few `.imu` sidecars [`imu_headers::chosen`] picks; `open` opens a
+/// file by its path.
+pub fn read_imu_headers<F: Read>(
+    listing: &Listing,
+    mut open: impl FnMut(&str) -> std::io::Result<F>,
+) -> Vec<ImuHeaderAt> {
+    imu_headers::chosen(listing)
+        .into_iter()
+        .filter_map(|index| {
+            let file = open(&listing.files.get(index)?.path).ok()?;
+            let header = imu_headers::read_header(file)?;
+            Some(ImuHeaderAt { index, header })
+        })
+        .collect()
 }

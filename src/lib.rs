@@ -15,7 +15,12 @@
 //!   hides: extents, deleted entries, the free map.
 //! - [`exfat`]: Dashcard's own read-only exFAT reader: extents, deleted entry sets and their
 //!   recovery verdicts, free space from the allocation bitmap.
-//! - [`mp4`]: duration, creation time and picture size from the `moov` box, reading headers only.
+//! - [`mp4`]: duration, creation time and picture size from the `moov` box, reading headers only;
+//!   fragmented clips' durations (`mehd`, the camera's closing tail, the fragments) and the
+//!   newer cameras' `CUST` record.
+//! - [`encryption`]: clips the camera XOR-encrypted, read as plaintext through a key's pad;
+//!   [`clip_header`]: one clip's header, plain or through the keys at hand.
+//! - [`imu_headers`]: the few `.imu` sidecar headers read for the camera's time zone and model.
 //! - [`extent`]: where a file's bytes lie, and a stream over them.
 //! - [`scan`]: an image as a source, [`folder`]: a mounted card folder as one; both give a
 //!   [`listing::Listing`], the card as read.
@@ -48,12 +53,15 @@
 
 pub mod block_reader;
 pub mod catalog;
+pub mod clip_header;
+pub mod encryption;
 pub mod estimate;
 pub mod exfat;
 pub mod export;
 pub mod extent;
 pub mod fat;
 pub mod folder;
+pub mod imu_headers;
 pub mod listing;
 pub mod mp4;
 pub mod partition;

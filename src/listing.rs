@@ -6,8 +6,10 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
+use crate::encryption::KeySource;
 use crate::extent::Extent;
-use crate::mp4::{Mp4Error, Mp4Info};
+use crate::mp4::{CameraRecord, DurationFrom, Mp4Error, Mp4Info};
+use crate::telemetry::ImuHeader;
 
 /// Everything read from one card.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -22,6 +24,18 @@ pub struct Listing {
     pub warnings: Vec<String>,
     /// Every file, live or deleted (directories are not listed).
     pub files: Vec<ListedFile>,
+    /// The headers of the few `.imu` sidecars read (the newest clips'): the newer cameras' own
+    /// word on their model, firmware and time zone.
+    pub imu_headers: Vec<ImuHeaderAt>,
+}
+
+/// The header of one `.imu` sidecar, and which file it is.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ImuHeaderAt {
+    /// Index of the sidecar in [`Listing::files`].
+    pub index: usize,
+    /// What its first line says.
+    pub header: ImuHeader,
 }
 
 /// Where the card came from.
@@ -111,6 +125,9 @@ pub struct ListedFile {
     pub extents: Vec<Extent>,
     /// Problems with this file, in plain words.
     pub warnings: Vec<String>,
+    /// The read-only attribute is set: the owner locked it (the newer cameras never delete a
+    /// locked clip). False where the source cannot tell (a folder opened in a browser).
+    pub read_only: bool,
     /// What its MP4 header said, once read; `None` until then, and for files whose header is
     /// never read (not a video, or bytes that cannot be reached).
     pub header: Option<VideoHeader>,
@@ -121,6 +138,21 @@ pub struct ListedFile {
 pub struct VideoHeader {
     /// Duration in seconds, when the header gives one.
     pub duration_s: Option<f64>,
+    /// Where the duration came from.
+    pub duration_from: Option<DurationFrom>,
+    /// A fragmented MP4, as the newer cameras write.
+    pub fragmented: bool,
+    /// Its `mvex` holds a `mehd` box (Beam 2K and Zero; N1 writes none).
+    pub has_mehd: bool,
+    /// The newer cameras' record of the segment: start in UTC, serial, software.
+    pub camera_record: Option<CameraRecord>,
+    /// The camera encrypted the clip and this key opened it; `None` for a plain clip.
+    pub encryption: Option<KeySource>,
+    /// The first bytes in hex when they are no MP4 box: encrypted clips of one camera share
+    /// them, which is how a clip no key opens is told from a damaged one.
+    pub prefix: Option<String>,
+    /// What did not add up in the header, in plain words.
+    pub warnings: Vec<String>,
     /// Creation time written by the camera (`mvhd`), if plausible.
     pub created: Option<NaiveDateTime>,
     /// Picture width in pixels.
@@ -136,10 +168,15 @@ impl From<Result<Mp4Info, Mp4Error>> for VideoHeader {
         match read {
             Ok(info) => Self {
                 duration_s: info.duration_s,
+                duration_from: info.duration_from,
+                fragmented: info.fragmented,
+                has_mehd: info.has_mehd,
+                camera_record: info.camera_record,
                 created: info.created,
                 width: info.width,
                 height: info.height,
-                error: None,
+                warnings: info.warnings,
+                ..Self::default()
             },
             Err(e) => Self {
                 error: Some(e.to_string()),
@@ -249,7 +286,14 @@ impl Listing {
             volume: self.volume.clone(),
             warnings: self.warnings.clone(),
             files: Vec::new(),
+            imu_headers: self.imu_headers.clone(),
         }
+    }
+
+    /// The listing with the `.imu` headers read recorded.
+    pub fn with_imu_headers(mut self, headers: Vec<ImuHeaderAt>) -> Listing {
+        self.imu_headers = headers;
+        self
     }
 }
 

@@ -10,13 +10,14 @@
 use std::io::{Read, Seek};
 
 use crate::block_reader::BlockReader;
+use crate::clip_header::{Keys, read_clip};
 use crate::extent::ExtentReader;
 use crate::fat::{self, FatError, WalkLimits};
+use crate::imu_headers;
 use crate::listing::{
-    ClipRef, HeaderResult, ListedFile, Listing, PartitionInfo, PartitionTableInfo, Source,
-    SourceKind, VideoHeader, Volume,
+    ClipRef, HeaderResult, ImuHeaderAt, ListedFile, Listing, PartitionInfo, PartitionTableInfo,
+    Source, SourceKind, Volume,
 };
-use crate::mp4;
 use crate::partition::{self, Filesystem, PartitionError, PartitionTable};
 
 /// What to read, and the bounds that keep a hostile image from costing too much.
@@ -26,6 +27,8 @@ pub struct ScanOptions {
     pub limits: WalkLimits,
     /// Name to show for the source (a file name); defaults to "card image".
     pub source_name: Option<String>,
+    /// Keys to try on clips the camera encrypted (the factory default always).
+    pub keys: Keys,
 }
 
 /// Why a card could not be read at all.
@@ -107,6 +110,7 @@ pub fn list_image<R: Read + Seek>(
             fragments: e.fragments,
             extents: e.extents,
             warnings: e.warnings,
+            read_only: e.read_only,
             header: None,
         })
         .collect();
@@ -130,13 +134,15 @@ pub fn list_image<R: Read + Seek>(
         },
         warnings,
         files,
+        imu_headers: Vec::new(),
     })
 }
 
 /// Bytes from the end of a clip that its `moov` tail read covers (the MP4 reader's read-ahead).
 const TAIL_BYTES: u64 = 8 * 1024;
-/// Bytes of a clip's start that its head read covers (`ftyp` and the `mdat` header).
-const HEAD_BYTES: u64 = 1024;
+/// Bytes of a clip's start that its head read covers: `ftyp` and the `mdat` header, or a
+/// fragmented clip's whole `moov` (the newer cameras' is under 2 KiB).
+const HEAD_BYTES: u64 = 4096;
 
 /// Reads the MP4 header of each of `clips` (see [`Listing::image_clips`]), in the order given,
 /// calling `progress(done, total)` after each. Reads only the bytes the headers need. Where
@@ -148,6 +154,7 @@ pub fn read_headers<R: Read + Seek>(
     reader: &mut BlockReader<R>,
     clips: &[ClipRef],
     max_gap: u64,
+    keys: &Keys,
     mut progress: impl FnMut(usize, usize),
 ) -> Vec<HeaderResult> {
     let total = clips.len();
@@ -169,7 +176,7 @@ pub fn read_headers<R: Read + Seek>(
         let mut stream = ExtentReader::new(reader, &clip.extents, clip.bytes);
         results.push(HeaderResult {
             index: clip.index,
-            header: VideoHeader::from(mp4::read_header(&mut stream, clip.bytes)),
+            header: read_clip(&mut stream, clip.bytes, keys),
         });
         progress(done + 1, total);
     }
@@ -177,14 +184,31 @@ pub fn read_headers<R: Read + Seek>(
     results
 }
 
-/// Lists the image and reads every video header.
+/// Reads the headers of the few `.imu` sidecars [`imu_headers::chosen`] picks.
+pub fn read_imu_headers<R: Read + Seek>(
+    reader: &mut BlockReader<R>,
+    listing: &Listing,
+) -> Vec<ImuHeaderAt> {
+    imu_headers::chosen(listing)
+        .into_iter()
+        .filter_map(|index| {
+            let f = listing.files.get(index)?;
+            let stream = ExtentReader::new(reader, &f.extents, f.bytes);
+            let header = imu_headers::read_header(stream)?;
+            Some(ImuHeaderAt { index, header })
+        })
+        .collect()
+}
+
+/// Lists the image and reads every video header (and the few `.imu` headers).
 pub fn scan_image<R: Read + Seek>(
     reader: &mut BlockReader<R>,
     options: &ScanOptions,
 ) -> Result<Listing, ScanError> {
     let listing = list_image(reader, options)?;
-    let headers = read_headers(reader, &listing.image_clips(), 0, |_, _| {});
-    Ok(listing.with_headers(headers))
+    let headers = read_headers(reader, &listing.image_clips(), 0, &options.keys, |_, _| {});
+    let imu = read_imu_headers(reader, &listing);
+    Ok(listing.with_headers(headers).with_imu_headers(imu))
 }
 
 fn partition_table_info(table: &PartitionTable) -> PartitionTableInfo {

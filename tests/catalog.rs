@@ -437,7 +437,13 @@ fn analysing_before_and_after_the_headers_equals_one_pass() {
     let listed = list_image(&mut reader, &ScanOptions::default()).expect("list");
     let first = dashcard::analyze(&listed, &WhatIf::default());
     assert_eq!(first.files.len(), once.files.len());
-    let headers = read_headers(&mut reader, &listed.image_clips(), 0, |_, _| {});
+    let headers = read_headers(
+        &mut reader,
+        &listed.image_clips(),
+        0,
+        &Default::default(),
+        |_, _| {},
+    );
     let twice = dashcard::analyze(&listed.with_headers(headers), &WhatIf::default());
     assert_eq!(twice.family, once.family);
     assert_eq!(twice.drives, once.drives);
@@ -461,7 +467,13 @@ fn coalesced_header_reads_give_the_same_report_in_fewer_calls() {
             BlockReader::new(std::fs::File::open(&path).expect("open")).expect("reader");
         let listing = list_image(&mut reader, &ScanOptions::default()).expect("list");
         let listed = reader.stats().read_calls;
-        let headers = read_headers(&mut reader, &listing.image_clips(), gap, |_, _| {});
+        let headers = read_headers(
+            &mut reader,
+            &listing.image_clips(),
+            gap,
+            &Default::default(),
+            |_, _| {},
+        );
         (
             listing.with_headers(headers),
             reader.stats().read_calls - listed,

@@ -143,6 +143,7 @@ fn a_folder_reports_byte_for_byte_as_before() {
             bytes: bytes.len() as u64,
             created: None,
             modified: *modified,
+            read_only: false,
         })
         .collect();
     let listing = folder::list_folder("NEXAR", found, Some(64_000_000_000));
@@ -153,7 +154,13 @@ fn a_folder_reports_byte_for_byte_as_before() {
             .map(|f| Cursor::new(f.1.clone()))
             .ok_or_else(|| std::io::Error::other("not in the folder"))
     };
-    let headers = folder::read_headers(&listing, &listing.folder_clips(), open, |_, _| {});
+    let headers = folder::read_headers(
+        &listing,
+        &listing.folder_clips(),
+        &Default::default(),
+        open,
+        |_, _| {},
+    );
     let report = dashcard::analyze(&listing.with_headers(headers), &WhatIf::default());
     assert!(
         report.to_json() + "\n" == golden("folder.json"),

@@ -528,7 +528,7 @@ fn the_video_track_is_found_after_an_audio_track() {
 }
 
 #[test]
-fn a_fragmented_clip_reads_without_a_duration_in_moov() {
+fn a_fragmented_clip_without_a_duration_in_moov_is_timed_by_its_fragments() {
     let dir = common::tempdir();
     let path = dir.path().join("frag.mp4");
     common::run(
@@ -555,11 +555,12 @@ fn a_fragmented_clip_reads_without_a_duration_in_moov() {
     let (info, file) = read_bytes(&data);
     let info = info.unwrap();
     // mvhd, tkhd and mdhd all say 0 and there is no mehd: only the fragments know the length,
-    // and they are not read.
-    assert_eq!(info.duration_s, None);
+    // found through ffmpeg's mfra index at the end (tests/fragmented.rs has the rest).
+    let want = common::ffprobe_duration(&path);
+    assert!((info.duration_s.unwrap() - want).abs() < 0.05);
     assert_eq!((info.width, info.height), (Some(320), Some(240)));
     assert!(!info.moov_at_end);
-    assert_eq!(file.reads.len(), 1);
+    assert!(file.reads.len() <= 5, "{:?}", file.reads);
 }
 
 #[test]

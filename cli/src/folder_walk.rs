@@ -4,6 +4,7 @@ use std::fs::File;
 use std::path::{Component, Path, PathBuf};
 
 use chrono::{DateTime, NaiveDateTime};
+use dashcard::clip_header::Keys;
 use dashcard::folder::{self, FolderFile};
 use dashcard::listing::Listing;
 
@@ -12,8 +13,9 @@ use dashcard::listing::Listing;
 const MAX_DEPTH: usize = 32;
 const MAX_ENTRIES: usize = 2_000_000;
 
-/// The folder's listing, with every video's header read.
-pub fn listing(root: &Path, capacity: Option<u64>) -> Result<Listing, String> {
+/// The folder's listing, with every video's header read (through `keys` where the camera
+/// encrypted them) and the newest `.imu` headers.
+pub fn listing(root: &Path, capacity: Option<u64>, keys: &Keys) -> Result<Listing, String> {
     let mut files = Vec::new();
     walk(root, root, 0, &mut files)?;
     let name = root
@@ -22,8 +24,10 @@ pub fn listing(root: &Path, capacity: Option<u64>) -> Result<Listing, String> {
         .unwrap_or_else(|| root.display().to_string());
     let listing = folder::list_folder(&name, files, capacity);
     let clips = listing.folder_clips();
-    let headers = folder::read_headers(&listing, &clips, |p| File::open(root.join(p)), |_, _| {});
-    Ok(listing.with_headers(headers))
+    let open = |p: &str| File::open(root.join(p));
+    let headers = folder::read_headers(&listing, &clips, keys, open, |_, _| {});
+    let imu = folder::read_imu_headers(&listing, open);
+    Ok(listing.with_headers(headers).with_imu_headers(imu))
 }
 
 /// The host path of `path` inside `root`, refusing anything that would leave the folder.
@@ -73,6 +77,8 @@ fn walk(root: &Path, dir: &Path, depth: usize, out: &mut Vec<FolderFile>) -> Res
                 bytes: meta.len(),
                 created: meta.created().ok().and_then(naive),
                 modified: meta.modified().ok().and_then(naive),
+                // A mounted FAT card shows the read-only attribute as a read-only file.
+                read_only: meta.permissions().readonly(),
             });
         }
     }

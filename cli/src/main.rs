@@ -14,6 +14,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use dashcard::block_reader::BlockReader;
 use dashcard::catalog::models::CameraModel;
+use dashcard::clip_header::Keys;
+use dashcard::encryption::{DecryptingReader, Key, PREFIX_BYTES};
 use dashcard::estimate::WhatIf;
 use dashcard::extent::ExtentReader;
 use dashcard::listing::Listing;
@@ -58,6 +60,10 @@ enum Command {
         /// Print the bytes read and read calls made on the image to stderr.
         #[arg(long)]
         stats: bool,
+        /// The camera's encryption key (32 characters, from Nexar support), for clips the
+        /// factory default key does not open. Used in memory only; never printed.
+        #[arg(long, value_parser = parse_key)]
+        key: Option<Key>,
     },
     /// Simulate a Nexar camera recording onto a new card image (sparse), for tests and demos.
     Simulate {
@@ -94,6 +100,13 @@ enum Command {
         /// Print the bytes read and read calls made on the image to stderr.
         #[arg(long)]
         stats: bool,
+        /// Write the clip decrypted (the camera encrypted it): with the factory default key, or
+        /// the one given with --key.
+        #[arg(long)]
+        decrypt: bool,
+        /// The camera's encryption key (32 characters, from Nexar support); implies --decrypt.
+        #[arg(long, value_parser = parse_key)]
+        key: Option<Key>,
     },
 }
 
@@ -130,6 +143,7 @@ fn main() -> ExitCode {
             reserve,
             sos_limit,
             stats,
+            key,
         } => {
             let what_if = WhatIf {
                 driving_hours_per_day,
@@ -137,7 +151,7 @@ fn main() -> ExitCode {
                 reserved_bytes: reserve,
                 sos_limit_clips: sos_limit,
             };
-            report(&path, json, list, &what_if, stats)
+            report(&path, json, list, &what_if, stats, &Keys::new(key.as_ref()))
         }
         Command::Simulate {
             family,
@@ -156,7 +170,16 @@ fn main() -> ExitCode {
             };
             simulate(&sim, &out, truth.as_deref(), force)
         }
-        Command::Cat { image, path, stats } => cat(&image, &path, stats),
+        Command::Cat {
+            image,
+            path,
+            stats,
+            decrypt,
+            key,
+        } => {
+            let keys = (decrypt || key.is_some()).then(|| Keys::new(key.as_ref()));
+            cat(&image, &path, stats, keys.as_ref())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -191,13 +214,19 @@ fn print_stats(reader: &BlockReader<File>) {
 }
 
 /// The card at `path` as read, every video header included.
-fn read_listing(path: &Path, capacity: Option<u64>, stats: bool) -> Result<Listing, Failure> {
+fn read_listing(
+    path: &Path,
+    capacity: Option<u64>,
+    stats: bool,
+    keys: &Keys,
+) -> Result<Listing, Failure> {
     if path.is_dir() {
-        return folder_walk::listing(path, capacity).map_err(Failure::input);
+        return folder_walk::listing(path, capacity, keys).map_err(Failure::input);
     }
     let mut reader = open_image(path)?;
     let options = ScanOptions {
         source_name: Some(source_name(path)),
+        keys: keys.clone(),
         ..ScanOptions::default()
     };
     let listing = scan::scan_image(&mut reader, &options)
@@ -214,8 +243,9 @@ fn report(
     list: bool,
     what_if: &WhatIf,
     stats: bool,
+    keys: &Keys,
 ) -> Result<(), Failure> {
-    let listing = read_listing(path, what_if.capacity_bytes, stats)?;
+    let listing = read_listing(path, what_if.capacity_bytes, stats, keys)?;
     let catalog = dashcard::catalog::build(&listing);
     let estimate = dashcard::estimate::build(&listing, &catalog, what_if);
     let text = if json {
@@ -238,12 +268,15 @@ fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
     }
 }
 
-fn cat(image: &Path, path: &str, stats: bool) -> Result<(), Failure> {
+fn cat(image: &Path, path: &str, stats: bool, keys: Option<&Keys>) -> Result<(), Failure> {
     if image.is_dir() {
         let file = folder_walk::resolve(image, path).map_err(Failure::input)?;
         let mut f = File::open(&file)
             .map_err(|e| Failure::input(format!("cannot open {}: {e}", file.display())))?;
-        return copy_to_stdout(&mut f);
+        return match keys {
+            Some(keys) => copy_decrypted(&mut f, path, keys),
+            None => copy_to_stdout(&mut f),
+        };
     }
     let mut reader = open_image(image)?;
     let options = ScanOptions {
@@ -262,11 +295,42 @@ fn cat(image: &Path, path: &str, stats: bool) -> Result<(), Failure> {
         )));
     }
     let mut stream = ExtentReader::new(&mut reader, &file.extents, file.bytes);
-    let result = copy_to_stdout(&mut stream);
+    let result = match keys {
+        Some(keys) => copy_decrypted(&mut stream, &file.path, keys),
+        None => copy_to_stdout(&mut stream),
+    };
     if stats {
         print_stats(&reader);
     }
     result
+}
+
+/// Writes the file `source` (an encrypted clip, at `path` on the card) decrypted, with the
+/// first of `keys` that opens it. Nothing on the card changes: the plaintext is made as it is
+/// written out.
+fn copy_decrypted<R: io::Read + io::Seek>(
+    source: &mut R,
+    path: &str,
+    keys: &Keys,
+) -> Result<(), Failure> {
+    let mut head = [0u8; PREFIX_BYTES];
+    let n = source
+        .read(&mut head)
+        .and_then(|n| source.rewind().map(|()| n))
+        .map_err(|e| Failure::input(format!("cannot read {path}: {e}")))?;
+    if dashcard::encryption::opens_with(&head[..n], &dashcard::encryption::XorPad::zero()) {
+        return Err(Failure::input(format!(
+            "{path} is not encrypted (it starts with an MP4 box): leave out --decrypt"
+        )));
+    }
+    let Some((pad, _)) = keys.opening(&head[..n]) else {
+        return Err(Failure::input(format!(
+            "{path}: neither the factory default key nor the key given opens it (ask Nexar support for this camera's key and pass it with --key)"
+        )));
+    };
+    let mut plain = DecryptingReader::new(source, pad.clone())
+        .map_err(|e| Failure::input(format!("cannot read {path}: {e}")))?;
+    copy_to_stdout(&mut plain)
 }
 
 fn copy_to_stdout(source: &mut impl io::Read) -> Result<(), Failure> {
@@ -338,6 +402,10 @@ fn simulate(
 fn parse_family(text: &str) -> Result<CameraModel, String> {
     CameraModel::parse(text)
         .ok_or_else(|| format!("unknown family `{text}` (use pro, beam, nexc1, nexs1 or nexc2)"))
+}
+
+fn parse_key(text: &str) -> Result<Key, String> {
+    Key::new(text).map_err(|e| e.to_string())
 }
 
 fn parse_hours(text: &str) -> Result<f64, String> {

@@ -115,6 +115,8 @@ pub struct Entry {
     pub warnings: Vec<String>,
     /// Absolute image offset of its short directory entry: where it was read.
     pub entry_offset: u64,
+    /// The read-only attribute (a clip the owner locked).
+    pub read_only: bool,
 }
 
 /// Everything on the volume.

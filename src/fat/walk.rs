@@ -318,6 +318,7 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
             extents,
             warnings: Vec::new(),
             entry_offset,
+            read_only: raw.entry.attributes & super::dir_entry::ATTR_READ_ONLY != 0,
         });
     }
 
@@ -360,6 +361,7 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
                 fragments: 0,
                 warnings,
                 entry_offset,
+                read_only: raw.entry.attributes & super::dir_entry::ATTR_READ_ONLY != 0,
             });
             if first < 2 || first > self.geometry.max_cluster() {
                 self.entries[index].warnings.push(format!(
@@ -417,6 +419,7 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
             extents,
             warnings,
             entry_offset,
+            read_only: raw.entry.attributes & super::dir_entry::ATTR_READ_ONLY != 0,
         });
         self.claimed.claim(&runs, index, &mut self.entries);
     }

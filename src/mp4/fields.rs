@@ -30,9 +30,11 @@ pub(crate) struct Mvhd {
     pub duration: Option<u64>,
 }
 
-/// Track header: the track's duration (movie timescale) and display size.
+/// Track header: the track's id, duration (movie timescale) and display size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Tkhd {
+    /// The id fragments name the track by.
+    pub track_id: u32,
     /// In the movie's timescale; `None` when 0 or unknown.
     pub duration: Option<u64>,
     /// Display width in pixels, rounded from 16.16 fixed point.
@@ -96,17 +98,23 @@ pub(crate) fn mvhd(content: &[u8]) -> Result<Mvhd, String> {
 
 /// Decodes `tkhd`.
 pub(crate) fn tkhd(content: &[u8]) -> Result<Tkhd, String> {
-    let (duration, size_at) = if version(content)? == 1 {
+    let (track_id, duration, size_at) = if version(content)? == 1 {
         need(content, 96, "version 1 fields")?;
-        (known(be_u64(content, 28), u64::MAX), 88)
+        (
+            be_u32(content, 20),
+            known(be_u64(content, 28), u64::MAX),
+            88,
+        )
     } else {
         need(content, 84, "version 0 fields")?;
         (
+            be_u32(content, 12),
             known(u64::from(be_u32(content, 20)), u64::from(u32::MAX)),
             76,
         )
     };
     Ok(Tkhd {
+        track_id,
         duration,
         width: fixed_16_16(be_u32(content, size_at)),
         height: fixed_16_16(be_u32(content, size_at + 4)),

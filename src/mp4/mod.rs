@@ -19,8 +19,12 @@
 //! mid-recording) is [`Mp4Error::NoMoov`], and all loops and reads are bounded.
 
 mod boxes;
+pub mod camera_record;
+mod camera_tail;
 mod error;
 mod fields;
+mod fragment_fields;
+mod fragments;
 mod moov;
 mod source;
 
@@ -29,7 +33,9 @@ use std::io::{Read, Seek};
 use chrono::NaiveDateTime;
 
 use boxes::{fourcc, is_printable, read_box_header};
+pub use camera_record::CameraRecord;
 pub use error::Mp4Error;
+use moov::MoovSummary;
 use source::Source;
 
 /// Largest `moov` accepted. A one-hour 60 fps clip's index is a few MiB; anything near this
@@ -45,12 +51,45 @@ const FIRST_BOX_TYPES: [&[u8; 4]; 13] = [
     b"sidx", b"moof", b"junk",
 ];
 
+/// Where a clip's duration came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DurationFrom {
+    /// The movie header (`mvhd`).
+    Mvhd,
+    /// The longest track's own header (`mdhd`/`tkhd`), when `mvhd` gives none.
+    TrackHeader,
+    /// A fragmented clip's `mehd` (Beam 2K and Zero patch it in when they close a clip).
+    Mehd,
+    /// The newer cameras' closing record (the `free`/`AMBA` tail).
+    CameraTail,
+    /// The fragments themselves (through `mfra`, or each `moof` walked).
+    Fragments,
+}
+
+/// Two durations closer than this (seconds) agree: a frame or two of rounding.
+const AGREEING_S: f64 = 0.25;
+
+/// Bytes of a fragmented clip's end read for its closing record (the camera's tail or
+/// ffmpeg's `mfro`).
+const END_BYTES: u64 = 256;
+
 /// What a clip's header says.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Mp4Info {
-    /// Length in seconds: `mvhd`'s duration; for fragmented files (where that is 0) the `mehd`
-    /// fragment duration or else the longest track's; `None` when nothing says.
+    /// Length in seconds: `mvhd`'s duration, else the longest track's; for fragmented files
+    /// (where those are 0) as [`DurationFrom`] says; `None` when nothing says.
     pub duration_s: Option<f64>,
+    /// Where `duration_s` came from.
+    pub duration_from: Option<DurationFrom>,
+    /// The clip is a fragmented MP4 (`moov` has `mvex`), as the newer cameras write.
+    pub fragmented: bool,
+    /// Its `mvex` holds a `mehd` box (Beam 2K and Zero write one; N1 does not).
+    pub has_mehd: bool,
+    /// The newer cameras' record of the segment (start in UTC, serial, software).
+    pub camera_record: Option<CameraRecord>,
+    /// What did not add up, in plain words (a `mehd` that disagrees with the fragments, a
+    /// recording cut short, a damaged record).
     /// `mvhd` creation time as the camera's local wall-clock time. The standard says UTC, but
     /// cameras write their local clock, so it is returned naive, unshifted. `None` when 0 or
     /// outside 1970..2100 (an unset clock, or a writer that counted from 1970, not 1904).
@@ -69,6 +108,8 @@ pub struct Mp4Info {
     /// The `ftyp` major brand with trailing spaces trimmed (`isom`, `mp42`, `qt`); `None` without
     /// `ftyp` (older QuickTime files).
     pub major_brand: Option<String>,
+    /// Problems worth telling (see `warnings` in the listing).
+    pub warnings: Vec<String>,
 }
 
 /// Reads the header of the MP4/MOV file `file` of `file_bytes` bytes (its own bytes: an
@@ -128,8 +169,30 @@ pub fn read_header<S: Read + Seek>(file: &mut S, file_bytes: u64) -> Result<Mp4I
                 }
                 src.limit_reads_to(header.end);
                 let summary = moov::read_moov(&mut src, &header)?;
+                let mut warnings = Vec::new();
+                let camera_record = match summary.camera_record.clone() {
+                    Some(Ok(record)) => Some(record),
+                    Some(Err(problem)) => {
+                        warnings.push(problem);
+                        None
+                    }
+                    None => None,
+                };
+                let (duration_s, duration_from) = if summary.fragmented {
+                    fragmented_duration(&mut src, &summary, header.end, &mut warnings)
+                } else {
+                    match (summary.mvhd_duration_s, summary.track_duration_s) {
+                        (Some(d), _) => (Some(d), Some(DurationFrom::Mvhd)),
+                        (None, Some(d)) => (Some(d), Some(DurationFrom::TrackHeader)),
+                        (None, None) => (None, None),
+                    }
+                };
                 return Ok(Mp4Info {
-                    duration_s: summary.duration_s,
+                    duration_s,
+                    duration_from,
+                    fragmented: summary.fragmented,
+                    has_mehd: summary.has_mehd,
+                    camera_record,
                     created: summary.created,
                     width: summary.width,
                     height: summary.height,
@@ -137,6 +200,7 @@ pub fn read_header<S: Read + Seek>(file: &mut S, file_bytes: u64) -> Result<Mp4I
                     moov_bytes: header.bytes(),
                     moov_at_end: first_mdat.is_some_and(|m| m < pos),
                     major_brand,
+                    warnings,
                 });
             }
             b"ftyp" if major_brand.is_none() && header.content_bytes() >= 4 => {
@@ -158,6 +222,99 @@ pub fn read_header<S: Read + Seek>(file: &mut S, file_bytes: u64) -> Result<Mp4I
     Err(Mp4Error::TooComplex {
         reason: format!("more than {MAX_TOP_LEVEL_BOXES} top-level boxes before moov"),
     })
+}
+
+/// The duration of a fragmented clip, in the order the camera makes cheapest: `mehd` (checked
+/// against the camera's closing tail), else the tail, else the fragments (through ffmpeg's
+/// `mfra` index, else walked one by one). A `mehd` that disagrees with what the file holds is a
+/// warning, not a duration. Problems reading the fragments are warnings too: the rest of the
+/// header (picture size, the camera's record) stands.
+fn fragmented_duration<S: Read + Seek>(
+    src: &mut Source<'_, S>,
+    summary: &MoovSummary,
+    moov_end: u64,
+    warnings: &mut Vec<String>,
+) -> (Option<f64>, Option<DurationFrom>) {
+    let file_bytes = src.file_bytes();
+    let seconds =
+        |units: u64, timescale: u32| (timescale > 0).then(|| units as f64 / f64::from(timescale));
+    let mehd = summary
+        .mehd_duration
+        .and_then(|d| seconds(d, summary.movie_timescale));
+    let track = summary.video_track;
+    let from = file_bytes.saturating_sub(END_BYTES).max(moov_end);
+    src.limit_reads_to(file_bytes);
+    let end = match src.bytes(b"free", from, (file_bytes - from) as usize) {
+        Ok(bytes) => bytes.to_vec(),
+        Err(e) => {
+            warnings.push(format!("the end of the clip could not be read: {e}"));
+            Vec::new()
+        }
+    };
+    let tail = camera_tail::parse(&end, summary.tracks, summary.creation_time)
+        .zip(track)
+        .and_then(|(t, v)| seconds(t.video_duration, v.timescale));
+    match (mehd, tail) {
+        (Some(m), Some(t)) if (m - t).abs() <= AGREEING_S => {
+            return (Some(m), Some(DurationFrom::Mehd));
+        }
+        (Some(m), Some(t)) => {
+            warnings.push(format!(
+                "its mehd box says {m:.2} s, but the camera's closing record says {t:.2} s: the record is used"
+            ));
+            return (Some(t), Some(DurationFrom::CameraTail));
+        }
+        (None, Some(t)) => return (Some(t), Some(DurationFrom::CameraTail)),
+        _ => {}
+    }
+    let frags = match track {
+        Some(track) => match fragments_duration(src, &end, moov_end, &track) {
+            Ok(f) => f,
+            Err(e) => {
+                warnings.push(format!("its fragments could not be read: {e}"));
+                None
+            }
+        },
+        None => None,
+    };
+    if let Some(f) = frags
+        && f.cut_short
+    {
+        warnings.push(format!(
+            "the recording was cut short (the camera probably lost power): {} complete fragment(s) are counted, the one being written is left out",
+            f.complete
+        ));
+    }
+    match (mehd, frags) {
+        (Some(m), Some(f)) if (m - f.seconds).abs() <= AGREEING_S => {
+            (Some(m), Some(DurationFrom::Mehd))
+        }
+        (Some(m), Some(f)) => {
+            warnings.push(format!(
+                "its mehd box says {m:.2} s, but the fragments in the file last {:.2} s: the fragments are used",
+                f.seconds
+            ));
+            (Some(f.seconds), Some(DurationFrom::Fragments))
+        }
+        (Some(m), None) => (Some(m), Some(DurationFrom::Mehd)),
+        (None, Some(f)) => (Some(f.seconds), Some(DurationFrom::Fragments)),
+        (None, None) => (None, None),
+    }
+}
+
+/// The fragments' duration: through `mfra` when the file ends with one, else by walking them.
+fn fragments_duration<S: Read + Seek>(
+    src: &mut Source<'_, S>,
+    end: &[u8],
+    first_moof: u64,
+    track: &fragments::VideoTrack,
+) -> Result<Option<fragments::FragmentsDuration>, Mp4Error> {
+    if let Some(first) = fragments::first_span(src, first_moof, track)?
+        && let Some(indexed) = fragments::through_index(src, end, first, track)?
+    {
+        return Ok(Some(indexed));
+    }
+    fragments::walk(src, first_moof, track)
 }
 
 /// Refuses files that do not open with a box an MP4/MOV file can start with.

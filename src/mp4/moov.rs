@@ -1,14 +1,19 @@
 //! The walk inside `moov`: the movie header, then each track's header boxes, stopping as soon
 //! as the clip's duration and the first video track's picture size are known, so the sample
-//! tables (most of `moov`'s bytes) are never read.
+//! tables (most of `moov`'s bytes) are never read. A fragmented clip's `moov` holds no sample
+//! tables to speak of: it is walked whole, for `mvex` (`mehd`, `trex`) and `udta` (the newer
+//! cameras' `CUST` record).
 
 use std::io::{Read, Seek};
 
 use chrono::NaiveDateTime;
 
 use super::boxes::{BoxHeader, read_child_header};
+use super::camera_record::{self, CameraRecord};
 use super::error::Mp4Error;
 use super::fields::{self, Mdhd, Mvhd, Tkhd};
+use super::fragment_fields::{self as ff, Trex};
+use super::fragments::VideoTrack;
 use super::source::Source;
 
 /// Most children looked at in one box before the walk stops.
@@ -16,13 +21,32 @@ const MAX_CHILDREN: usize = 512;
 /// Most tracks looked at; cameras write two or three.
 const MAX_TRACKS: usize = 64;
 
-/// What `moov` says about the clip.
+/// What `moov` says about the clip. Durations are left for the caller to choose between.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct MoovSummary {
-    pub duration_s: Option<f64>,
+    /// `mvhd`'s duration, when it gives one.
+    pub mvhd_duration_s: Option<f64>,
+    /// The longest track's own duration (`mdhd`, else `tkhd`).
+    pub track_duration_s: Option<f64>,
     pub created: Option<NaiveDateTime>,
+    /// `mvhd`'s creation time as stored (the camera's closing tail is checked against it).
+    pub creation_time: u64,
+    /// `mvhd`'s timescale (`mehd` counts in it).
+    pub movie_timescale: u32,
     pub width: Option<u32>,
     pub height: Option<u32>,
+    /// `mvex` is present: the samples are in fragments after `moov`.
+    pub fragmented: bool,
+    /// `mvex` holds a `mehd` box (whatever its value): Beam 2K and Zero write one, N1 not.
+    pub has_mehd: bool,
+    /// `mehd`'s fragment duration, when not 0.
+    pub mehd_duration: Option<u64>,
+    /// The first video track, as fragments name it.
+    pub video_track: Option<VideoTrack>,
+    /// Tracks in the clip.
+    pub tracks: usize,
+    /// The newer cameras' `udta/CUST` record, or why it could not be read.
+    pub camera_record: Option<Result<CameraRecord, String>>,
 }
 
 /// The header boxes of one track (everything before its sample tables).
@@ -67,16 +91,26 @@ fn seconds(duration: Option<u64>, timescale: u32) -> Option<f64> {
     (timescale > 0).then(|| d as f64 / f64::from(timescale))
 }
 
-/// Reads the fields Dashcard needs from the `moov` box `moov`.
+/// What `mvex` says: whether it has `mehd`, its value, and each track's defaults.
+#[derive(Default)]
+struct Mvex {
+    has_mehd: bool,
+    mehd_duration: Option<u64>,
+    trex: Vec<Trex>,
+}
+
+/// Reads the fields Dashcard needs from the `moov` box `moov`. A clip whose `mvhd` gives its
+/// length stops at its first video track (its sample tables are never read); a fragmented one
+/// (whose `mvhd` says 0) is walked to its end, where `mvex` and `udta` are: all small boxes.
 pub(crate) fn read_moov<S: Read + Seek>(
     src: &mut Source<'_, S>,
     moov: &BoxHeader,
 ) -> Result<MoovSummary, Mp4Error> {
     let mut mvhd: Option<Mvhd> = None;
     let mut video: Option<TrackHead> = None;
-    let mut longest_track_s: Option<f64> = None;
     let mut tracks: Vec<TrackHead> = Vec::new();
-    let mut fragment_duration: Option<u64> = None;
+    let mut mvex: Option<Mvex> = None;
+    let mut camera_record = None;
     let mut pos = moov.content;
     let mut finished = false;
     for _ in 0..MAX_CHILDREN {
@@ -105,7 +139,8 @@ pub(crate) fn read_moov<S: Read + Seek>(
                 }
                 tracks.push(head);
             }
-            b"mvex" => fragment_duration = read_mvex(src, &child)?,
+            b"mvex" => mvex = Some(read_mvex(src, &child)?),
+            b"udta" => camera_record = read_udta(src, &child)?,
             _ => {}
         }
         pos = child.end;
@@ -118,22 +153,39 @@ pub(crate) fn read_moov<S: Read + Seek>(
     let mvhd = mvhd.ok_or_else(|| {
         Mp4Error::malformed(&moov.kind, moov.offset, "it has no mvhd (movie header)")
     })?;
-    for t in &tracks {
-        if let Some(s) = t.duration_s(mvhd.timescale) {
-            longest_track_s = Some(longest_track_s.map_or(s, |l: f64| l.max(s)));
-        }
-    }
-    // The movie header's duration; for fragmented files (where it is 0) the fragments' total,
-    // else the longest track's own.
-    let duration_s = seconds(mvhd.duration, mvhd.timescale)
-        .or_else(|| seconds(fragment_duration, mvhd.timescale))
-        .or(longest_track_s);
+    let track_duration_s = tracks
+        .iter()
+        .filter_map(|t| t.duration_s(mvhd.timescale))
+        .reduce(f64::max);
     let size = video.as_ref().and_then(TrackHead::picture_size);
+    let mvex = mvex.unwrap_or_default();
+    let video_track = video.as_ref().and_then(|v| {
+        let id = v.tkhd?.track_id;
+        Some(VideoTrack {
+            id,
+            timescale: v.mdhd?.timescale,
+            default_duration: mvex
+                .trex
+                .iter()
+                .find(|t| t.track_id == id)
+                .map(|t| t.default_duration)
+                .filter(|d| *d > 0),
+        })
+    });
     Ok(MoovSummary {
-        duration_s,
+        mvhd_duration_s: seconds(mvhd.duration, mvhd.timescale),
+        track_duration_s,
         created: fields::mp4_time(mvhd.creation_time),
+        creation_time: mvhd.creation_time,
+        movie_timescale: mvhd.timescale,
         width: size.map(|s| s.0),
         height: size.map(|s| s.1),
+        fragmented: !mvex.trex.is_empty() || mvex.has_mehd,
+        has_mehd: mvex.has_mehd,
+        mehd_duration: mvex.mehd_duration,
+        video_track,
+        tracks: tracks.len(),
+        camera_record,
     })
 }
 
@@ -231,13 +283,44 @@ fn read_mdia<S: Read + Seek>(
     Ok(())
 }
 
-/// The fragment duration from `mvex`'s `mehd`, when the file is fragmented and says it.
-fn read_mvex<S: Read + Seek>(
-    src: &mut Source<'_, S>,
-    mvex: &BoxHeader,
-) -> Result<Option<u64>, Mp4Error> {
-    match find_child(src, mvex, b"mehd")? {
-        Some(mehd) => decode(src, &mehd, fields::MEHD_BYTES, fields::mehd),
-        None => Ok(None),
+/// `mvex`: its `mehd` (present or not, and its value) and each track's `trex`.
+fn read_mvex<S: Read + Seek>(src: &mut Source<'_, S>, mvex: &BoxHeader) -> Result<Mvex, Mp4Error> {
+    let mut out = Mvex::default();
+    let mut pos = mvex.content;
+    for _ in 0..MAX_CHILDREN {
+        let Some(child) = read_child_header(src, pos, mvex)? else {
+            break;
+        };
+        match &child.kind {
+            b"mehd" => {
+                out.has_mehd = true;
+                out.mehd_duration = decode(src, &child, fields::MEHD_BYTES, fields::mehd)?;
+            }
+            b"trex" if out.trex.len() < MAX_TRACKS => {
+                out.trex
+                    .push(decode(src, &child, ff::TREX_BYTES, ff::trex)?);
+            }
+            _ => {}
+        }
+        pos = child.end;
     }
+    Ok(out)
+}
+
+/// `udta`: the camera's `CUST` record, when there is one.
+fn read_udta<S: Read + Seek>(
+    src: &mut Source<'_, S>,
+    udta: &BoxHeader,
+) -> Result<Option<Result<CameraRecord, String>>, Mp4Error> {
+    let Some(cust) = find_child(src, udta, b"CUST")? else {
+        return Ok(None);
+    };
+    if cust.bytes() > camera_record::MAX_RECORD_BYTES as u64 {
+        return Ok(Some(Err(format!(
+            "the camera's record claims {} bytes, more than any it writes",
+            cust.bytes()
+        ))));
+    }
+    let bytes = src.bytes(&cust.kind, cust.offset, cust.bytes() as usize)?;
+    Ok(Some(camera_record::parse(bytes)))
 }

@@ -29,6 +29,7 @@ pub(crate) struct Source<'a, S> {
     read_limit: u64,
     read_ahead: usize,
     read_calls: u32,
+    max_calls: u32,
 }
 
 impl<'a, S: Read + Seek> Source<'a, S> {
@@ -42,6 +43,7 @@ impl<'a, S: Read + Seek> Source<'a, S> {
             read_limit: file_bytes,
             read_ahead: HEAD_PROBE_BYTES,
             read_calls: 0,
+            max_calls: MAX_READ_CALLS,
         }
     }
 
@@ -51,6 +53,12 @@ impl<'a, S: Read + Seek> Source<'a, S> {
     pub(crate) fn limit_reads_to(&mut self, end: u64) {
         self.read_limit = end;
         self.read_ahead = READ_AHEAD_BYTES;
+    }
+
+    /// Allows `calls` more reads than the usual bound (a walk over a fragmented file's
+    /// fragments, itself bounded by its own count).
+    pub(crate) fn allow_reads(&mut self, calls: u32) {
+        self.max_calls = self.max_calls.max(self.read_calls.saturating_add(calls));
     }
 
     /// Size of the file.
@@ -92,9 +100,12 @@ impl<'a, S: Read + Seek> Source<'a, S> {
     }
 
     fn fetch(&mut self, kind: &[u8; 4], offset: u64, len: usize) -> Result<(), Mp4Error> {
-        if self.read_calls >= MAX_READ_CALLS {
+        if self.read_calls >= self.max_calls {
             return Err(Mp4Error::TooComplex {
-                reason: format!("more than {MAX_READ_CALLS} reads of one file's header boxes"),
+                reason: format!(
+                    "more than {} reads of one file's header boxes",
+                    self.max_calls
+                ),
             });
         }
         let stop = self

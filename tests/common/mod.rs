@@ -258,3 +258,105 @@ pub fn fls(image: &Path, offset_sectors: u64) -> Vec<String> {
         .arg(image));
     out.lines().map(str::to_string).collect()
 }
+
+/// A fragmented H.264 MP4 of `seconds` made by ffmpeg as `-movflags frag_keyframe+empty_moov`
+/// plus `extra` flags (e.g. "+default_base_moof", "+skip_trailer"), one fragment a second.
+pub fn ffmpeg_fragmented(dir: &Path, name: &str, seconds: f64, extra: &str) -> PathBuf {
+    let path = dir.join(name);
+    run(Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+        ])
+        .arg(format!("testsrc=size=320x240:rate=25:duration={seconds}"))
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-g",
+            "25",
+        ])
+        .args(["-movflags", &format!("frag_keyframe+empty_moov{extra}")])
+        .arg(&path));
+    path
+}
+
+/// Top-level boxes of an MP4 as (type, offset, size), walking 32-bit sizes.
+pub fn top_level_boxes(data: &[u8]) -> Vec<([u8; 4], usize, usize)> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos + 8 <= data.len() {
+        let size = u32::from_be_bytes(data[pos..pos + 4].try_into().unwrap()) as usize;
+        let kind: [u8; 4] = data[pos + 4..pos + 8].try_into().unwrap();
+        if size < 8 {
+            break;
+        }
+        out.push((kind, pos, size));
+        pos += size;
+    }
+    out
+}
+
+/// `data` with a `mehd` box of `duration` (movie timescale) put at the start of `moov/mvex`, the
+/// sizes around it and `mfra`'s fragment offsets moved to match (for files whose `tfhd`s carry
+/// no absolute offsets: `+default_base_moof`).
+pub fn insert_mehd(data: &[u8], duration: u32) -> Vec<u8> {
+    let be = |at: usize| u32::from_be_bytes(data[at..at + 4].try_into().unwrap()) as usize;
+    let (_, moov, moov_size) = *top_level_boxes(data)
+        .iter()
+        .find(|b| &b.0 == b"moov")
+        .expect("moov");
+    let mut at = moov + 8;
+    while &data[at + 4..at + 8] != b"mvex" {
+        at += be(at);
+        assert!(at < moov + moov_size, "no mvex");
+    }
+    let mvex = at;
+    let mut mehd = 16u32.to_be_bytes().to_vec();
+    mehd.extend_from_slice(b"mehd");
+    mehd.extend_from_slice(&[0; 4]);
+    mehd.extend_from_slice(&duration.to_be_bytes());
+    let mut out = data[..mvex + 8].to_vec();
+    out.extend_from_slice(&mehd);
+    out.extend_from_slice(&data[mvex + 8..]);
+    let grow = |out: &mut Vec<u8>, at: usize| {
+        let v = u32::from_be_bytes(out[at..at + 4].try_into().unwrap()) + 16;
+        out[at..at + 4].copy_from_slice(&v.to_be_bytes());
+    };
+    grow(&mut out, moov);
+    grow(&mut out, mvex);
+    // tfra entries (version 1): time u64, moof offset u64, then 3 one-byte numbers.
+    if let Some(&(_, mfra, size)) = top_level_boxes(&out).iter().find(|b| &b.0 == b"mfra") {
+        let mut t = mfra + 8;
+        while t + 8 <= mfra + size && &out[t + 4..t + 8] == b"tfra" {
+            let tfra_size = u32::from_be_bytes(out[t..t + 4].try_into().unwrap()) as usize;
+            assert_eq!(out[t + 8], 1, "version 1 tfra");
+            let entries = u32::from_be_bytes(out[t + 20..t + 24].try_into().unwrap()) as usize;
+            for e in 0..entries {
+                let off = t + 24 + e * 19 + 8;
+                let v = u64::from_be_bytes(out[off..off + 8].try_into().unwrap()) + 16;
+                out[off..off + 8].copy_from_slice(&v.to_be_bytes());
+            }
+            t += tfra_size;
+        }
+    }
+    out
+}
+
+/// `data` XORed with the pad of `key`, as the camera encrypts a clip.
+pub fn encrypt(data: &[u8], key: &str) -> Vec<u8> {
+    let pad = dashcard::encryption::XorPad::from_key(
+        &dashcard::encryption::Key::new(key).expect("a key"),
+    );
+    let mut out = data.to_vec();
+    pad.apply(0, &mut out);
+    out
+}
