@@ -4,25 +4,37 @@
 //! so that the format stays stable while the stages evolve; `REPORT_FORMAT` changes when it
 //! must break. Field order is the document's order.
 //!
-//! Timestamps are camera local time without a zone (FAT stores no zone), written as ISO 8601
-//! `YYYY-MM-DDTHH:MM:SS`.
+//! Local timestamps (`start`, `created`, …) are camera local time without a zone, written as
+//! ISO 8601 `YYYY-MM-DDTHH:MM:SS`; `time_zone` says what zone that is, where the card tells
+//! (newer cameras), and `start_utc` gives the same instant in UTC with a `Z`.
 
-use chrono::NaiveDateTime;
-use serde::Serialize;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Serialize, Serializer};
 
 use crate::catalog::Catalog;
+use crate::catalog::camera_info::CameraInfo;
 use crate::catalog::classify::{Camera, FileKind, Pool};
 use crate::catalog::family::Family;
+use crate::catalog::time_zone::TimeZone;
 use crate::catalog::timing::{DurationSource, StartSource};
 use crate::catalog::totals::Totals;
-use crate::estimate::{Estimate, Inputs, Overwrite, SosEstimate};
+use crate::estimate::{Estimate, Inputs, Overwrite, Protection, SosEstimate};
 use crate::extent::Extent;
 use crate::listing::{ListedFile, Listing, PartitionTableInfo, Source, Volume};
 
 pub use crate::listing::is_video_name;
 
 /// Version of the JSON layout; bumped only for incompatible changes.
-pub const REPORT_FORMAT: u32 = 1;
+pub const REPORT_FORMAT: u32 = 2;
+
+/// A UTC instant as ISO 8601 with a `Z` ("2024-10-12T22:30:00Z", milliseconds when there are
+/// any), or `null`.
+fn utc_iso<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&crate::telemetry::utc::format(*t)),
+        None => s.serialize_none(),
+    }
+}
 
 /// Everything known about one card.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -37,8 +49,8 @@ pub struct Report {
     pub partition_table: Option<PartitionTableInfo>,
     /// The FAT volume that was read.
     pub volume: Volume,
-    /// Always "camera local time, no zone": how to read every timestamp in this document.
-    pub time_zone: String,
+    /// The zone every local timestamp in this document is in, where the card tells.
+    pub time_zone: TimeZone,
     /// Every file, live or deleted (directories are not listed).
     pub files: Vec<FileRecord>,
     /// Whole-card problems in plain words (corruption, unreadable parts).
@@ -47,6 +59,10 @@ pub struct Report {
     pub drives: Vec<DriveRecord>,
     /// Parking incidents (live clips), oldest first.
     pub parking: Vec<ParkingRecord>,
+    /// SOS events (live clips of the newer cameras' `sos` folder), oldest first.
+    pub events: Vec<EventRecord>,
+    /// The camera's serial and software, where the card tells (newer cameras).
+    pub camera_info: Option<CameraInfo>,
     /// The model family, with its evidence.
     pub family: Family,
     /// How soon recordings will be overwritten, and every input behind it.
@@ -75,7 +91,8 @@ pub struct FileRecord {
     /// Duration in seconds: from the MP4 header, or for recordings whose header gives none, as
     /// `duration_source` says; `null` when unknown.
     pub duration_s: Option<f64>,
-    /// Where `duration_s` came from: "mp4_header", "next_segment" or "typical".
+    /// Where `duration_s` came from: "mvhd", "track_header", "mehd", "camera_tail",
+    /// "fragments", "next_segment" or "typical".
     pub duration_source: Option<DurationSource>,
     /// What the MP4 header says, when the file is a video whose header was read.
     pub video: Option<VideoInfo>,
@@ -83,18 +100,31 @@ pub struct FileRecord {
     pub extents: Vec<Extent>,
     /// Problems with this file, in plain words.
     pub warnings: Vec<String>,
-    /// "drive", "parking" or "other".
+    /// "drive", "parking", "event", "photo", "sidecar" or "other".
     pub kind: FileKind,
-    /// "road" or "cabin" for drive segments.
+    /// "road", "cabin" or "second" (the newer cameras' external camera).
     pub camera: Option<Camera>,
     /// "loop" or "sos" for recordings.
     pub pool: Option<Pool>,
     /// When the recording started (camera local time).
     pub start: Option<NaiveDateTime>,
-    /// Where `start` came from: "file_name", "mp4_header" or "fat_created".
+    /// The same instant in UTC, where the card tells it (newer cameras).
+    #[serde(serialize_with = "utc_iso")]
+    pub start_utc: Option<DateTime<Utc>>,
+    /// Where `start` came from: "camera_record", "file_name", "mp4_header" or "fat_created".
     pub start_source: Option<StartSource>,
     /// Index in `drives` of the drive this segment belongs to.
     pub drive: Option<usize>,
+    /// Locked: the read-only attribute is set.
+    pub read_only: bool,
+    /// The camera encrypted it (whether or not a key at hand opened it).
+    pub encrypted: bool,
+    /// For a clip: the paths of its sidecars.
+    pub sidecars: Vec<String>,
+    /// For a sidecar: the path of its clip.
+    pub sidecar_of: Option<String>,
+    /// Why the camera never overwrites it: "locked" or "kept_folder"; `null` otherwise.
+    pub protected: Option<Protection>,
     /// More bytes the camera writes before it overwrites this recording (loop pool).
     pub overwrite_after_bytes: Option<u64>,
     /// The same in hours of driving.
@@ -170,6 +200,26 @@ pub struct ParkingRecord {
     pub overwrite_after_events: Option<u64>,
 }
 
+/// One SOS event.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct EventRecord {
+    /// Path of the clip on the card.
+    pub path: String,
+    /// When it started (camera local time).
+    pub start: Option<NaiveDateTime>,
+    /// The same instant in UTC.
+    #[serde(serialize_with = "utc_iso")]
+    pub start_utc: Option<DateTime<Utc>>,
+    /// "road" or "second".
+    pub camera: Option<Camera>,
+    /// Length in seconds, when known.
+    pub duration_s: Option<f64>,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Index in `drives` of the drive it happened in or last followed.
+    pub after_drive: Option<usize>,
+}
+
 /// The estimate's card-wide figures.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct EstimateRecord {
@@ -220,12 +270,18 @@ impl Report {
     /// The document for a card: what was read, what the catalog makes of it, and the estimate.
     pub fn assemble(listing: &Listing, catalog: &Catalog, estimate: &Estimate) -> Report {
         let fate = |i: usize| estimate.files.get(i).copied().unwrap_or_default();
+        let path_of = |i: usize| listing.files.get(i).map(|f| f.path.clone());
         let files = listing
             .files
             .iter()
             .zip(&catalog.files)
             .enumerate()
-            .map(|(i, (l, c))| file_record(l, c, fate(i)))
+            .map(|(i, (l, c))| {
+                let mut record = file_record(l, c, fate(i));
+                record.sidecars = c.sidecars.iter().filter_map(|&s| path_of(s)).collect();
+                record.sidecar_of = c.sidecar_of.and_then(path_of);
+                record
+            })
             .collect();
         let drives = catalog
             .drives
@@ -268,6 +324,22 @@ impl Report {
                 })
             })
             .collect();
+        let events = catalog
+            .events
+            .iter()
+            .filter_map(|e| {
+                let (l, c) = (listing.files.get(e.file)?, catalog.files.get(e.file)?);
+                Some(EventRecord {
+                    path: l.path.clone(),
+                    start: c.start,
+                    start_utc: c.start_utc,
+                    camera: c.camera,
+                    duration_s: c.duration_s,
+                    bytes: l.bytes,
+                    after_drive: e.after_drive,
+                })
+            })
+            .collect();
         let oldest = estimate.oldest.as_ref().and_then(|o| {
             Some(OldestRecord {
                 path: listing.files.get(o.file)?.path.clone(),
@@ -283,11 +355,13 @@ impl Report {
             source: listing.source.clone(),
             partition_table: listing.partition_table.clone(),
             volume: listing.volume.clone(),
-            time_zone: "camera local time, no zone".to_string(),
+            time_zone: catalog.time_zone.clone(),
             files,
             warnings: listing.warnings.clone(),
             drives,
             parking,
+            events,
+            camera_info: catalog.camera_info.clone(),
             family: catalog.family.clone(),
             estimate: EstimateRecord {
                 model: estimate.model.clone(),
@@ -316,7 +390,32 @@ impl Report {
     }
 }
 
+/// Problems with a file in plain words: the file system's, the header's, and what the catalog
+/// says of an encrypted clip.
+fn file_warnings(l: &ListedFile, c: &crate::catalog::CatalogFile) -> Vec<String> {
+    use crate::catalog::encryption::Encrypted;
+    use crate::encryption::KeySource;
+    let mut warnings = l.warnings.clone();
+    if let Some(h) = &l.header {
+        warnings.extend(h.warnings.iter().cloned());
+    }
+    match c.encrypted {
+        Some(Encrypted::OpenedWith(KeySource::FactoryDefault)) => warnings.push(
+            "encrypted by the camera; read with the firmware's factory default key".to_string(),
+        ),
+        Some(Encrypted::OpenedWith(KeySource::Owner)) => {
+            warnings.push("encrypted by the camera; read with the key given".to_string())
+        }
+        Some(Encrypted::KeyNeeded) => warnings.push(
+            "encrypted by the camera: the factory default key does not open it; ask Nexar support for this camera's key".to_string(),
+        ),
+        None => {}
+    }
+    warnings
+}
+
 fn file_record(l: &ListedFile, c: &crate::catalog::CatalogFile, o: Overwrite) -> FileRecord {
+    let key_needed = c.encrypted == Some(crate::catalog::encryption::Encrypted::KeyNeeded);
     FileRecord {
         path: l.path.clone(),
         bytes: l.bytes,
@@ -331,16 +430,26 @@ fn file_record(l: &ListedFile, c: &crate::catalog::CatalogFile, o: Overwrite) ->
             created: h.created,
             width: h.width,
             height: h.height,
-            error: h.error.clone(),
+            error: if key_needed {
+                Some("encrypted by the camera; no key at hand opens it".to_string())
+            } else {
+                h.error.clone()
+            },
         }),
         extents: l.extents.clone(),
-        warnings: l.warnings.clone(),
+        warnings: file_warnings(l, c),
         kind: c.kind,
         camera: c.camera,
         pool: c.pool,
         start: c.start,
+        start_utc: c.start_utc,
         start_source: c.start_source,
         drive: c.drive,
+        read_only: l.read_only,
+        encrypted: c.encrypted.is_some(),
+        sidecars: Vec::new(),
+        sidecar_of: None,
+        protected: o.protection(),
         overwrite_after_bytes: o.after_bytes(),
         overwrite_after_hours: o.after_hours(),
         overwrite_after_days: o.after_days(),

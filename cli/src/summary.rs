@@ -4,7 +4,6 @@
 use std::fmt::Write;
 
 use dashcard::catalog::Catalog;
-use dashcard::catalog::classify::Camera;
 use dashcard::estimate::{Estimate, format_hours, when_in_words};
 use dashcard::listing::{ListedFile, Listing, SourceKind, is_video_name};
 
@@ -253,14 +252,7 @@ fn story(out: &mut String, catalog: &Catalog, estimate: &Estimate, list: bool) {
         );
         let shown = if list { drives.len() } else { DRIVES_SHOWN };
         for (d, fate) in drives.iter().zip(&estimate.drives).take(shown) {
-            let cameras: Vec<&str> = d
-                .cameras
-                .iter()
-                .map(|c| match c {
-                    Camera::Road => "road",
-                    Camera::Cabin => "cabin",
-                })
-                .collect();
+            let cameras: Vec<&str> = d.cameras.iter().map(|c| c.name()).collect();
             let _ = writeln!(
                 out,
                 "  {}-{}  {:>8}  {:<10}  {:>9}  {}{}",

@@ -115,7 +115,7 @@ fn an_image_and_its_folder_give_the_same_catalog() {
     assert_eq!(road["pool"], "loop");
     assert_eq!(road["start"], "2024-10-12T07:57:00");
     assert_eq!(road["start_source"], "file_name");
-    assert_eq!(road["duration_source"], "mp4_header");
+    assert_eq!(road["duration_source"], "mvhd");
     let stampless = by_path("Nexar/Movie/CLIP0001A.mp4");
     assert_eq!(stampless["camera"], "road");
     assert_eq!(stampless["start_source"], "mp4_header");

@@ -73,8 +73,15 @@ fn report_json_describes_an_mbr_card() {
     let dir = tempdir();
     let (image, clips) = card(dir.path());
     let r = json(&["report", "--json", image.to_str().unwrap()]);
-    assert_eq!(r["report_format"], 1);
-    assert_eq!(r["time_zone"], "camera local time, no zone");
+    assert_eq!(r["report_format"], 2);
+    // First-generation names: camera local time, no zone known.
+    assert_eq!(r["time_zone"]["utc_offset_s"], serde_json::Value::Null);
+    assert!(
+        r["time_zone"]["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("camera local time")
+    );
     let v = &r["volume"];
     assert_eq!(v["filesystem"], "FAT32");
     assert_eq!(v["partition_offset"], 1024 * 1024);

@@ -340,6 +340,9 @@ fn recording_path(family: CameraModel, t: NaiveDateTime, suffix: char, parking: 
             "%Y-%m-%d_%H-%M-%S",
             "mp4",
         ),
+        CameraModel::Beam2k | CameraModel::Zero | CameraModel::N1 => {
+            return format!("video/{}{suffix}.mp4", t.format("%Y%m%d_%H%M%S"));
+        }
     };
     format!("{folder}/{}_{suffix}.{extension}", t.format(stamp))
 }

@@ -5,6 +5,12 @@
 //! - NEXC2 names parking clips `U` or `X`; Pro and Beam only `U`, stored among drive segments.
 //! - Cabin (internal camera) segments mean a dual-camera model.
 //! - Nexar One has no card at all: only the app shows its footage.
+//!
+//! The newer generation (Beam 2K, Zero, N1) is told by its layout (`/video`, `/sos`, `/photo`,
+//! UTC-stamped names, sidecar folders, the clips' `CUST` records), then narrowed to one model
+//! where the card allows, from the firmware's differences (see [`super::models`]): the `.imu`
+//! header's model name; SOS events and exFAT (N1 only); a `mehd` box in each clip (Beam 2K
+//! and Zero) or none (N1); a second camera's clips (not Zero).
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +29,18 @@ pub enum FamilyCode {
     Nexc1,
     /// NEXC1 or NEXS1 (parking clips in a `sos` folder).
     Nexc1Nexs1,
+    /// The newer generation, not narrowed further.
+    Beam2kZeroN1,
+    /// Beam 2K or Zero (clips with `mehd`).
+    Beam2kZero,
+    /// Beam 2K or N1 (a second camera's clips).
+    Beam2kN1,
+    /// Nexar Beam 2K.
+    Beam2k,
+    /// Nexar Zero.
+    Zero,
+    /// Nexar N1.
+    N1,
     /// Not enough evidence.
     Unknown,
 }
@@ -35,7 +53,59 @@ impl FamilyCode {
             FamilyCode::Nexc2 => &[CameraModel::Nexc2],
             FamilyCode::Nexc1 => &[CameraModel::Nexc1],
             FamilyCode::Nexc1Nexs1 => &[CameraModel::Nexc1, CameraModel::Nexs1],
+            FamilyCode::Beam2kZeroN1 => &CameraModel::NEWER,
+            FamilyCode::Beam2kZero => &[CameraModel::Beam2k, CameraModel::Zero],
+            FamilyCode::Beam2kN1 => &[CameraModel::Beam2k, CameraModel::N1],
+            FamilyCode::Beam2k => &[CameraModel::Beam2k],
+            FamilyCode::Zero => &[CameraModel::Zero],
+            FamilyCode::N1 => &[CameraModel::N1],
             FamilyCode::Unknown => &CameraModel::ALL,
+        }
+    }
+
+    /// The family of exactly these newer models; `None` for a set no family stands for.
+    fn of_newer(models: &[CameraModel]) -> Option<Self> {
+        use CameraModel::{Beam2k, N1, Zero};
+        let has = |m| models.contains(&m);
+        Some(match (has(Beam2k), has(Zero), has(N1)) {
+            (true, true, true) => FamilyCode::Beam2kZeroN1,
+            (true, true, false) => FamilyCode::Beam2kZero,
+            (true, false, true) => FamilyCode::Beam2kN1,
+            (true, false, false) => FamilyCode::Beam2k,
+            (false, true, false) => FamilyCode::Zero,
+            (false, false, true) => FamilyCode::N1,
+            _ => return None,
+        })
+    }
+
+    /// A newer-generation family: UTC names, sidecars, the 3 GiB loop.
+    pub fn newer(self) -> bool {
+        self.models().iter().all(|m| m.facts().newer)
+    }
+
+    /// What the family's loop keeps free (3 GiB on the newer cameras, nothing before).
+    pub fn reserve_bytes(self) -> u64 {
+        self.models()
+            .iter()
+            .map(|m| m.facts().reserve_bytes)
+            .min()
+            .unwrap_or(0)
+    }
+
+    /// The family in words.
+    pub fn name(self) -> &'static str {
+        match self {
+            FamilyCode::ProBeam => "Nexar Pro or Beam",
+            FamilyCode::Nexc2 => "NEXC2",
+            FamilyCode::Nexc1 => "NEXC1",
+            FamilyCode::Nexc1Nexs1 => "NEXC1 or NEXS1",
+            FamilyCode::Beam2kZeroN1 => "Nexar Beam 2K, Zero or N1",
+            FamilyCode::Beam2kZero => "Nexar Beam 2K or Zero",
+            FamilyCode::Beam2kN1 => "Nexar Beam 2K or N1",
+            FamilyCode::Beam2k => "Nexar Beam 2K",
+            FamilyCode::Zero => "Nexar Zero",
+            FamilyCode::N1 => "Nexar N1",
+            FamilyCode::Unknown => "unknown",
         }
     }
 
@@ -86,6 +156,28 @@ pub struct FamilyEvidence {
     pub road_segments: usize,
     /// Cabin segments.
     pub cabin_segments: usize,
+    /// Files named as the newer cameras name them (recordings, photos, sidecars).
+    pub newer_files: usize,
+    /// SOS event clips (`_SOS`).
+    pub events: usize,
+    /// Photos in `/photo`.
+    pub photos: usize,
+    /// Sidecars (`.thumb`, `.imu`, `.gnss`).
+    pub sidecars: usize,
+    /// Segments of the newer cameras' second (external) camera, `B`.
+    pub second_segments: usize,
+    /// Files of streams `C`/`D`, which the firmware never writes.
+    pub unwritten_streams: usize,
+    /// Clips carrying the `CUST` record.
+    pub camera_records: usize,
+    /// Fragmented clips with a `mehd` box, and without one (headers read).
+    pub with_mehd: usize,
+    /// See `with_mehd`.
+    pub without_mehd: usize,
+    /// The model names the `.imu` headers give.
+    pub imu_models: Vec<String>,
+    /// The volume is exFAT.
+    pub exfat: bool,
 }
 
 impl FamilyEvidence {
@@ -103,11 +195,107 @@ impl FamilyEvidence {
             (FileKind::Parking, _) => self.u_clips += 1,
             (FileKind::Drive, _) => match camera {
                 Some(Camera::Cabin) => self.cabin_segments += 1,
+                Some(Camera::Second) => self.second_segments += 1,
                 _ => self.road_segments += 1,
             },
+            (FileKind::Event, _) => self.events += 1,
+            (FileKind::Photo, _) => self.photos += 1,
+            (FileKind::Sidecar, _) => self.sidecars += 1,
             (FileKind::Other, _) => {}
         }
     }
+}
+
+/// Narrows the newer generation to the models the card's evidence allows, rule by rule; a rule
+/// that would leave no model is noted and skipped (the evidence disagrees).
+fn identify_newer(e: &FamilyEvidence, evidence: &mut Vec<String>) -> FamilyCode {
+    evidence.push(format!(
+        "{} file(s) in the newer Nexar layout: video, sos and photo folders at the card's root, clips named in UTC with the camera letter after the time",
+        e.newer_files
+    ));
+    if e.sidecars > 0 {
+        evidence.push(format!(
+            "{} sidecar file(s) (.thumb, .imu, .gnss) beside the clips",
+            e.sidecars
+        ));
+    }
+    if e.camera_records > 0 {
+        evidence.push(format!(
+            "{} clip(s) carry the camera's own record (CUST): when the segment started, the serial and the software",
+            e.camera_records
+        ));
+    }
+    if e.unwritten_streams > 0 {
+        evidence.push(format!(
+            "{} file(s) of streams C or D, which this firmware never writes: listed as they are",
+            e.unwritten_streams
+        ));
+    }
+    let mut models = CameraModel::NEWER.to_vec();
+    let mut narrow = |keep: &dyn Fn(CameraModel) -> bool, why: String| {
+        let left: Vec<CameraModel> = models.iter().copied().filter(|m| keep(*m)).collect();
+        if left.is_empty() {
+            evidence.push(format!(
+                "{why} — but other evidence rules that out, so it is not used"
+            ));
+        } else {
+            evidence.push(why);
+            models = left;
+        }
+    };
+    let named: Vec<CameraModel> = e
+        .imu_models
+        .iter()
+        .filter_map(|m| CameraModel::from_imu_model(m))
+        .collect();
+    if let (Some(&model), Some(text)) = (named.first(), e.imu_models.first()) {
+        narrow(
+            &|m| m == model,
+            format!("the .imu sidecar headers name the camera {text}"),
+        );
+    }
+    if e.events > 0 {
+        narrow(
+            &|m| m.facts().writes_events,
+            format!(
+                "{} SOS event clip(s) in the sos folder: of these models only N1 records events",
+                e.events
+            ),
+        );
+    }
+    if e.exfat {
+        narrow(
+            &|m| m.facts().exfat_on_large_cards,
+            "the card is exFAT: of these models only N1 formats cards exFAT".to_string(),
+        );
+    }
+    if e.with_mehd > 0 && e.without_mehd == 0 {
+        narrow(
+            &|m| m.facts().writes_mehd,
+            format!(
+                "{} fragmented clip(s) carry a mehd box: Beam 2K and Zero write one, N1 does not",
+                e.with_mehd
+            ),
+        );
+    } else if e.without_mehd > 0 && e.with_mehd == 0 {
+        narrow(
+            &|m| !m.facts().writes_mehd,
+            format!(
+                "{} fragmented clip(s) carry no mehd box: N1 writes none, Beam 2K and Zero do",
+                e.without_mehd
+            ),
+        );
+    }
+    if e.second_segments > 0 {
+        narrow(
+            &|m| m.facts().dual_camera,
+            format!(
+                "{} clip(s) of a second (external) camera, B: Zero records its built-in camera only",
+                e.second_segments
+            ),
+        );
+    }
+    FamilyCode::of_newer(&models).unwrap_or(FamilyCode::Beam2kZeroN1)
 }
 
 /// Longest median `sos` clip that still reads as NEXC1's 10-second parking clips.
@@ -117,7 +305,9 @@ const NEXC1_CLIP_MAX_S: f64 = 15.0;
 pub fn identify(e: &FamilyEvidence) -> Family {
     let segments = e.road_segments + e.cabin_segments;
     let mut evidence = Vec::new();
-    let code = if e.sos_clips > 0 {
+    let code = if e.newer_files > 0 {
+        identify_newer(e, &mut evidence)
+    } else if e.sos_clips > 0 {
         evidence.push(format!(
             "{} parking clip(s) kept apart in a sos folder, as NEXC1 and NEXS1 do",
             e.sos_clips
@@ -164,13 +354,7 @@ pub fn identify(e: &FamilyEvidence) -> Family {
             e.cabin_segments
         ));
     }
-    let name = match code {
-        FamilyCode::ProBeam => "Nexar Pro or Beam",
-        FamilyCode::Nexc2 => "NEXC2",
-        FamilyCode::Nexc1 => "NEXC1",
-        FamilyCode::Nexc1Nexs1 => "NEXC1 or NEXS1",
-        FamilyCode::Unknown => "unknown",
-    };
+    let name = code.name();
     let mut notes = vec![
         "Nexar One keeps its footage in built-in memory with no direct access: only the Nexar app shows it, so it has no card to open here.".to_string(),
     ];
@@ -188,12 +372,22 @@ pub fn identify(e: &FamilyEvidence) -> Family {
                 .to_string(),
         ),
         FamilyCode::Unknown => {}
+        _ => {
+            notes.push(
+                "The camera deletes the oldest clips in the video folder, each with its sidecars, until 3 GiB of the card are free; clips locked in the app (read-only) are never deleted."
+                    .to_string(),
+            );
+            notes.push(
+                "The sos and photo folders are never cleaned: what they hold stays until removed by hand, and leaves less room for the loop as it grows."
+                    .to_string(),
+            );
+        }
     }
     Family {
         name: name.to_string(),
         code,
         evidence,
-        dual_camera: e.cabin_segments > 0,
+        dual_camera: e.cabin_segments > 0 || e.second_segments > 0,
         parking_clip_s: code.parking_clip_s(),
         footage_elsewhere: vec![
             "Clips of irregular events (impacts, incidents) are also backed up to the Nexar Cloud.".to_string(),
@@ -240,6 +434,54 @@ mod tests {
         assert_eq!(pro.code, FamilyCode::ProBeam);
         assert!(pro.dual_camera);
         assert!(pro.evidence.iter().any(|e| e.contains("cabin")));
+    }
+
+    #[test]
+    fn the_newer_generation_is_narrowed_by_the_firmwares_differences() {
+        let base = FamilyEvidence {
+            newer_files: 40,
+            road_segments: 20,
+            sidecars: 60,
+            ..Default::default()
+        };
+        assert_eq!(identify(&base).code, FamilyCode::Beam2kZeroN1);
+        assert_eq!(identify(&base).name, "Nexar Beam 2K, Zero or N1");
+        let mehd = FamilyEvidence {
+            with_mehd: 20,
+            ..base.clone()
+        };
+        assert_eq!(identify(&mehd).code, FamilyCode::Beam2kZero);
+        let mehd_second = FamilyEvidence {
+            second_segments: 5,
+            ..mehd.clone()
+        };
+        let f = identify(&mehd_second);
+        assert_eq!(f.code, FamilyCode::Beam2k);
+        assert!(f.dual_camera);
+        let events = FamilyEvidence {
+            events: 2,
+            without_mehd: 20,
+            ..base.clone()
+        };
+        assert_eq!(identify(&events).code, FamilyCode::N1);
+        let named = FamilyEvidence {
+            imu_models: vec!["NEXAR_Zero".to_string()],
+            ..base.clone()
+        };
+        assert_eq!(identify(&named).code, FamilyCode::Zero);
+        // Contradictory evidence: the rule that would leave nothing is noted, not applied.
+        let odd = FamilyEvidence {
+            events: 1,
+            with_mehd: 3,
+            ..base.clone()
+        };
+        let f = identify(&odd);
+        assert_eq!(f.code, FamilyCode::N1);
+        assert!(f.evidence.iter().any(|e| e.contains("rules that out")));
+        assert!(f.notes.iter().any(|n| n.contains("never cleaned")));
+        assert!(FamilyCode::N1.newer() && !FamilyCode::ProBeam.newer());
+        assert_eq!(FamilyCode::Zero.reserve_bytes(), 3_221_225_472);
+        assert_eq!(FamilyCode::Unknown.reserve_bytes(), 0);
     }
 
     #[test]

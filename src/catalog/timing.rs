@@ -1,8 +1,10 @@
 //! When a recording started and how long it lasts, from the best evidence at hand.
 //!
-//! Start: the file name (what the camera meant), else the MP4 creation time when plausible, else
-//! the FAT created time. Duration: the MP4 header, else the gap to the next segment of the same
-//! camera (segments follow each other back to back), else a parking clip's typical length.
+//! Start: the newer cameras' `CUST` record (the true segment start in UTC), else the file name
+//! (what the camera meant), else the MP4 creation time when plausible, else the FAT created
+//! time. Duration: the MP4 header (as [`DurationSource`] says which part of it), else the gap to
+//! the next segment of the same camera (segments follow each other back to back), else a
+//! parking clip's typical length.
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -11,6 +13,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum StartSource {
+    /// The newer cameras' `udta/CUST` record: the segment's start in UTC (a session's first
+    /// file can carry a stale stamp in its name).
+    CameraRecord,
     /// A stamp in the file name.
     FileName,
     /// The creation time in the MP4 header (`mvhd`).
@@ -23,12 +28,33 @@ pub enum StartSource {
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum DurationSource {
-    /// The MP4 header (`mvhd`).
-    Mp4Header,
+    /// The MP4 movie header (`mvhd`).
+    Mvhd,
+    /// The longest track's own header, when `mvhd` gives none.
+    TrackHeader,
+    /// A fragmented clip's `mehd`.
+    Mehd,
+    /// The newer cameras' closing record at the end of a fragmented clip.
+    CameraTail,
+    /// The fragments of a fragmented clip (through its index, or walked).
+    Fragments,
     /// The time until the next segment of the same camera started.
     NextSegment,
     /// The usual length of a parking clip on this model (30 s, 10 s on NEXC1).
     Typical,
+}
+
+impl From<crate::mp4::DurationFrom> for DurationSource {
+    fn from(from: crate::mp4::DurationFrom) -> Self {
+        use crate::mp4::DurationFrom as F;
+        match from {
+            F::Mvhd => Self::Mvhd,
+            F::TrackHeader => Self::TrackHeader,
+            F::Mehd => Self::Mehd,
+            F::CameraTail => Self::CameraTail,
+            F::Fragments => Self::Fragments,
+        }
+    }
 }
 
 /// Longest gap between two segments of one camera that still counts as "the next one": beyond

@@ -16,16 +16,28 @@ pub struct Totals {
     pub road_bytes: u64,
     /// Bytes of live cabin-camera segments.
     pub cabin_bytes: u64,
+    /// Bytes of live second-camera segments (newer cameras' external camera).
+    pub second_bytes: u64,
     /// Bytes of live parking clips in the loop pool.
     pub parking_loop_bytes: u64,
     /// Bytes of live recordings in the sos pool.
     pub sos_bytes: u64,
-    /// Bytes of live files that are not recordings.
+    /// Bytes of live photos.
+    pub photo_bytes: u64,
+    /// Bytes of live sidecars (thumbnails, motion and GNSS logs).
+    pub sidecar_bytes: u64,
+    /// Bytes of live files that are none of these.
     pub other_bytes: u64,
     /// Live files.
     pub live_files: u64,
-    /// Live recordings (drive segments and parking clips).
+    /// Live recordings (drive segments, parking clips and events).
     pub recordings: u64,
+    /// Live recordings locked (read-only): the newer cameras never delete them.
+    pub locked_recordings: u64,
+    /// Recordings the camera encrypted, and of those, the ones no key at hand opens.
+    pub encrypted_recordings: u64,
+    /// See `encrypted_recordings`.
+    pub encrypted_without_key: u64,
     /// Deleted entries.
     pub deleted_files: u64,
     /// Deleted entries whose bytes can still be read back.
@@ -57,16 +69,24 @@ pub fn sum(listed: &[ListedFile], classified: &[CatalogFile]) -> Totals {
         t.live_files += 1;
         let slot = match (f.kind, f.camera, f.pool) {
             (FileKind::Other, _, _) => &mut t.other_bytes,
+            (FileKind::Photo, _, _) => &mut t.photo_bytes,
+            (FileKind::Sidecar, _, _) => &mut t.sidecar_bytes,
             (_, _, Some(Pool::Sos)) => &mut t.sos_bytes,
             (FileKind::Drive, Some(Camera::Cabin), _) => &mut t.cabin_bytes,
-            (FileKind::Drive, _, _) => &mut t.road_bytes,
+            (FileKind::Drive, Some(Camera::Second), _) => &mut t.second_bytes,
+            (FileKind::Drive | FileKind::Event, _, _) => &mut t.road_bytes,
             (FileKind::Parking, _, _) => &mut t.parking_loop_bytes,
         };
         *slot = slot.saturating_add(l.bytes);
-        if f.kind == FileKind::Other {
+        if !f.kind.is_recording() {
             continue;
         }
         t.recordings += 1;
+        t.locked_recordings += u64::from(l.read_only);
+        if let Some(e) = f.encrypted {
+            t.encrypted_recordings += 1;
+            t.encrypted_without_key += u64::from(e == super::encryption::Encrypted::KeyNeeded);
+        }
         if l.fragments > 1 {
             t.fragmented_recordings += 1;
         }

@@ -2,7 +2,6 @@
 //! after about 0.4 h more driving — likely today."
 
 use crate::catalog::Catalog;
-use crate::catalog::classify::FileKind;
 use crate::listing::Listing;
 
 use super::Estimate;
@@ -14,7 +13,7 @@ pub(super) fn headline(listing: &Listing, catalog: &Catalog, e: &Estimate) -> St
         .files
         .iter()
         .zip(&catalog.files)
-        .filter(|(l, f)| !l.deleted && f.kind != FileKind::Other)
+        .filter(|(l, f)| !l.deleted && f.kind.is_recording())
         .count();
     if recordings == 0 {
         return "No Nexar recordings on this card.".to_string();

@@ -15,6 +15,7 @@
 
 mod headline;
 mod overwrite;
+mod queue;
 mod sos;
 mod space;
 mod words;
@@ -26,7 +27,7 @@ use crate::catalog::Catalog;
 use crate::catalog::classify::{FileKind, Pool};
 use crate::listing::Listing;
 
-pub use overwrite::{LoopPosition, Overwrite};
+pub use overwrite::{LoopPosition, Overwrite, Protection};
 pub use space::ASSUMED_CLUSTER_BYTES;
 pub use words::{decimal_bytes, format_hours, when_in_words};
 
@@ -80,6 +81,11 @@ pub struct Inputs {
     pub driving_hours_per_day: Input<f64>,
     /// Parking clips written per day into the loop pool.
     pub parking_bytes_per_day: Input<f64>,
+    /// Space held by what the camera keeps outside its loop and never cleans (the newer
+    /// cameras' `sos` and `photo` folders).
+    pub kept_bytes: Input<u64>,
+    /// What those folders grow by per day: it leaves the loop less room as time goes on.
+    pub kept_bytes_per_day: Input<f64>,
 }
 
 /// The `sos` folder's own FIFO.
@@ -180,13 +186,27 @@ fn calendar_days(first: NaiveDate, last: NaiveDate) -> f64 {
 /// Computes the estimate for the card `listing` and `catalog` describe, with the what-if
 /// inputs applied: the card-wide figures, and each file's and drive's fate.
 pub fn build(listing: &Listing, catalog: &Catalog, what_if: &WhatIf) -> Estimate {
-    let space = Space::of(listing, what_if);
+    let newer = catalog.family.code.newer();
+    let space = Space::of(listing, what_if, catalog.family.code.reserve_bytes());
     let unit = space.unit();
     let files = || listing.files.iter().zip(&catalog.files).enumerate();
+    let queue = queue::of(listing, catalog, newer, unit);
 
-    // Rates measured from the card.
+    // Rates measured from the card. On the newer cameras each segment comes with its sidecars.
     let drive_hours: f64 = catalog.drives.iter().map(|d| d.duration_s / 3600.0).sum();
-    let drive_bytes = saturating_sum(catalog.drives.iter().map(|d| d.bytes));
+    let sidecar_bytes = |i: usize| -> u64 {
+        catalog.files[i]
+            .sidecars
+            .iter()
+            .filter_map(|&s| listing.files.get(s))
+            .filter(|s| !s.deleted)
+            .map(|s| s.bytes)
+            .sum()
+    };
+    let drive_bytes = saturating_sum(catalog.drives.iter().map(|d| {
+        d.bytes
+            .saturating_add(saturating_sum(d.files.iter().map(|&f| sidecar_bytes(f))))
+    }));
     let measured_rate = (drive_hours > 1.0 / 60.0).then(|| drive_bytes as f64 / drive_hours);
     let rate = Input::new(
         measured_rate,
@@ -213,9 +233,8 @@ pub fn build(listing: &Listing, catalog: &Catalog, what_if: &WhatIf) -> Estimate
         _ => Input::new(None, "unknown: no drives on the card"),
     };
     let live_loop = || {
-        files().filter(|(_, (l, f))| {
-            !l.deleted && f.kind != FileKind::Other && f.pool == Some(Pool::Loop)
-        })
+        files()
+            .filter(|(_, (l, f))| !l.deleted && f.kind.is_recording() && f.pool == Some(Pool::Loop))
     };
     let loop_parking: Vec<u64> = live_loop()
         .filter(|(_, (_, f))| f.kind == FileKind::Parking)
@@ -238,35 +257,31 @@ pub fn build(listing: &Listing, catalog: &Catalog, what_if: &WhatIf) -> Estimate
         }
         _ => Input::new(None, "unknown: no recordings with a date"),
     };
+    let (kept, kept_per_day) = kept_inputs(listing, catalog, &queue, unit, newer);
 
-    // Bytes written per driving hour (parking clips that come with a day of driving included),
-    // and per calendar day.
-    let per_hour = match (rate.value, daily.value, parking_per_day.value) {
-        (Some(r), Some(d), Some(p)) if d > 0.0 => Some(r + p / d),
-        (Some(r), _, _) => Some(r),
+    // Bytes written per driving hour (parking clips and kept files that come with a day of
+    // driving included), and per calendar day.
+    let extra_per_day = parking_per_day.value.unwrap_or(0.0) + kept_per_day.value.unwrap_or(0.0);
+    let per_hour = match (rate.value, daily.value) {
+        (Some(r), Some(d)) if d > 0.0 && parking_per_day.value.is_some() => {
+            Some(r + extra_per_day / d)
+        }
+        (Some(r), _) => Some(r),
         _ => None,
     };
     let per_day = match (rate.value, daily.value) {
-        (Some(r), Some(d)) => Some(r * d + parking_per_day.value.unwrap_or(0.0)),
+        (Some(r), Some(d)) => Some(r * d + extra_per_day),
         _ => None,
     }
     .filter(|w| *w > 0.0);
     let hours_for = |bytes: u64| per_hour.filter(|r| *r > 0.0).map(|r| bytes as f64 / r);
     let days_for = |bytes: u64| per_day.map(|w| bytes as f64 / w);
 
-    // The loop pool, oldest first: each recording goes once the free space and every older
-    // recording (cluster-rounded) are written again.
-    let mut queue: Vec<usize> = live_loop()
-        .filter(|(_, (_, f))| f.start.is_some())
-        .map(|(i, _)| i)
-        .collect();
-    queue.sort_by(|&a, &b| {
-        let key = |i: usize| (catalog.files[i].start, &listing.files[i].path);
-        key(a).cmp(&key(b))
-    });
+    // The loop, in its order: each recording goes once the free space and every recording
+    // before it (cluster-rounded, with its sidecars) are written again.
     let mut overwrite = vec![Overwrite::Never; listing.files.len().min(catalog.files.len())];
     let mut ahead = space.usable_free();
-    for &i in &queue {
+    for &(i, frees) in &queue.order {
         overwrite[i] = match ahead {
             Some(bytes) => Overwrite::Loop(LoopPosition {
                 after_bytes: bytes,
@@ -275,14 +290,26 @@ pub fn build(listing: &Listing, catalog: &Catalog, what_if: &WhatIf) -> Estimate
             }),
             None => Overwrite::Unknown,
         };
-        ahead = ahead.map(|a| a.saturating_add(round_up(listing.files[i].bytes, unit)));
+        ahead = ahead.map(|a| a.saturating_add(frees));
+    }
+    for &(i, why) in &queue.protected {
+        overwrite[i] = Overwrite::Protected(why);
     }
 
     let sos = sos::estimate(listing, catalog, what_if, &mut overwrite);
+    // A sidecar goes (or stays) with its clip.
+    for (i, f) in catalog.files.iter().enumerate() {
+        if let Some(clip) = f.sidecar_of
+            && let Some(&fate) = overwrite.get(clip)
+            && let Some(slot) = overwrite.get_mut(i)
+        {
+            *slot = fate;
+        }
+    }
 
     // Card-wide figures.
     let deleted_loop = files()
-        .filter(|(_, (l, f))| l.deleted && f.kind != FileKind::Other && f.pool == Some(Pool::Loop))
+        .filter(|(_, (l, f))| l.deleted && f.kind.is_recording() && f.pool == Some(Pool::Loop))
         .count();
     let full = space.is_full(listing, &catalog.files);
     let looping = deleted_loop > 0 || full;
@@ -297,7 +324,14 @@ pub fn build(listing: &Listing, catalog: &Catalog, what_if: &WhatIf) -> Estimate
     };
     let other_bytes = saturating_sum(
         files()
-            .filter(|(_, (l, f))| !l.deleted && f.pool != Some(Pool::Loop))
+            .filter(|(i, (l, f))| {
+                let in_loop = if newer {
+                    queue.in_loop.get(*i).copied().unwrap_or(false)
+                } else {
+                    f.pool == Some(Pool::Loop)
+                };
+                !l.deleted && !in_loop
+            })
             .map(|(_, (l, _))| round_up(l.bytes, unit)),
     );
     let capacity_hours = space.capacity.value.and_then(|c| {
@@ -312,7 +346,7 @@ pub fn build(listing: &Listing, catalog: &Catalog, what_if: &WhatIf) -> Estimate
     } else {
         (free.and_then(&hours_for), free.and_then(&days_for))
     };
-    let oldest = queue.first().and_then(|&i| match overwrite[i] {
+    let oldest = queue.order.first().and_then(|&(i, _)| match overwrite[i] {
         Overwrite::Loop(position) => Some(Oldest {
             file: i,
             start: catalog.files[i].start?,
@@ -322,8 +356,13 @@ pub fn build(listing: &Listing, catalog: &Catalog, what_if: &WhatIf) -> Estimate
     });
     let drives = drive_fates(catalog, &overwrite, full);
 
+    let model = if newer {
+        "FIFO by file name: the camera deletes the oldest clip in its video folder (by the UTC stamp in its name, then the camera letter), with its sidecars, skipping locked clips, until 3 GiB are free; so a clip is overwritten after the free space above 3 GiB plus every clip before it (cluster-rounded, sidecars included) has been written again. The sos and photo folders are never cleaned"
+    } else {
+        "FIFO: the camera deletes the oldest loop-pool recording whenever it needs space, so a recording is overwritten after the free space plus every older loop-pool recording (cluster-rounded) has been written again"
+    };
     let mut estimate = Estimate {
-        model: "FIFO: the camera deletes the oldest loop-pool recording whenever it needs space, so a recording is overwritten after the free space plus every older loop-pool recording (cluster-rounded) has been written again".to_string(),
+        model: model.to_string(),
         inputs: Inputs {
             capacity_bytes: space.capacity,
             free_bytes: space.free,
@@ -332,6 +371,8 @@ pub fn build(listing: &Listing, catalog: &Catalog, what_if: &WhatIf) -> Estimate
             bytes_per_driving_hour: rate.clone(),
             driving_hours_per_day: daily.clone(),
             parking_bytes_per_day: parking_per_day.clone(),
+            kept_bytes: kept,
+            kept_bytes_per_day: kept_per_day,
         },
         bytes_per_driving_hour: rate.value,
         driving_hours_per_day: daily.value,
@@ -349,6 +390,64 @@ pub fn build(listing: &Listing, catalog: &Catalog, what_if: &WhatIf) -> Estimate
     };
     estimate.headline = headline::headline(listing, catalog, &estimate);
     estimate
+}
+
+/// What the camera keeps outside its loop (newer cameras: the events and photos it never
+/// cleans, with their thumbnails), and how fast that grows: over the days from the oldest of
+/// them to the newest recording.
+fn kept_inputs(
+    listing: &Listing,
+    catalog: &Catalog,
+    queue: &queue::LoopQueue,
+    unit: u64,
+    newer: bool,
+) -> (Input<u64>, Input<f64>) {
+    if !newer {
+        let none = "none: first-generation cameras keep nothing that their loops do not overwrite";
+        return (Input::new(Some(0), none), Input::new(Some(0.0), none));
+    }
+    let kept: Vec<usize> = queue
+        .protected
+        .iter()
+        .filter(|(_, why)| *why == Protection::KeptFolder)
+        .map(|&(i, _)| i)
+        .collect();
+    let with_sidecars = kept
+        .iter()
+        .flat_map(|&i| std::iter::once(i).chain(catalog.files[i].sidecars.iter().copied()));
+    let bytes = saturating_sum(
+        with_sidecars
+            .filter_map(|i| listing.files.get(i))
+            .filter(|f| !f.deleted)
+            .map(|f| round_up(f.bytes, unit)),
+    );
+    let events = kept
+        .iter()
+        .filter(|&&i| catalog.files[i].kind == FileKind::Event)
+        .count();
+    let photos = kept.len() - events;
+    let source = format!(
+        "{events} event clip(s) in sos and {photos} photo(s) in photo, which the camera never cleans"
+    );
+    let first = kept.iter().filter_map(|&i| catalog.files[i].start).min();
+    let last = catalog
+        .files
+        .iter()
+        .zip(&listing.files)
+        .filter(|(f, l)| !l.deleted && (f.kind.is_recording() || f.kind == FileKind::Photo))
+        .filter_map(|(f, _)| f.start)
+        .max();
+    let per_day = match (first, last) {
+        (Some(a), Some(b)) => {
+            let days = calendar_days(a.date(), b.date());
+            Input::new(
+                Some(bytes as f64 / days),
+                format!("measured: {source}, over {days:.0} calendar day(s)"),
+            )
+        }
+        _ => Input::new(Some(0.0), "measured: nothing kept yet"),
+    };
+    (Input::new(Some(bytes), source), per_day)
 }
 
 /// Each drive goes when its first segment to go does; the oldest drive's beginning is gone

@@ -16,6 +16,16 @@ pub struct LoopPosition {
     pub after_days: Option<f64>,
 }
 
+/// Why a recording is never overwritten, though the camera keeps a loop.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Protection {
+    /// Locked: the read-only attribute is set, and the newer cameras skip such clips.
+    Locked,
+    /// In a folder the camera never cleans (the newer cameras' `sos` and `photo`).
+    KeptFolder,
+}
+
 /// When something will be overwritten.
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub enum Overwrite {
@@ -26,6 +36,8 @@ pub enum Overwrite {
         /// Parking events still to come before it is deleted.
         after_events: u64,
     },
+    /// Never overwritten by the camera, for this reason.
+    Protected(Protection),
     /// In a queue, but its place is not known (card size or sos limit unknown).
     Unknown,
     /// In no queue: not a recording, deleted already, or without a date to place it by.
@@ -66,6 +78,14 @@ impl Overwrite {
         }
     }
 
+    /// Why it is never overwritten, when it is protected.
+    pub fn protection(&self) -> Option<Protection> {
+        match self {
+            Overwrite::Protected(p) => Some(*p),
+            _ => None,
+        }
+    }
+
     /// The one way it is said: "overwritten after about 0.4 h of driving (likely today)",
     /// "deleted after 3 more parking event(s)", "next to be overwritten"; empty for what is in
     /// no queue.
@@ -91,6 +111,13 @@ impl Overwrite {
             ),
             Overwrite::Sos { after_events } => {
                 format!("deleted after {after_events} more parking event(s)")
+            }
+            Overwrite::Protected(Protection::Locked) => {
+                "never overwritten: it is locked (read-only), and the camera skips locked clips"
+                    .to_string()
+            }
+            Overwrite::Protected(Protection::KeptFolder) => {
+                "never overwritten: the camera never cleans its sos and photo folders".to_string()
             }
             Overwrite::Unknown => "when it will be overwritten is not known yet".to_string(),
             Overwrite::Never => String::new(),
@@ -131,6 +158,17 @@ mod tests {
         assert_eq!(sos.describe(), "deleted after 3 more parking event(s)");
         assert_eq!((sos.after_events(), sos.after_bytes()), (Some(3), None));
         assert!(Overwrite::Unknown.describe().contains("not known"));
+        let locked = Overwrite::Protected(Protection::Locked);
+        assert!(locked.describe().contains("locked"));
+        assert_eq!(
+            (locked.protection(), locked.after_bytes()),
+            (Some(Protection::Locked), None)
+        );
+        assert!(
+            Overwrite::Protected(Protection::KeptFolder)
+                .describe()
+                .contains("never cleans")
+        );
         assert_eq!(Overwrite::Never.describe(), "");
     }
 }

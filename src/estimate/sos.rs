@@ -25,7 +25,7 @@ pub(super) fn estimate(
             .zip(&catalog.files)
             .enumerate()
             .filter(move |(_, (l, f))| {
-                l.deleted == deleted && f.kind != FileKind::Other && f.pool == Some(Pool::Sos)
+                l.deleted == deleted && f.kind == FileKind::Parking && f.pool == Some(Pool::Sos)
             })
             .map(|(i, _)| i)
     };

@@ -20,7 +20,9 @@ pub(super) struct Space {
 }
 
 impl Space {
-    pub fn of(listing: &Listing, what_if: &WhatIf) -> Self {
+    /// The space of `listing`, with the what-if inputs; `family_reserve` is what the family's
+    /// loop keeps free (3 GiB on the newer cameras, 0 before).
+    pub fn of(listing: &Listing, what_if: &WhatIf, family_reserve: u64) -> Self {
         let volume = &listing.volume;
         let cluster = match volume.cluster_bytes {
             Some(c) if c > 0 => Input::new(Some(u64::from(c)), "card"),
@@ -59,9 +61,13 @@ impl Space {
                 Input::new(None, "unknown: give the card size"),
             ),
         };
-        let reserved = match what_if.reserved_bytes {
-            Some(r) => Input::new(Some(r), "what-if"),
-            None => Input::new(Some(0), "none"),
+        let reserved = match (what_if.reserved_bytes, family_reserve) {
+            (Some(r), _) => Input::new(Some(r), "what-if"),
+            (None, 0) => Input::new(Some(0), "none"),
+            (None, r) => Input::new(
+                Some(r),
+                "the camera's own: it deletes the oldest clips until 3 GiB (3,221,225,472 bytes) are free (Nexar Beam 2K, Zero and N1 firmware)",
+            ),
         };
         Self {
             capacity,
