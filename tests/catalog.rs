@@ -42,7 +42,8 @@ fn live_file<'a>(report: &'a Report, path: &str) -> &'a FileRecord {
         .unwrap_or_else(|| panic!("{path} is missing from the report"))
 }
 
-/// Every recording is classified as the simulation made it, with the start in its name.
+/// Every recording is classified as the simulation made it, with the start in its name (or,
+/// on the newer cameras, in its CUST record, in UTC and in the camera's zone).
 fn check_classification(truth: &SimTruth, report: &Report) {
     let sos = truth.family == CameraModel::Nexc1 || truth.family == CameraModel::Nexs1;
     for r in truth.live() {
@@ -51,16 +52,29 @@ fn check_classification(truth: &SimTruth, report: &Report) {
             SimKind::Road => (FileKind::Drive, Some(Camera::Road)),
             SimKind::Cabin => (FileKind::Drive, Some(Camera::Cabin)),
             SimKind::Parking => (FileKind::Parking, None),
+            SimKind::Second => (FileKind::Drive, Some(Camera::Second)),
+            SimKind::Event => (FileKind::Event, Some(Camera::Road)),
+            SimKind::Photo => (FileKind::Photo, Some(Camera::Road)),
         };
         assert_eq!((f.kind, f.camera), (kind, camera), "{}", r.path);
-        let pool = if sos && r.kind == SimKind::Parking {
-            Pool::Sos
-        } else {
-            Pool::Loop
+        let pool = match r.kind {
+            SimKind::Parking if sos => Some(Pool::Sos),
+            SimKind::Event => Some(Pool::Sos),
+            SimKind::Photo => None,
+            _ => Some(Pool::Loop),
         };
-        assert_eq!(f.pool, Some(pool), "{}", r.path);
+        assert_eq!(f.pool, pool, "{}", r.path);
         assert_eq!(f.start, Some(r.start), "{}", r.path);
-        assert_eq!(f.duration_s, Some(r.duration_s), "{}", r.path);
+        assert_eq!(f.start_utc, r.start_utc, "{}", r.path);
+        assert_eq!(f.read_only, r.locked, "{}", r.path);
+        if r.kind != SimKind::Photo {
+            assert_eq!(f.duration_s, Some(r.duration_s), "{}", r.path);
+        }
+        let mut sidecars = f.sidecars.clone();
+        sidecars.sort();
+        let mut made = r.sidecars.clone();
+        made.sort();
+        assert_eq!(sidecars, made, "{}", r.path);
     }
     // The totals add up to the simulation's live recordings.
     let totals = &report.totals;
@@ -71,20 +85,33 @@ fn check_classification(truth: &SimTruth, report: &Report) {
             .map(|r| r.bytes)
             .sum()
     };
-    assert_eq!(totals.recordings, truth.live().count() as u64);
+    assert_eq!(
+        totals.recordings,
+        truth.live().filter(|r| r.kind != SimKind::Photo).count() as u64
+    );
     assert_eq!(totals.road_bytes, live_bytes(SimKind::Road));
     assert_eq!(totals.cabin_bytes, live_bytes(SimKind::Cabin));
+    assert_eq!(totals.second_bytes, live_bytes(SimKind::Second));
+    assert_eq!(totals.photo_bytes, live_bytes(SimKind::Photo));
     assert_eq!(
         totals.parking_loop_bytes + totals.sos_bytes,
-        live_bytes(SimKind::Parking)
+        live_bytes(SimKind::Parking) + live_bytes(SimKind::Event)
     );
     assert_eq!(
         totals.first_start,
-        truth.live().map(|r| r.start).min(),
+        truth
+            .live()
+            .filter(|r| r.kind != SimKind::Photo)
+            .map(|r| r.start)
+            .min(),
         "first start"
     );
     // Deleted entries are classified too (they are evidence of the loop).
-    let deleted = report.files.iter().filter(|f| f.deleted).count();
+    let deleted = report
+        .files
+        .iter()
+        .filter(|f| f.deleted && f.kind != FileKind::Sidecar)
+        .count();
     let made_deleted = truth.recordings.len() - truth.live().count();
     assert_eq!(deleted, made_deleted);
     assert!(
@@ -96,45 +123,81 @@ fn check_classification(truth: &SimTruth, report: &Report) {
     );
 }
 
-/// Drives whose segments survive whole match the simulation's start and end; the oldest
-/// surviving drive is flagged partly overwritten exactly when the loop ate its beginning.
+/// Drives as the card shows them: each simulated drive's surviving segments, in runs as the
+/// README defines a drive (each starting at most 5 minutes after the run's end so far; on the
+/// newer cameras a locked clip can survive apart from the rest of its drive). A run matches in
+/// start, end, segments and cameras, and is flagged partly overwritten exactly when the loop
+/// deleted some of its drive.
 fn check_drives(truth: &SimTruth, report: &Report) {
-    let mut live_per_drive: HashMap<usize, (usize, usize)> = HashMap::new();
-    for r in &truth.recordings {
-        if let Some(d) = r.drive {
-            let e = live_per_drive.entry(d).or_default();
-            e.0 += 1;
-            if r.deleted_at.is_none() {
-                e.1 += 1;
+    struct Run {
+        start: NaiveDateTime,
+        end: NaiveDateTime,
+        segments: usize,
+        cameras: Vec<Camera>,
+        partly: bool,
+    }
+    let gap = chrono::Duration::minutes(5);
+    let mut runs: Vec<Run> = Vec::new();
+    for d in 0..truth.drives.len() {
+        let made: Vec<_> = truth
+            .recordings
+            .iter()
+            .filter(|r| r.drive == Some(d))
+            .collect();
+        let mut live: Vec<_> = made.iter().filter(|r| r.deleted_at.is_none()).collect();
+        live.sort_by_key(|r| r.start);
+        let partly = live.len() < made.len();
+        let first = runs.len();
+        for r in live {
+            let end = r.start + chrono::Duration::milliseconds((r.duration_s * 1000.0) as i64);
+            let camera = match r.kind {
+                SimKind::Cabin => Camera::Cabin,
+                SimKind::Second => Camera::Second,
+                _ => Camera::Road,
+            };
+            let open = runs.len() > first;
+            match runs.last_mut() {
+                Some(run) if open && r.start <= run.end + gap => {
+                    run.end = run.end.max(end);
+                    run.segments += 1;
+                    if !run.cameras.contains(&camera) {
+                        run.cameras.push(camera);
+                        run.cameras.sort();
+                    }
+                }
+                _ => runs.push(Run {
+                    start: r.start,
+                    end,
+                    segments: 1,
+                    cameras: vec![camera],
+                    partly,
+                }),
             }
         }
     }
-    let mut surviving: Vec<usize> = live_per_drive
-        .iter()
-        .filter(|(_, (_, live))| *live > 0)
-        .map(|(&d, _)| d)
-        .collect();
-    surviving.sort();
-    assert_eq!(report.drives.len(), surviving.len(), "drive count");
-    for (found, &d) in report.drives.iter().zip(&surviving) {
-        let (made, live) = live_per_drive[&d];
-        let sim = &truth.drives[d];
-        assert_eq!(found.end, sim.end, "end of drive {d}");
-        assert_eq!(found.segments, live, "segments of drive {d}");
-        if made == live {
-            assert_eq!(found.start, sim.start, "start of drive {d}");
-            assert!(!found.partly_overwritten, "drive {d} is whole");
-        } else {
-            assert!(found.start > sim.start);
-            assert!(found.partly_overwritten, "drive {d} lost its beginning");
-        }
-        let cameras = if truth.family == CameraModel::Beam || truth.family == CameraModel::Nexs1 {
-            vec![Camera::Road]
-        } else {
-            vec![Camera::Road, Camera::Cabin]
-        };
-        assert_eq!(found.cameras, cameras);
+    assert_eq!(report.drives.len(), runs.len(), "drive count");
+    for (i, (found, run)) in report.drives.iter().zip(&runs).enumerate() {
+        assert_eq!(found.start, run.start, "start of drive {i}");
+        assert_eq!(found.end, run.end, "end of drive {i}");
+        assert_eq!(found.segments, run.segments, "segments of drive {i}");
+        assert_eq!(found.cameras, run.cameras, "cameras of drive {i}");
+        assert_eq!(
+            found.partly_overwritten, run.partly,
+            "drive {i} partly overwritten"
+        );
     }
+    // Whole drives show every camera the model records.
+    let facts = truth.family.facts();
+    let cameras = match (facts.dual_camera, facts.newer) {
+        (false, _) => vec![Camera::Road],
+        (true, false) => vec![Camera::Road, Camera::Cabin],
+        (true, true) => vec![Camera::Road, Camera::Second],
+    };
+    assert!(
+        runs.iter()
+            .filter(|r| !r.partly && r.segments > 2)
+            .all(|r| r.cameras == cameras)
+    );
 }
 
 /// Parking incidents are the live parking clips, each after the drive that preceded it.
@@ -189,30 +252,44 @@ fn driving_seconds(truth: &SimTruth, from: NaiveDateTime, to: NaiveDateTime) -> 
 fn moment_of(later: &SimTruth, bytes: u64) -> NaiveDateTime {
     let cluster = u64::from(later.card.cluster_bytes);
     let recs = &later.recordings;
+    // Parking clips, events and photos count as written at one instant: when they happened,
+    // but never before the recording written ahead of them ended (an event during a segment is
+    // written once that segment is).
+    let instant = |k: SimKind| matches!(k, SimKind::Parking | SimKind::Event | SimKind::Photo);
+    let mut written_until = NaiveDateTime::MIN;
     let mut i = 0;
     while i < recs.len() {
         let r = &recs[i];
         let mut last = i;
-        while r.kind != SimKind::Parking
+        while !instant(r.kind)
             && last + 1 < recs.len()
             && recs[last + 1].start == r.start
-            && recs[last + 1].kind != SimKind::Parking
+            && !instant(recs[last + 1].kind)
         {
             last += 1;
         }
+        let start = if instant(r.kind) {
+            r.start.max(written_until)
+        } else {
+            r.start
+        };
         let from = r.allocated_before;
         let to = recs[last].allocated_before + recs[last].bytes.div_ceil(cluster) * cluster;
         if bytes < from {
-            return r.start;
+            return start;
         }
         if bytes < to {
             let f = (bytes - from) as f64 / (to - from) as f64;
-            let ms = if r.kind == SimKind::Parking {
+            let ms = if instant(r.kind) {
                 0.0
             } else {
                 f * r.duration_s * 1000.0
             };
-            return r.start + chrono::Duration::milliseconds(ms as i64);
+            return start + chrono::Duration::milliseconds(ms as i64);
+        }
+        if !instant(r.kind) {
+            written_until =
+                r.start + chrono::Duration::milliseconds((r.duration_s * 1000.0) as i64);
         }
         i = last + 1;
     }
@@ -239,13 +316,26 @@ fn check_estimate(truth: &SimTruth, report: &Report, later: &SimTruth) -> usize 
     let mut deleted_in_order = Vec::new();
     for r in truth.live() {
         let f = live_file(report, &r.path);
+        let fate = later_by_path[r.path.as_str()];
+        if r.locked || r.kind == SimKind::Event || r.kind == SimKind::Photo {
+            // The newer cameras never delete these, and the estimate says so.
+            assert_eq!(f.overwrite_after_bytes, None, "{}", r.path);
+            let want = if r.locked { "locked" } else { "kept_folder" };
+            assert_eq!(
+                serde_json::to_value(f.protected).unwrap(),
+                serde_json::json!(want),
+                "{}",
+                r.path
+            );
+            assert_eq!(fate.deleted_at, None, "{} was deleted", r.path);
+            continue;
+        }
         if f.pool != Some(Pool::Loop) {
             continue;
         }
         let predicted = f
             .overwrite_after_bytes
             .expect("loop recordings have a prediction");
-        let fate = later_by_path[r.path.as_str()];
         match fate.overwritten_at_bytes {
             Some(at) => {
                 let actual = at - truth.allocated_bytes;
@@ -278,10 +368,16 @@ fn check_estimate(truth: &SimTruth, report: &Report, later: &SimTruth) -> usize 
     deleted_in_order.len()
 }
 
+/// Simulates `family` (seed 1, or `DASHCARD_SIM_SEED` to try others) and checks the reader's
+/// view of it and its estimate against what the camera did next.
 fn check_family(family: CameraModel, code: FamilyCode, card_gb: u64, days: u32) {
     let dir = common::tempdir();
     let sim = Simulation {
         sos_limit: 4,
+        seed: std::env::var("DASHCARD_SIM_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1),
         ..Simulation::new(family, card_gb * GB, days)
     };
     let (truth, report) = snapshot(dir.path(), &sim);
@@ -290,10 +386,7 @@ fn check_family(family: CameraModel, code: FamilyCode, card_gb: u64, days: u32) 
     check_parking(&truth, &report);
     let found = &report.family;
     assert_eq!(found.code, code, "{:?}: {:?}", family, found.evidence);
-    assert_eq!(
-        found.dual_camera,
-        !matches!(family, CameraModel::Beam | CameraModel::Nexs1)
-    );
+    assert_eq!(found.dual_camera, family.facts().dual_camera);
     let estimate = &report.estimate;
     assert!(
         estimate.looping,
@@ -319,6 +412,58 @@ fn check_family(family: CameraModel, code: FamilyCode, card_gb: u64, days: u32) 
         deleted > 20,
         "{family:?}: only {deleted} deletions to compare"
     );
+    if family.facts().newer {
+        check_newer(&truth, &report);
+    }
+}
+
+/// What only the newer cameras' cards tell: the zone, the camera, events, the 3 GiB reserve.
+fn check_newer(truth: &SimTruth, report: &Report) {
+    assert_eq!(
+        report.time_zone.utc_offset_s,
+        Some(dashcard_sim::TIMEZONE_S)
+    );
+    let info = report.camera_info.as_ref().expect("camera info");
+    assert!(info.serial.as_deref().is_some_and(|s| s.starts_with("NX")));
+    assert_eq!(info.software.as_deref(), Some("v2.3.1"));
+    assert_eq!(
+        report.estimate.inputs.reserved_bytes.value,
+        Some(3_221_225_472)
+    );
+    let mut events: Vec<_> = truth.live().filter(|r| r.kind == SimKind::Event).collect();
+    events.sort_by_key(|r| r.start);
+    assert_eq!(report.events.len(), events.len());
+    for (e, r) in report.events.iter().zip(events) {
+        assert_eq!(
+            (&e.path, e.start, e.start_utc),
+            (&r.path, Some(r.start), r.start_utc)
+        );
+    }
+    let kept = truth
+        .live()
+        .filter(|r| matches!(r.kind, SimKind::Event | SimKind::Photo))
+        .count();
+    assert!(
+        report
+            .estimate
+            .inputs
+            .kept_bytes
+            .source
+            .contains("never cleans"),
+        "{kept} kept"
+    );
+    // A stale name stamp (the session's first file) does not move the clip: the record wins.
+    let stale = report
+        .files
+        .iter()
+        .filter(|f| f.kind == FileKind::Drive && !f.deleted)
+        .filter(|f| {
+            let name = f.path.rsplit('/').next().unwrap();
+            f.start_utc
+                .is_some_and(|t| !name.starts_with(&t.format("%Y%m%d_%H%M%S").to_string()))
+        })
+        .count();
+    assert!(stale > 0, "some first files carry a stale stamp");
 }
 
 #[test]
@@ -334,6 +479,21 @@ fn beam_card() {
 #[test]
 fn nexc2_card() {
     check_family(CameraModel::Nexc2, FamilyCode::Nexc2, 8, 6);
+}
+
+#[test]
+fn beam2k_card() {
+    check_family(CameraModel::Beam2k, FamilyCode::Beam2k, 16, 6);
+}
+
+#[test]
+fn zero_card() {
+    check_family(CameraModel::Zero, FamilyCode::Zero, 8, 6);
+}
+
+#[test]
+fn n1_card_with_sos_events_photos_and_locks() {
+    check_family(CameraModel::N1, FamilyCode::N1, 16, 8);
 }
 
 #[test]

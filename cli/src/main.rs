@@ -67,7 +67,8 @@ enum Command {
     },
     /// Simulate a Nexar camera recording onto a new card image (sparse), for tests and demos.
     Simulate {
-        /// The camera family: pro, beam, nexc1, nexs1 or nexc2.
+        /// The camera family: pro, beam, nexc1, nexs1, nexc2 (first generation) or beam2k, zero,
+        /// n1 (the newer one).
         #[arg(long, value_parser = parse_family)]
         family: CameraModel,
         /// Card size (e.g. 32G); at least 2.2 GB.
@@ -400,8 +401,9 @@ fn simulate(
 }
 
 fn parse_family(text: &str) -> Result<CameraModel, String> {
-    CameraModel::parse(text)
-        .ok_or_else(|| format!("unknown family `{text}` (use pro, beam, nexc1, nexs1 or nexc2)"))
+    CameraModel::parse(text).ok_or_else(|| {
+        format!("unknown family `{text}` (use pro, beam, nexc1, nexs1, nexc2, beam2k, zero or n1)")
+    })
 }
 
 fn parse_key(text: &str) -> Result<Key, String> {

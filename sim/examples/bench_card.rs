@@ -105,6 +105,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         moov_at_end: true,
                     }),
                     fragments: 1,
+                    read_only: false,
                 };
                 card.add_file(&r.path, &spec)?;
                 recorded += 1;

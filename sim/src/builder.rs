@@ -25,7 +25,8 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 
 use chrono::NaiveDateTime;
 use dashcard::fat::dir_entry::{
-    ATTR_ARCHIVE, ATTR_DIRECTORY, ATTR_VOLUME_ID, DELETED, ShortEntry, long_name_entries,
+    ATTR_ARCHIVE, ATTR_DIRECTORY, ATTR_READ_ONLY, ATTR_VOLUME_ID, DELETED, ShortEntry,
+    long_name_entries,
 };
 
 use crate::formatted::Formatted;
@@ -70,6 +71,9 @@ pub enum Content {
     Bytes(Vec<u8>),
     /// An MP4 clip: header boxes written, media payload left unwritten.
     Clip(ClipHeader),
+    /// These byte runs at these offsets (a clip's boxes as a camera writes them), the rest
+    /// unwritten.
+    Parts(Vec<(u64, Vec<u8>)>),
 }
 
 /// One file to add.
@@ -86,6 +90,8 @@ pub struct FileSpec {
     /// Split the clusters into this many runs with a free cluster between them (≤ 1: as free
     /// space allows, normally one run).
     pub fragments: u32,
+    /// Set the read-only attribute (a clip the owner locked).
+    pub read_only: bool,
 }
 
 impl FileSpec {
@@ -97,6 +103,7 @@ impl FileSpec {
             modified: when,
             content,
             fragments: 1,
+            read_only: false,
         }
     }
 }
@@ -397,6 +404,18 @@ impl<W: Read + Write + Seek> CardBuilder<W> {
                 })?;
                 (parts, Some(h.clone()))
             }
+            Content::Parts(parts) => {
+                if parts
+                    .iter()
+                    .any(|(at, b)| at.saturating_add(b.len() as u64) > spec.bytes)
+                {
+                    return Err(BuildError::Path(format!(
+                        "{path}: its parts run past its {} bytes",
+                        spec.bytes
+                    )));
+                }
+                (parts.clone(), None)
+            }
         };
         let mut header_bytes = 0;
         for (at, data) in &parts {
@@ -419,7 +438,7 @@ impl<W: Read + Write + Seek> CardBuilder<W> {
             fragments: runs.len() as u32,
             first_cluster,
             clip: if clip.is_some() { clip } else { None },
-            header_bytes: if matches!(spec.content, Content::Clip(_)) {
+            header_bytes: if matches!(spec.content, Content::Clip(_) | Content::Parts(_)) {
                 header_bytes
             } else {
                 0
@@ -427,10 +446,15 @@ impl<W: Read + Write + Seek> CardBuilder<W> {
         });
         self.runs.push(runs);
         self.reused.push(false);
+        let attr = if spec.read_only {
+            ATTR_ARCHIVE | ATTR_READ_ONLY
+        } else {
+            ATTR_ARCHIVE
+        };
         self.add_entry(
             dir,
             name,
-            ATTR_ARCHIVE,
+            attr,
             first_cluster,
             bytes32,
             spec.created,

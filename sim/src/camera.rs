@@ -10,7 +10,7 @@
 use std::collections::VecDeque;
 use std::io::{Read, Seek, Write};
 
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use dashcard::catalog::models::CameraModel;
@@ -54,26 +54,39 @@ impl Simulation {
 }
 
 /// What a simulated recording is.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum SimKind {
     /// A road-camera drive segment.
+    #[default]
     Road,
     /// A cabin-camera drive segment.
     Cabin,
     /// A parking incident.
     Parking,
+    /// A segment of the newer cameras' second (external) camera.
+    Second,
+    /// An SOS event clip (newer cameras).
+    Event,
+    /// A photo (newer cameras).
+    Photo,
 }
 
 /// One recording the camera made.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct SimRecording {
     /// Path on the card.
     pub path: String,
     /// Road, cabin or parking.
     pub kind: SimKind,
-    /// When it started.
+    /// When it started (camera local time).
     pub start: NaiveDateTime,
+    /// The same instant in UTC (newer cameras, which name their files in UTC).
+    pub start_utc: Option<DateTime<Utc>>,
+    /// The owner locked it (read-only): the newer cameras never delete it.
+    pub locked: bool,
+    /// Its sidecars' paths (newer cameras).
+    pub sidecars: Vec<String>,
     /// Length in seconds.
     pub duration_s: f64,
     /// Size in bytes.
@@ -128,6 +141,9 @@ const MB: u64 = 1_000_000;
 
 /// Runs the simulation onto `out` (a sparse file: nothing but metadata and headers is written).
 pub fn simulate<W: Read + Write + Seek>(out: W, sim: &Simulation) -> Result<SimTruth, BuildError> {
+    if sim.family.facts().newer {
+        return crate::newer_camera::simulate(out, sim);
+    }
     let mut card = CardBuilder::format(out, &CardLayout::new(sim.card_bytes))?;
     let mut rng = Rng::new(sim.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let mut recordings: Vec<SimRecording> = Vec::new();
@@ -172,9 +188,7 @@ pub fn simulate<W: Read + Write + Seek>(out: W, sim: &Simulation) -> Result<SimT
                         duration_s: seconds,
                         bytes,
                         drive: Some(drive),
-                        deleted_at: None,
-                        allocated_before: 0,
-                        overwritten_at_bytes: None,
+                        ..SimRecording::default()
                     });
                 }
                 t += Duration::seconds(60);
@@ -193,10 +207,7 @@ pub fn simulate<W: Read + Write + Seek>(out: W, sim: &Simulation) -> Result<SimT
                     start: p,
                     duration_s: f64::from(seconds),
                     bytes: (32 * MB / 60) * u64::from(seconds) + rng.range(0, MB / 2),
-                    drive: None,
-                    deleted_at: None,
-                    allocated_before: 0,
-                    overwritten_at_bytes: None,
+                    ..SimRecording::default()
                 });
             }
             for r in pending {
@@ -283,6 +294,7 @@ fn record<W: Read + Write + Seek>(
             }),
         },
         fragments: 1,
+        read_only: false,
     };
     r.allocated_before = *q.allocated;
     let free = card.free_bytes();
@@ -340,6 +352,7 @@ fn recording_path(family: CameraModel, t: NaiveDateTime, suffix: char, parking: 
             "%Y-%m-%d_%H-%M-%S",
             "mp4",
         ),
+        // Written by `newer_camera`, which names its files itself.
         CameraModel::Beam2k | CameraModel::Zero | CameraModel::N1 => {
             return format!("video/{}{suffix}.mp4", t.format("%Y%m%d_%H%M%S"));
         }

@@ -16,14 +16,18 @@
 mod builder;
 pub mod camera;
 pub mod exfat;
+pub mod fmp4_skeleton;
 mod formatted;
 pub mod memory;
 mod mp4_skeleton;
+mod newer_camera;
 pub mod rng;
 mod short_names;
+pub mod sidecars;
 mod sparse;
 mod truth;
 
 pub use builder::{BuildError, CardBuilder, CardLayout, Content, FileSpec};
 pub use mp4_skeleton::ClipHeader;
+pub use newer_camera::TIMEZONE_S;
 pub use truth::{CardTruth, TruthFile};

@@ -104,25 +104,39 @@ pub struct DeletedRecording {
     pub pool: Pool,
 }
 
-/// Notes on the oldest drive the deleted loop-pool recordings that reach into it (or end just
-/// before it): the loop has eaten its beginning.
+/// Notes on each drive the deleted loop-pool recordings that reach into it (or end just before
+/// it): the loop has eaten its beginning. That is the oldest drive; on the newer cameras also
+/// older drives of which only locked clips survive, where the deleted ones can follow them.
 pub fn note_deleted_evidence(drives: &mut [Drive], deleted: &[DeletedRecording]) {
-    let Some(oldest) = drives.first_mut() else {
-        return;
-    };
     let gap = Duration::seconds(DRIVE_GAP_SECONDS);
-    let reaching = deleted
-        .iter()
-        .filter(|d| d.pool == Pool::Loop)
-        .filter(|d| {
+    for drive in drives.iter_mut() {
+        let near = |d: &&DeletedRecording| {
             let end = after(d.start, d.duration_s.unwrap_or(0.0));
-            end.checked_add_signed(gap).unwrap_or(end) >= oldest.start && d.start <= oldest.end
-        })
-        .count();
-    if reaching > 0 {
-        oldest.deleted_evidence = Some(format!(
-            "{reaching} deleted recording(s) from just before or within this drive: the loop has overwritten its beginning"
-        ));
+            d.pool == Pool::Loop && end.checked_add_signed(gap).unwrap_or(end) >= drive.start
+        };
+        let reaching = deleted
+            .iter()
+            .filter(near)
+            .filter(|d| d.start <= drive.end)
+            .count();
+        let following = deleted
+            .iter()
+            .filter(near)
+            .filter(|d| {
+                d.start > drive.end
+                    && d.start <= drive.end.checked_add_signed(gap).unwrap_or(drive.end)
+            })
+            .count();
+        drive.deleted_evidence = match (reaching, following) {
+            (0, 0) => None,
+            (n, 0) => Some(format!(
+                "{n} deleted recording(s) from just before or within this drive: the loop has overwritten its beginning"
+            )),
+            (n, m) => Some(format!(
+                "{} deleted recording(s) from just before, within or just after this drive: the loop has overwritten part of it",
+                n + m
+            )),
+        };
     }
 }
 
@@ -174,7 +188,7 @@ mod tests {
     }
 
     #[test]
-    fn only_the_oldest_drive_gets_evidence_and_only_from_recordings_that_reach_it() {
+    fn a_drive_gets_evidence_only_from_recordings_that_reach_it() {
         let mut drives = group(vec![
             seg(0, at(7, 0, 0), Camera::Road),
             seg(1, at(9, 0, 0), Camera::Road),
@@ -205,5 +219,19 @@ mod tests {
         note_deleted_evidence(&mut drives, &[just_before]);
         assert!(drives[0].deleted_evidence.is_some());
         assert!(drives[1].deleted_evidence.is_none());
+        // Deleted right after a drive (its locked first clip survived the rest): part of it.
+        let just_after = DeletedRecording {
+            start: at(8, 56, 0),
+            ..long_ago
+        };
+        note_deleted_evidence(&mut drives, &[just_after]);
+        assert!(drives[0].deleted_evidence.is_none());
+        assert!(
+            drives[1]
+                .deleted_evidence
+                .as_deref()
+                .unwrap()
+                .contains("part of it")
+        );
     }
 }

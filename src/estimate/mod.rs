@@ -467,10 +467,18 @@ fn drive_fates(catalog: &Catalog, overwrite: &[Overwrite], card_full: bool) -> V
                     _ => None,
                 })
                 .min_by_key(|p| p.after_bytes);
-            let overwrite = match first {
-                Some(p) => Overwrite::Loop(p),
-                None if fates.clone().any(|o| *o != Overwrite::Never) => Overwrite::Unknown,
-                None => Overwrite::Never,
+            let protected = fates.clone().find_map(Overwrite::protection);
+            let overwrite = match (first, protected) {
+                (Some(p), _) => Overwrite::Loop(p),
+                (None, _)
+                    if fates
+                        .clone()
+                        .any(|o| matches!(o, Overwrite::Unknown | Overwrite::Sos { .. })) =>
+                {
+                    Overwrite::Unknown
+                }
+                (None, Some(why)) => Overwrite::Protected(why),
+                (None, None) => Overwrite::Never,
             };
             let partly_overwritten = drive.deleted_evidence.clone().or_else(|| {
                 (index == 0 && catalog.dated_deleted_loop_recordings == 0 && card_full).then(|| {
