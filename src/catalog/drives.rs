@@ -221,17 +221,17 @@ mod tests {
         assert!(drives[1].deleted_evidence.is_none());
         // Deleted right after a drive (its locked first clip survived the rest): part of it.
         let just_after = DeletedRecording {
-            start: at(8, 56, 0),
+            start: at(7, 3, 0),
             ..long_ago
         };
         note_deleted_evidence(&mut drives, &[just_after]);
-        assert!(drives[0].deleted_evidence.is_none());
         assert!(
-            drives[1]
+            drives[0]
                 .deleted_evidence
                 .as_deref()
                 .unwrap()
                 .contains("part of it")
         );
+        assert!(drives[1].deleted_evidence.is_none());
     }
 }
