@@ -333,3 +333,59 @@ fn simulate_then_report_tells_the_story() {
     let bad_hours = dashcard(&["report", "--driving-hours-per-day", "30", p]);
     assert_eq!(bad_hours.status.code(), Some(2));
 }
+
+/// Clips the camera encrypted: `cat --decrypt` writes the plaintext with the factory key or the
+/// owner's (`--key`), says which is missing when neither opens a clip, and no output ever
+/// carries a key.
+#[test]
+fn encrypted_clips_come_out_decrypted_and_keys_stay_unprinted() {
+    let dir = tempfile::tempdir().unwrap();
+    let owner = "f626ad1ffb5159bef3e9295df34244af";
+    let image = dir.path().join("enc.img");
+    mkfs_fat(&image, &Mkfs::new(32, 80 * 1024).label("NO NAME"));
+    mmd(&image, 0, "video");
+    let plain = std::fs::read(ffmpeg_fragmented(dir.path(), "p.mp4", 2.0, "")).unwrap();
+    for (name, key) in [
+        ("20241012_223000A", dashcard::encryption::FACTORY_DEFAULT_KEY),
+        ("20241012_223100A", owner),
+        ("20241012_223200A", owner),
+    ] {
+        let host = dir.path().join(format!("{name}.mp4"));
+        std::fs::write(&host, encrypt(&plain, key)).unwrap();
+        mcopy(&image, 0, &host, &format!("video/{name}.mp4"));
+    }
+    let plain_host = dir.path().join("plain.mp4");
+    std::fs::write(&plain_host, &plain).unwrap();
+    mcopy(&image, 0, &plain_host, "video/20241012_223300A.mp4");
+    let img = image.to_str().unwrap();
+
+    let out = dashcard(&["cat", "--decrypt", img, "video/20241012_223000A.mp4"]);
+    assert!(out.status.success());
+    assert!(out.stdout == plain, "the factory key's clip decrypts to the plaintext");
+    let out = dashcard(&["cat", "--decrypt", img, "video/20241012_223100A.mp4"]);
+    assert_eq!(out.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert!(message.contains("--key") && !message.contains(owner), "{message}");
+    let out = dashcard(&["cat", "--key", owner, img, "video/20241012_223100A.mp4"]);
+    assert!(out.status.success());
+    assert!(out.stdout == plain, "the owner's key decrypts to the plaintext");
+    let wrong = "00112233445566778899aabbccddeeff";
+    let out = dashcard(&["cat", "--key", wrong, img, "video/20241012_223100A.mp4"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(wrong));
+    let out = dashcard(&["cat", "--decrypt", img, "video/20241012_223300A.mp4"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not encrypted"));
+
+    let r = json(&["report", "--json", img]);
+    assert_eq!(r["totals"]["encrypted_without_key"], 2);
+    let keyed = dashcard(&["report", "--json", "--key", owner, img]);
+    assert!(keyed.status.success());
+    let text = String::from_utf8_lossy(&keyed.stdout);
+    assert!(!text.contains(owner) && !String::from_utf8_lossy(&keyed.stderr).contains(owner));
+    let r: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(r["totals"]["encrypted_without_key"], 0);
+    assert_eq!(r["totals"]["encrypted_recordings"], 3);
+    let summary = dashcard(&["report", "--key", owner, img]);
+    assert!(!String::from_utf8_lossy(&summary.stdout).contains(owner));
+}

@@ -360,3 +360,15 @@ pub fn encrypt(data: &[u8], key: &str) -> Vec<u8> {
     pad.apply(0, &mut out);
     out
 }
+
+/// Sets the read-only attribute of a file in the volume (`mattrib +r`): a clip the owner locked.
+pub fn mattrib_read_only(image: &Path, offset: u64, path_in_volume: &str) {
+    let mut cmd = Command::new("mattrib");
+    cmd.env("MTOOLS_SKIP_CHECK", "1")
+        .env("MTOOLSRC", "/dev/null");
+    cmd.arg("-i")
+        .arg(image_arg(image, offset))
+        .arg("+r")
+        .arg(format!("::{path_in_volume}"));
+    run(&mut cmd);
+}
