@@ -126,14 +126,28 @@ pub fn render(listing: &Listing, catalog: &Catalog, estimate: &Estimate, list: b
             deleted.len() - recoverable
         );
     }
-    let times = live.iter().filter_map(|(_, f)| f.modified);
-    if let (Some(first), Some(last)) = (times.clone().min(), times.max()) {
-        let _ = writeln!(
-            out,
-            "Dates: {} to {} (camera local time)",
-            first.format("%Y-%m-%d %H:%M"),
-            last.format("%Y-%m-%d %H:%M")
-        );
+    if catalog.time_zone.utc_names {
+        // The newer cameras' FAT times are in no known zone: the recordings' starts say when.
+        let t = &catalog.totals;
+        if let (Some(first), Some(last)) = (t.first_start, t.last_start) {
+            let _ = writeln!(
+                out,
+                "Dates: {} to {} ({})",
+                first.format("%Y-%m-%d %H:%M"),
+                last.format("%Y-%m-%d %H:%M"),
+                catalog.time_zone.label()
+            );
+        }
+    } else {
+        let times = live.iter().filter_map(|(_, f)| f.modified);
+        if let (Some(first), Some(last)) = (times.clone().min(), times.max()) {
+            let _ = writeln!(
+                out,
+                "Dates: {} to {} (camera local time)",
+                first.format("%Y-%m-%d %H:%M"),
+                last.format("%Y-%m-%d %H:%M")
+            );
+        }
     }
     let fragmented = live.iter().filter(|(_, f)| f.fragments > 1).count();
     if fragmented > 0 {
@@ -182,19 +196,36 @@ const DRIVES_SHOWN: usize = 5;
 /// incidents, the sos folder, and where else the footage may be.
 fn story(out: &mut String, catalog: &Catalog, estimate: &Estimate, list: bool) {
     let family = &catalog.family;
-    let _ = writeln!(
-        out,
-        "Camera: {}{}",
-        family.name,
-        if family.dual_camera {
-            " (road + cabin)"
-        } else {
-            ""
-        }
-    );
+    let cameras = match (family.dual_camera, family.code.newer()) {
+        (false, _) => "",
+        (true, false) => " (road + cabin)",
+        (true, true) => " (built-in + second camera)",
+    };
+    let _ = writeln!(out, "Camera: {}{cameras}", family.name);
     for e in &family.evidence {
         let _ = writeln!(out, "  - {e}");
     }
+    if let Some(info) = &catalog.camera_info {
+        let _ = writeln!(
+            out,
+            "  - serial {}, software {} ({})",
+            info.serial.as_deref().unwrap_or("not written"),
+            info.software.as_deref().unwrap_or("not written"),
+            info.source
+        );
+    }
+    let tz = &catalog.time_zone;
+    if tz.utc_names {
+        let _ = writeln!(out, "Times: {} ({})", tz.label(), tz.source);
+    }
+    // "17:30 (UTC−5)" on the newer cameras' cards; first-generation times as they are.
+    let at = |t: chrono::NaiveDateTime, format: &str| {
+        if tz.utc_names {
+            tz.show(t, format)
+        } else {
+            t.format(format).to_string()
+        }
+    };
     let _ = writeln!(out, "\n{}", estimate.headline);
     let _ = writeln!(
         out,
@@ -246,9 +277,14 @@ fn story(out: &mut String, catalog: &Catalog, estimate: &Estimate, list: bool) {
         let total: f64 = drives.iter().map(|d| d.duration_s).sum();
         let _ = writeln!(
             out,
-            "\nDrives: {}, {} of driving (camera local time)",
+            "\nDrives: {}, {} of driving ({})",
             drives.len(),
-            human_duration(total)
+            human_duration(total),
+            if tz.utc_names {
+                tz.label()
+            } else {
+                "camera local time".to_string()
+            }
         );
         let shown = if list { drives.len() } else { DRIVES_SHOWN };
         for (d, fate) in drives.iter().zip(&estimate.drives).take(shown) {
@@ -257,7 +293,7 @@ fn story(out: &mut String, catalog: &Catalog, estimate: &Estimate, list: bool) {
                 out,
                 "  {}-{}  {:>8}  {:<10}  {:>9}  {}{}",
                 d.start.format("%Y-%m-%d %H:%M"),
-                d.end.format("%H:%M"),
+                at(d.end, "%H:%M"),
                 human_duration(d.duration_s),
                 cameras.join("+"),
                 human_bytes(d.bytes),
@@ -289,13 +325,75 @@ fn story(out: &mut String, catalog: &Catalog, estimate: &Estimate, list: bool) {
                 out,
                 "  {}  {:>4.0} s  {}  {}",
                 clip.start
-                    .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                    .map(|t| at(t, "%Y-%m-%d %H:%M:%S"))
                     .unwrap_or_else(|| "time unknown       ".to_string()),
                 clip.duration_s.unwrap_or(0.0),
                 followed,
                 fate.describe()
             );
         }
+    }
+    if !catalog.events.is_empty() {
+        let _ = writeln!(out, "\nSOS events: {}", catalog.events.len());
+        for e in &catalog.events {
+            let Some(clip) = catalog.files.get(e.file) else {
+                continue;
+            };
+            let during = e
+                .after_drive
+                .and_then(|i| drives.get(i))
+                .map(|d| {
+                    let when = if clip.start.is_some_and(|t| t <= d.end) {
+                        "during"
+                    } else {
+                        "after"
+                    };
+                    format!("{when} the drive of {}", at(d.start, "%b %-d %H:%M"))
+                })
+                .unwrap_or_else(|| "no drive before it".to_string());
+            let _ = writeln!(
+                out,
+                "  {}  {:>4.0} s  {}  {}",
+                clip.start
+                    .map(|t| at(t, "%Y-%m-%d %H:%M:%S"))
+                    .unwrap_or_else(|| "time unknown".to_string()),
+                clip.duration_s.unwrap_or(0.0),
+                clip.camera.map_or("", |c| c.name()),
+                during
+            );
+        }
+    }
+    let t = &catalog.totals;
+    if t.locked_recordings > 0 {
+        let _ = writeln!(
+            out,
+            "Locked recordings: {} (read-only: the camera never overwrites them)",
+            t.locked_recordings
+        );
+    }
+    if family.code.newer() {
+        let kept = &estimate.inputs.kept_bytes;
+        let _ = writeln!(
+            out,
+            "Kept apart: {} in the sos and photo folders ({}); the camera never cleans them, so they leave the loop less room as they grow.",
+            human_bytes(kept.value.unwrap_or(0)),
+            kept.source
+        );
+    }
+    if t.encrypted_recordings > 0 {
+        let _ = writeln!(
+            out,
+            "Encrypted by the camera: {} recording(s){}",
+            t.encrypted_recordings,
+            if t.encrypted_without_key > 0 {
+                format!(
+                    ", {} of which no key at hand opens (give the camera's key with --key; Nexar support has it)",
+                    t.encrypted_without_key
+                )
+            } else {
+                String::new()
+            }
+        );
     }
     if let Some(sos) = &estimate.sos {
         let _ = writeln!(

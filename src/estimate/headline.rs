@@ -38,7 +38,16 @@ pub(super) fn headline(listing: &Listing, catalog: &Catalog, e: &Estimate) -> St
         }
         return "No dated recordings in the loop: nothing to estimate.".to_string();
     };
-    let when = oldest.start.format("%b %-d, %H:%M");
+    // The newer cameras' cards know their zone: the time says it ("Oct 12, 17:30 UTC−5").
+    let when = if catalog.time_zone.utc_names {
+        format!(
+            "{} {}",
+            oldest.start.format("%b %-d, %H:%M"),
+            catalog.time_zone.label()
+        )
+    } else {
+        oldest.start.format("%b %-d, %H:%M").to_string()
+    };
     let p = oldest.position;
     if p.after_bytes == 0 {
         return format!(
