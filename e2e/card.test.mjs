@@ -54,10 +54,10 @@ async function shown(page) {
   await tab(page, 'Drives');
   const drives = await page.locator('li.drive').count();
   const partly = await page.locator('li.drive .badge.partly').count();
-  await tab(page, 'Parking incidents');
-  const parking = await page.locator('table.parking tbody tr').count();
+  await tab(page, 'Incidents');
+  const incidents = await page.locator('table.incidents tbody tr').count();
   await tab(page, 'Overview');
-  return { headline, family, drives, partly, parking };
+  return { headline, family, drives, partly, incidents };
 }
 
 function expected(report) {
@@ -66,7 +66,7 @@ function expected(report) {
     family: report.family.name + (report.family.dual_camera ? ' (road + cabin)' : ''),
     drives: report.drives.length,
     partly: report.drives.filter((d) => d.partly_overwritten).length,
-    parking: report.parking.length,
+    incidents: report.parking.length + report.events.length,
   };
 }
 
@@ -83,8 +83,8 @@ test('a card written by mtools with ffmpeg clips shows the drives, parking incid
   await page.locator('table.segments tbody tr').first().waitFor();
   assert.equal(await page.locator('table.segments tbody tr').count(), want.drives[0].segments);
   await screenshot(page, 'card-drives');
-  await tab(page, 'Parking incidents');
-  await screenshot(page, 'card-parking');
+  await tab(page, 'Incidents');
+  await screenshot(page, 'card-incidents');
   await tab(page, 'Files');
   const body = await page.locator('table.files').innerText();
   assert.match(body, /20241011_200000_1\.mp4/, 'the deleted clip is listed');
@@ -112,7 +112,7 @@ test('the same card opened as a folder through the folder input gives the same c
   const want = expected(fromImage);
   assert.equal(got.family, want.family);
   assert.equal(got.drives, want.drives);
-  assert.equal(got.parking, want.parking);
+  assert.equal(got.incidents, want.incidents);
   await screenshot(page, 'folder-overview');
   await tab(page, 'Files');
   // No deleted entries in a folder; every live file is there.
@@ -131,8 +131,8 @@ test('a simulated NEXC1 card shows its sos folder, and what-if inputs change the
   await openImage(page, image);
   assert.deepEqual(await shown(page), expected(want));
   assert.match(await page.locator('.evidence').innerText(), /sos/);
-  await tab(page, 'Parking incidents');
-  assert.match(await page.locator('table.parking').innerText(), /sos folder/);
+  await tab(page, 'Incidents');
+  assert.match(await page.locator('table.incidents').innerText(), /sos folder/);
   await tab(page, 'Estimates');
   await page.getByRole('spinbutton', { name: 'Driving per day in hours' }).fill('6');
   await tab(page, 'Overview');
@@ -166,7 +166,7 @@ test('the sample card opens, with every view', async () => {
   assert.ok(s.drives >= 2, `drives shown: ${s.drives}`);
   assert.match(s.headline, /oldest footage/i);
   await screenshot(page, 'sample-overview');
-  for (const name of ['Drives', 'Parking incidents', 'Files', 'Estimates']) {
+  for (const name of ['Drives', 'Incidents', 'Files', 'Estimates']) {
     await tab(page, name);
     await screenshot(page, `sample-${name.split(' ')[0].toLowerCase()}`);
   }

@@ -115,3 +115,82 @@ export function garbageImage(dir) {
 export function cliReport(source, extra = []) {
   return JSON.parse(run(CLI, ['report', '--json', ...extra, source]));
 }
+
+/** The 4096-byte XOR pad of a 32-character camera key (the algorithm of Nexar's decrypt tool). */
+export function xorPad(key) {
+  const bytes = Buffer.alloc(32);
+  Buffer.from(key.toLowerCase(), 'latin1').copy(bytes, 0, 0, 32);
+  let seed = 0;
+  for (const b of bytes) seed = (Math.imul(seed, 17) ^ b) >>> 0;
+  const pad = Buffer.alloc(4096);
+  let s = BigInt(seed);
+  for (let i = 0; i < 4096; i++) {
+    s = (1103515245n * s + 12345n) % 2147483648n;
+    const n = Number(s);
+    pad[i] = ((n >> 24) ^ (n >> 16) ^ (n >> 8) ^ n) & 0xff;
+  }
+  return pad;
+}
+
+/** `data` XORed with the pad of `key`, as the camera encrypts a clip. */
+export function encrypt(data, key) {
+  const pad = xorPad(key);
+  const out = Buffer.from(data);
+  for (let i = 0; i < out.length; i++) out[i] ^= pad[i % 4096];
+  return out;
+}
+
+export const FACTORY_KEY = '16709222346338273533791789265665';
+export const OWNER_KEY = 'f626ad1ffb5159bef3e9295df34244af';
+
+/** A fragmented clip as the newer cameras record them (ffmpeg, one fragment a second). */
+function fragmentedClip(dir, name, seconds) {
+  const file = path.join(dir, name);
+  run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i',
+    `testsrc=size=320x240:rate=25:duration=${seconds}`, '-c:v', 'libx264', '-preset', 'ultrafast',
+    '-pix_fmt', 'yuv420p', '-g', '25', '-movflags', 'frag_keyframe+empty_moov', file]);
+  return file;
+}
+
+/**
+ * A card laid out as a Nexar N1 writes it (mkfs.fat, mtools, ffmpeg): video/ with a road and a
+ * second camera's segments named in UTC (22:30Z, 17:30 at the camera's UTC−5), their sidecars,
+ * one segment locked (read-only), one encrypted with the factory default key, two with an owner's
+ * key; an SOS event and a photo. Returns the image and the host copies of the plaintext clips.
+ */
+export function newerCard(dir) {
+  const image = path.join(dir, 'n1-card.img');
+  run('mkfs.fat', ['-C', '-F', '32', '-n', 'NO NAME', image, String(96 * 1024)]);
+  run('mmd', ['-i', image, '::video', '::video/.thumb', '::video/.imu', '::video/.gnss', '::sos', '::sos/.thumb', '::photo']);
+  const put = (host, cardPath) => run('mcopy', ['-i', image, host, `::${cardPath}`]);
+  const write = (name, bytes) => { const f = path.join(dir, name); fs.writeFileSync(f, bytes); return f; };
+  const plain = {};
+  for (const [stem, seconds] of [['20241012_223000A', 4], ['20241012_223000B', 4], ['20241012_223100A', 3]]) {
+    const clip = fragmentedClip(dir, `${stem}.mp4`, seconds);
+    put(clip, `video/${stem}.mp4`);
+    plain[`video/${stem}.mp4`] = clip;
+  }
+  const thumb = path.join(dir, 'thumb.jpg');
+  run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=orange:s=160x90', '-frames:v', '1', thumb]);
+  const imu = write('h.dat', 'device=NEXAR_N1-v1.4.2; sn=N1SERIAL77; vsn=; cpuid=; wifimac=0c:8c:dc:01:02:0a; trip=; timezone=-18000; time=1728772200,5123; gsensor=x; gyro=y\n');
+  for (const stem of ['20241012_223000A', '20241012_223000B', '20241012_223100A']) {
+    put(thumb, `video/.thumb/${stem}_net.jpg`);
+    put(imu, `video/.imu/${stem}.dat`);
+    put(write('g.txt', 't0=1728772200.005\nts=0.001\n'), `video/.gnss/${stem}.txt`);
+  }
+  // Encrypted: one with the factory default key, two with the owner's (they share a prefix).
+  const secret = fragmentedClip(dir, 'secret.mp4', 3);
+  plain['video/20241012_223500A.mp4'] = secret;
+  put(write('f.mp4', encrypt(fs.readFileSync(secret), FACTORY_KEY)), 'video/20241012_223500A.mp4');
+  for (const stem of ['20241012_223600A', '20241012_223700A']) {
+    const clip = fragmentedClip(dir, `${stem}-plain.mp4`, 2);
+    plain[`video/${stem}.mp4`] = clip;
+    put(write(`${stem}.enc`, encrypt(fs.readFileSync(clip), OWNER_KEY)), `video/${stem}.mp4`);
+  }
+  const event = fragmentedClip(dir, 'event.mp4', 3);
+  put(event, 'sos/20241012_223000A_SOS.mp4');
+  put(thumb, 'sos/.thumb/20241012_223000A_SOS_net.jpg');
+  put(thumb, 'photo/20241012_223000A.jpg');
+  run('mattrib', ['-i', image, '+r', '::video/20241012_223100A.mp4']);
+  return { image, plain };
+}

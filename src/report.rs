@@ -50,7 +50,7 @@ pub struct Report {
     /// The FAT volume that was read.
     pub volume: Volume,
     /// The zone every local timestamp in this document is in, where the card tells.
-    pub time_zone: TimeZone,
+    pub time_zone: TimeZoneRecord,
     /// Every file, live or deleted (directories are not listed).
     pub files: Vec<FileRecord>,
     /// Whole-card problems in plain words (corruption, unreadable parts).
@@ -198,6 +198,24 @@ pub struct ParkingRecord {
     pub overwrite_after_days: Option<f64>,
     /// Parking events still to come before it is deleted (sos pool).
     pub overwrite_after_events: Option<u64>,
+}
+
+/// The zone local timestamps are in.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct TimeZoneRecord {
+    /// Seconds east of UTC (local = UTC + this); `null` when not known.
+    pub utc_offset_s: Option<i32>,
+    /// Where it came from, in words.
+    pub source: String,
+}
+
+impl From<&TimeZone> for TimeZoneRecord {
+    fn from(tz: &TimeZone) -> Self {
+        Self {
+            utc_offset_s: tz.utc_offset_s,
+            source: tz.source.clone(),
+        }
+    }
 }
 
 /// One SOS event.
@@ -355,7 +373,7 @@ impl Report {
             source: listing.source.clone(),
             partition_table: listing.partition_table.clone(),
             volume: listing.volume.clone(),
-            time_zone: catalog.time_zone.clone(),
+            time_zone: TimeZoneRecord::from(&catalog.time_zone),
             files,
             warnings: listing.warnings.clone(),
             drives,

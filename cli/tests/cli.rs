@@ -346,7 +346,10 @@ fn encrypted_clips_come_out_decrypted_and_keys_stay_unprinted() {
     mmd(&image, 0, "video");
     let plain = std::fs::read(ffmpeg_fragmented(dir.path(), "p.mp4", 2.0, "")).unwrap();
     for (name, key) in [
-        ("20241012_223000A", dashcard::encryption::FACTORY_DEFAULT_KEY),
+        (
+            "20241012_223000A",
+            dashcard::encryption::FACTORY_DEFAULT_KEY,
+        ),
         ("20241012_223100A", owner),
         ("20241012_223200A", owner),
     ] {
@@ -361,14 +364,23 @@ fn encrypted_clips_come_out_decrypted_and_keys_stay_unprinted() {
 
     let out = dashcard(&["cat", "--decrypt", img, "video/20241012_223000A.mp4"]);
     assert!(out.status.success());
-    assert!(out.stdout == plain, "the factory key's clip decrypts to the plaintext");
+    assert!(
+        out.stdout == plain,
+        "the factory key's clip decrypts to the plaintext"
+    );
     let out = dashcard(&["cat", "--decrypt", img, "video/20241012_223100A.mp4"]);
     assert_eq!(out.status.code(), Some(2));
     let message = String::from_utf8_lossy(&out.stderr);
-    assert!(message.contains("--key") && !message.contains(owner), "{message}");
+    assert!(
+        message.contains("--key") && !message.contains(owner),
+        "{message}"
+    );
     let out = dashcard(&["cat", "--key", owner, img, "video/20241012_223100A.mp4"]);
     assert!(out.status.success());
-    assert!(out.stdout == plain, "the owner's key decrypts to the plaintext");
+    assert!(
+        out.stdout == plain,
+        "the owner's key decrypts to the plaintext"
+    );
     let wrong = "00112233445566778899aabbccddeeff";
     let out = dashcard(&["cat", "--key", wrong, img, "video/20241012_223100A.mp4"]);
     assert_eq!(out.status.code(), Some(2));

@@ -25,7 +25,6 @@ pub struct TimeZone {
     pub source: String,
     /// The card's names are UTC (newer cameras): local times are UTC shifted by the offset,
     /// or UTC itself when the offset is unknown.
-    #[serde(skip)]
     pub utc_names: bool,
 }
 

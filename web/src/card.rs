@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use dashcard::catalog::{Catalog, CatalogFile};
+use dashcard::encryption::Key;
 use dashcard::estimate::{Estimate, Overwrite, WhatIf};
 use dashcard::listing::{ListedFile, Listing};
 use leptos::prelude::*;
@@ -13,6 +14,7 @@ use leptos::prelude::*;
 use crate::card_bytes::CardBytes;
 use crate::drive_player::DriveSlot;
 use crate::export_queue::{ExportQueue, Takeout};
+use crate::open_source::OpenSource;
 use crate::player::PlayerSlot;
 use crate::protocol::Failure;
 use crate::worker_pool::WorkerPool;
@@ -45,8 +47,8 @@ pub enum Tab {
     Overview,
     /// Drives by day.
     Drives,
-    /// Parking incidents.
-    Parking,
+    /// Parking incidents and SOS events.
+    Incidents,
     /// Every file.
     Files,
     /// Inputs and what-if.
@@ -101,12 +103,17 @@ impl Shown {
     }
 
     /// File `i` to take out, with the time its archive entry carries (last written, else
-    /// started).
+    /// started), and whether its plaintext is what goes out (the camera encrypted it and a
+    /// key opened it).
     pub fn takeout(&self, i: usize) -> Option<Takeout> {
         let (file, catalogued, _) = self.file(i)?;
         Some(Takeout {
             file: file.clone(),
             time: file.modified.or(catalogued.start),
+            decrypt: matches!(
+                catalogued.encrypted,
+                Some(dashcard::catalog::encryption::Encrypted::OpenedWith(_))
+            ),
         })
     }
 }
@@ -118,6 +125,10 @@ pub struct Card {
     pub name: StoredValue<String>,
     /// Where its bytes are.
     pub bytes: StoredValue<CardBytes, LocalStorage>,
+    /// What it was opened from (read again with a key).
+    pub source: StoredValue<OpenSource, LocalStorage>,
+    /// The owner's camera key, when given: in this page's memory only, for this card.
+    pub key: StoredValue<Option<Key>>,
     /// Where reading it stands.
     pub stage: RwSignal<Stage>,
     /// What the worker sent.
@@ -137,8 +148,15 @@ pub struct Card {
 }
 
 impl Card {
-    /// A card being opened; call under the card's own owner.
-    pub fn new(name: String, bytes: CardBytes, pool: WorkerPool) -> Self {
+    /// A card being opened (from `source`, with the owner's `key` if given); call under the
+    /// card's own owner.
+    pub fn new(
+        name: String,
+        bytes: CardBytes,
+        pool: WorkerPool,
+        source: OpenSource,
+        key: Option<Key>,
+    ) -> Self {
         let data = RwSignal::new(None::<CardData>);
         let what_if = RwSignal::new(WhatIf::default());
         let shown = Memo::new(move |_| {
@@ -161,9 +179,12 @@ impl Card {
             })
         });
         let bytes = StoredValue::new_local(bytes);
+        let key = StoredValue::new(key);
         Self {
             name: StoredValue::new(name),
             bytes,
+            source: StoredValue::new_local(source),
+            key,
             stage: RwSignal::new(Stage::Opening {
                 step: "Starting the card reader".to_string(),
                 done: 0,
@@ -175,7 +196,7 @@ impl Card {
             tab: RwSignal::new(Tab::Overview),
             player: RwSignal::new_local(None),
             drive_player: RwSignal::new_local(None),
-            exports: ExportQueue::new(pool, bytes),
+            exports: ExportQueue::new(pool, bytes, key),
         }
     }
 

@@ -9,8 +9,8 @@ use crate::drive_player::DrivePlayer;
 use crate::drives_view::DrivesView;
 use crate::estimates_view::{CardSizeSelect, EstimatesView};
 use crate::files_view::FilesView;
+use crate::incidents_view::IncidentsView;
 use crate::overview::Overview;
-use crate::parking_view::ParkingView;
 use crate::player::Player;
 use crate::print_summary::PrintSummary;
 use crate::protocol::{Failure, FailureKind};
@@ -18,7 +18,7 @@ use crate::protocol::{Failure, FailureKind};
 const TABS: [(Tab, &str, &str); 5] = [
     (Tab::Overview, "Overview", "tab-overview"),
     (Tab::Drives, "Drives", "tab-drives"),
-    (Tab::Parking, "Parking incidents", "tab-parking"),
+    (Tab::Incidents, "Incidents", "tab-incidents"),
     (Tab::Files, "Files", "tab-files"),
     (Tab::Estimates, "Estimates", "tab-estimates"),
 ];
@@ -142,7 +142,7 @@ fn CardTabs() -> impl IntoView {
         match card.tab.get() {
             Tab::Overview => view! { <Overview shown=shown /> }.into_any(),
             Tab::Drives => view! { <DrivesView shown=shown /> }.into_any(),
-            Tab::Parking => view! { <ParkingView shown=shown /> }.into_any(),
+            Tab::Incidents => view! { <IncidentsView shown=shown /> }.into_any(),
             Tab::Files => view! { <FilesView shown=shown /> }.into_any(),
             Tab::Estimates => view! { <EstimatesView shown=shown /> }.into_any(),
         }
@@ -161,7 +161,14 @@ fn CardTabs() -> impl IntoView {
         <section class="card-view" aria-label="The card">
             <div class="card-header">
                 <h2 class="card-name">{card.name.get_value()}</h2>
-                <p class="local-time">"All times are the camera's local time."</p>
+                <p class="local-time">{move || card.shown.with(|s| {
+                    let tz = s.as_ref().map(|s| s.catalog.time_zone.clone()).unwrap_or_default();
+                    match tz.utc_offset_s {
+                        Some(_) => format!("Times are the camera's local time, {} ({}).", tz.label(), tz.source),
+                        None if tz.utc_names => "The camera's time zone is unknown: times are UTC.".to_string(),
+                        None => "All times are the camera's local time.".to_string(),
+                    }
+                })}</p>
                 <div class="exports">
                     <button type="button" class="button small" on:click=export_json>"Download report (JSON)"</button>
                     <button type="button" class="button small" on:click=export_csv>"Recordings (CSV)"</button>

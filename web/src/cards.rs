@@ -8,8 +8,11 @@ use leptos::prelude::*;
 
 use crate::card::Card;
 use crate::card_bytes::CardBytes;
+use dashcard::encryption::Key;
+
+use crate::open_source::OpenSource;
 use crate::protocol::{Failure, FailureKind};
-use crate::reading::{OpenSource, Reading, clear_marks, mark};
+use crate::reading::{Reading, clear_marks, mark};
 use crate::worker_pool::{WorkerPool, defer_drop};
 
 /// The page's card, handed down by context.
@@ -45,31 +48,44 @@ impl Cards {
 
     /// Opens a card, replacing the current one.
     pub fn open(self, source: OpenSource) {
+        self.open_with_key(source, None);
+    }
+
+    /// Reads the open card again with the owner's `key` (its encrypted clips need it). The key
+    /// stays in this page's memory, with the card.
+    pub fn reopen_with_key(self, key: Key) {
+        let Some(card) = self.current.get_untracked() else {
+            return;
+        };
+        let Some(source) = card.source.try_get_value() else {
+            return;
+        };
+        self.open_with_key(source, Some(key));
+    }
+
+    fn open_with_key(self, source: OpenSource, key: Option<Key>) {
         clear_marks();
         mark("dashcard:open");
-        let (name, bytes) = match &source {
-            OpenSource::Image(file) => (file.name(), CardBytes::Image(file.clone())),
+        let bytes = match &source {
+            OpenSource::Image(file) => CardBytes::Image(file.clone()),
             OpenSource::Folder(folder) if folder.files.is_empty() => {
                 return self.fail(Failure::new(
                     FailureKind::FolderUnreadable,
                     format!("the folder “{}” is empty", folder.name),
                 ));
             }
-            OpenSource::Folder(folder) => (
-                folder.name.clone(),
-                CardBytes::Folder(folder.files.iter().cloned().collect::<HashMap<_, _>>()),
-            ),
-            OpenSource::Sample => (
-                crate::worker::SAMPLE_NAME.to_string(),
-                CardBytes::Sample(None),
-            ),
+            OpenSource::Folder(folder) => {
+                CardBytes::Folder(folder.files.iter().cloned().collect::<HashMap<_, _>>())
+            }
+            OpenSource::Sample(_) => CardBytes::Sample(None),
         };
+        let name = source.name();
         self.close();
         let owner = self.root.with_value(|root| root.with(Owner::new));
         let pool = self.pool;
         let card = owner.with(|| {
-            let card = Card::new(name, bytes, pool);
-            Reading::start(card, pool, source);
+            let card = Card::new(name, bytes, pool, source.clone(), key.clone());
+            Reading::start(card, pool, source, key);
             card
         });
         self.owner.set_value(Some(owner));

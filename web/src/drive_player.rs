@@ -72,11 +72,14 @@ impl DrivePlayback {
             list.sort_by(|a, b| a.offset_s.total_cmp(&b.offset_s));
             list
         };
+        // The newer cameras' second (external) camera takes the cabin camera's place.
+        let mut other = segments(Camera::Cabin);
+        other.extend(segments(Camera::Second));
         Some(Self {
             start: drive.start,
             duration_s: drive.duration_s,
             road: segments(Camera::Road),
-            cabin: segments(Camera::Cabin),
+            cabin: other,
         })
     }
 

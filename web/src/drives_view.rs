@@ -14,14 +14,12 @@ use crate::drive_player::DrivePlayback;
 use crate::file_actions::FileActions;
 use crate::format;
 use crate::risk::{Risk, RiskBadge};
+use crate::thumb::Thumb;
 
 fn cameras(d: &Drive) -> String {
     d.cameras
         .iter()
-        .map(|c| match c {
-            Camera::Road => "road",
-            Camera::Cabin => "cabin",
-        })
+        .map(|c| c.name())
         .collect::<Vec<_>>()
         .join(" + ")
 }
@@ -114,8 +112,9 @@ fn Segments(shown: Shown, index: usize) -> impl IntoView {
             let (l, f, _) = shown.file(i)?;
             Some(view! {
                 <tr>
-                    <td>{f.start.map(format::full)}</td>
-                    <td>{f.camera.map(|c| if c == Camera::Road { "road" } else { "cabin" })}</td>
+                    <td><Thumb shown=shown.clone() index=i /></td>
+                    <td>{f.start.map(|t| format::in_zone(&shown.catalog.time_zone, format::full(t)))}</td>
+                    <td>{f.camera.map(Camera::name)}</td>
                     <td>{f.duration_s.map(format::duration)}</td>
                     <td>{format::bytes(l.bytes)}</td>
                     <td class="path">{l.path.clone()}</td>
@@ -130,7 +129,7 @@ fn Segments(shown: Shown, index: usize) -> impl IntoView {
             <button type="button" class="button small" on:click=save_drive>"Save this drive (zip)"</button>
         </div>
         <table class="segments">
-            <thead><tr><th>"Start"</th><th>"Camera"</th><th>"Length"</th><th>"Size"</th><th>"File"</th><th>"Take out"</th></tr></thead>
+            <thead><tr><th><span class="visually-hidden">"Thumbnail"</span></th><th>"Start"</th><th>"Camera"</th><th>"Length"</th><th>"Size"</th><th>"File"</th><th>"Take out"</th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
     }
@@ -144,6 +143,7 @@ fn DriveRow(shown: Shown, index: usize) -> impl IntoView {
         return ().into_any();
     };
     let fate = fate(&shown, index);
+    let tz = shown.catalog.time_zone.clone();
     let open = RwSignal::new(false);
     let risk = Risk::of(fate.overwrite, index == 0);
     let segments = move || view! { <Segments shown=shown.clone() index=index /> };
@@ -158,7 +158,7 @@ fn DriveRow(shown: Shown, index: usize) -> impl IntoView {
                 open.set(opened);
             }>
                 <summary>
-                    <span class="drive-time">{format!("{}–{}", format::clock(d.start), format::clock(d.end))}</span>
+                    <span class="drive-time">{format::in_zone(&tz, format!("{}–{}", format::clock(d.start), format::clock(d.end)))}</span>
                     <span class="drive-length">{format::duration(d.duration_s)}</span>
                     <span class="drive-cameras">{cameras(&d)}</span>
                     <span class="drive-size">{format::bytes(d.bytes)}</span>
@@ -223,7 +223,7 @@ pub fn DrivesView(shown: Shown) -> impl IntoView {
     view! {
         <section class="drives-view" aria-label="Drives">
             <div class="toolbar">
-                <p class="note">"Times are camera local time. Open a drive to see its segments."</p>
+                <p class="note">"Open a drive to see its segments."</p>
                 <label>"Order "
                     <select on:change=move |ev| {
                         newest_first.set(event_target_value(&ev) == "newest");

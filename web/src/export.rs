@@ -2,7 +2,8 @@
 //! core's `Report::assemble` from what the page shows), and a CSV of the recordings for a
 //! spreadsheet.
 
-use dashcard::catalog::classify::{Camera, FileKind, Pool};
+use dashcard::catalog::classify::FileKind;
+use dashcard::catalog::time_zone::TimeZone;
 use dashcard::report::Report;
 use web_sys::{Blob, BlobPropertyBag};
 
@@ -57,8 +58,24 @@ pub fn download_recordings(shown: &Shown) -> Result<(), String> {
     )
 }
 
-/// One row per recording (live and deleted): what it is, when, how long, its fate.
+/// A local time as ISO 8601, with the camera's offset where the card knows it
+/// ("2024-10-12T17:30:00-05:00"), else as the camera wrote it (no zone).
+fn local_iso(tz: &TimeZone, t: chrono::NaiveDateTime) -> String {
+    let local = t.format("%Y-%m-%dT%H:%M:%S").to_string();
+    match tz.utc_offset_s {
+        Some(s) => {
+            let sign = if s < 0 { '-' } else { '+' };
+            let m = s.unsigned_abs() / 60;
+            format!("{local}{sign}{:02}:{:02}", m / 60, m % 60)
+        }
+        None if tz.utc_names => format!("{local}Z"),
+        None => local,
+    }
+}
+
+/// One row per recording or photo (live and deleted): what it is, when, how long, its fate.
 pub fn recordings_csv(shown: &Shown) -> Result<String, String> {
+    let tz = &shown.catalog.time_zone;
     let mut out = csv::Writer::from_writer(Vec::new());
     let err = |e: csv::Error| format!("cannot write the CSV: {e}");
     out.write_record([
@@ -76,6 +93,10 @@ pub fn recordings_csv(shown: &Shown) -> Result<String, String> {
         "overwrite_after_hours",
         "overwrite_after_days",
         "overwrite_after_events",
+        "start_utc",
+        "read_only",
+        "encrypted",
+        "protected",
     ])
     .map_err(err)?;
     let opt = |v: Option<String>| v.unwrap_or_default();
@@ -83,24 +104,17 @@ pub fn recordings_csv(shown: &Shown) -> Result<String, String> {
         let Some((l, f, fate)) = shown.file(i) else {
             continue;
         };
-        if f.kind == FileKind::Other {
+        if matches!(f.kind, FileKind::Other | FileKind::Sidecar) {
             continue;
         }
+        let name =
+            |v: Option<serde_json::Value>| opt(v.and_then(|v| v.as_str().map(str::to_string)));
         out.write_record([
             l.path.clone(),
-            match f.kind {
-                FileKind::Drive => "drive",
-                FileKind::Parking => "parking",
-                FileKind::Other => "other",
-            }
-            .to_string(),
-            opt(f
-                .camera
-                .map(|c| if c == Camera::Road { "road" } else { "cabin" }.to_string())),
-            opt(f
-                .pool
-                .map(|p| if p == Pool::Loop { "loop" } else { "sos" }.to_string())),
-            opt(f.start.map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string())),
+            name(serde_json::to_value(f.kind).ok()),
+            name(f.camera.and_then(|c| serde_json::to_value(c).ok())),
+            name(f.pool.and_then(|p| serde_json::to_value(p).ok())),
+            opt(f.start.map(|t| local_iso(tz, t))),
             opt(f
                 .start_source
                 .and_then(|s| serde_json::to_value(s).ok())
@@ -113,6 +127,10 @@ pub fn recordings_csv(shown: &Shown) -> Result<String, String> {
             opt(fate.after_hours().map(|h| format!("{h:.3}"))),
             opt(fate.after_days().map(|d| format!("{d:.3}"))),
             opt(fate.after_events().map(|n| n.to_string())),
+            opt(f.start_utc.map(dashcard::telemetry::utc::format)),
+            l.read_only.to_string(),
+            f.encrypted.is_some().to_string(),
+            name(fate.protection().and_then(|p| serde_json::to_value(p).ok())),
         ])
         .map_err(err)?;
     }

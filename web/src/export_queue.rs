@@ -1,11 +1,14 @@
 //! Taking files out of a card: one at a time (the download itself starts at once) or as a
 //! stored ZIP assembled around slices of the card image, so nothing is copied. A worker
 //! digests every file taken out (CRC-32 for the archive, SHA-256 for the record); requests
-//! queue in the order they were made and are answered in that order.
+//! queue in the order they were made and are answered in that order. A clip the camera
+//! encrypted goes out as its plaintext: the worker decrypts it into a `Blob` as it digests it
+//! (one clip's worth of memory), and the player gets one the same way.
 
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+use dashcard::encryption::Key;
 use dashcard::export::digest::FileDigest;
 use dashcard::export::zip_layout::{Piece, ZipEntry, layout};
 use dashcard::listing::{ClipRef, ListedFile};
@@ -13,7 +16,7 @@ use leptos::prelude::*;
 
 use crate::card_bytes::CardBytes;
 use crate::player::{download, file_name};
-use crate::protocol::{FromWorker, parse_part};
+use crate::protocol::{ExportClip, FromWorker, parse_part};
 use crate::worker_client::{CardWorker, Handler, describe};
 use crate::worker_pool::{WorkerPool, defer_drop};
 use wasm_bindgen::JsCast;
@@ -39,13 +42,20 @@ pub struct Takeout {
     pub file: ListedFile,
     /// Its time for the archive.
     pub time: Option<chrono::NaiveDateTime>,
+    /// The camera encrypted it: its plaintext goes out.
+    pub decrypt: bool,
 }
 
-/// An export waiting for its digests.
-struct PendingExport {
-    files: Vec<Takeout>,
-    /// The archive's name, or `None` when the files were saved one by one.
-    zip_name: Option<String>,
+/// What the worker was asked, in order.
+enum Pending {
+    /// An export waiting for its digests.
+    Export {
+        files: Vec<Takeout>,
+        /// The archive's name, or `None` when the files are saved one by one.
+        zip_name: Option<String>,
+    },
+    /// A clip's plaintext for the player.
+    Decrypt(Box<dyn FnOnce(Result<web_sys::Blob, String>)>),
 }
 
 /// The card's exports: what was taken out, and what is being taken out.
@@ -55,19 +65,25 @@ pub struct ExportQueue {
     pub records: RwSignal<Vec<ExportRecord>>,
     /// What the current export is doing, in words.
     pub status: RwSignal<Option<String>>,
-    /// Exports waiting for their digests, oldest first.
-    pending: StoredValue<VecDeque<PendingExport>, LocalStorage>,
+    /// What the worker was asked and has not answered, oldest first.
+    pending: StoredValue<VecDeque<Pending>, LocalStorage>,
     /// The worker that digests.
     worker: StoredValue<Option<CardWorker>, LocalStorage>,
     pool: WorkerPool,
     /// The card's bytes, which files are taken out of.
     bytes: StoredValue<CardBytes, LocalStorage>,
+    /// The owner's key, for encrypted clips.
+    key: StoredValue<Option<Key>>,
 }
 
 impl ExportQueue {
     /// An empty queue for the card behind `bytes`; it takes a worker from `pool` when it
     /// first needs one.
-    pub fn new(pool: WorkerPool, bytes: StoredValue<CardBytes, LocalStorage>) -> Self {
+    pub fn new(
+        pool: WorkerPool,
+        bytes: StoredValue<CardBytes, LocalStorage>,
+        key: StoredValue<Option<Key>>,
+    ) -> Self {
         Self {
             records: RwSignal::new(Vec::new()),
             status: RwSignal::new(None),
@@ -75,6 +91,7 @@ impl ExportQueue {
             worker: StoredValue::new_local(None),
             pool,
             bytes,
+            key,
         }
     }
 
@@ -119,24 +136,26 @@ impl ExportQueue {
                 .status
                 .set(Some("These files cannot be taken out of this card.".into()));
         }
-        let clips: Vec<ClipRef> = listed
+        let clips: Vec<ExportClip> = listed
             .into_iter()
+            .zip(&files)
             .enumerate()
-            .map(|(index, f)| ClipRef {
-                index,
-                bytes: f.bytes,
-                extents: f.extents,
+            .map(|(index, (f, t))| ExportClip {
+                clip: ClipRef {
+                    index,
+                    bytes: f.bytes,
+                    extents: f.extents,
+                },
+                decrypt: t.decrypt,
             })
             .collect();
-        if self.worker.with_value(Option::is_none) {
-            match self.pool.take(self.handler()) {
-                Ok(worker) => self.worker.set_value(Some(worker)),
-                Err(failure) => return self.status.set(Some(failure.message)),
-            }
+        if !self.has_worker() {
+            return;
         }
+        let key = self.key.get_value();
         let sent = self.worker.with_value(|w| {
             w.as_ref()
-                .map(|w| w.digest(&clips, image.as_ref(), &folder))
+                .map(|w| w.digest(&clips, image.as_ref(), &folder, key))
         });
         match sent {
             Some(Ok(())) => {
@@ -150,7 +169,7 @@ impl ExportQueue {
                     }
                 )));
                 self.pending
-                    .update_value(|q| q.push_back(PendingExport { files, zip_name }));
+                    .update_value(|q| q.push_back(Pending::Export { files, zip_name }));
             }
             Some(Err(message)) => self.status.set(Some(message)),
             None => {}
@@ -158,12 +177,72 @@ impl ExportQueue {
     }
 
     /// Downloads a file under its own name with its original bytes (a recoverable deleted
-    /// file too) and puts its SHA-256 on record.
+    /// file too; an encrypted clip decrypted, once the worker has it) and puts its SHA-256 on
+    /// record.
     pub fn save(self, takeout: Takeout) -> Result<(), String> {
+        if takeout.decrypt {
+            self.export(vec![takeout], None);
+            return Ok(());
+        }
         let blob = self.blob_of(&takeout.file)?;
         let name = file_name(&takeout.file.path);
         self.export(vec![takeout], None);
         download(&blob, &name)
+    }
+
+    /// Asks the worker for the plaintext of `file` (a clip the camera encrypted) and hands it
+    /// to `done`.
+    pub fn decrypted(
+        self,
+        file: &ListedFile,
+        done: impl FnOnce(Result<web_sys::Blob, String>) + 'static,
+    ) {
+        let (image, folder) = self.bytes.with_value(|b| {
+            (
+                b.image().cloned(),
+                b.folder_files(std::slice::from_ref(file)),
+            )
+        });
+        if image.is_none() && folder.is_empty() {
+            return done(Err("this card's bytes cannot be decrypted here".to_string()));
+        }
+        if !self.has_worker() {
+            return done(Err("no worker could be started to decrypt it".to_string()));
+        }
+        let clip = ExportClip {
+            clip: ClipRef {
+                index: 0,
+                bytes: file.bytes,
+                extents: file.extents.clone(),
+            },
+            decrypt: true,
+        };
+        let key = self.key.get_value();
+        let sent = self.worker.with_value(|w| {
+            w.as_ref()
+                .map(|w| w.decrypt(&clip, image.as_ref(), &folder, key))
+        });
+        match sent {
+            Some(Ok(())) => self
+                .pending
+                .update_value(|q| q.push_back(Pending::Decrypt(Box::new(done)))),
+            Some(Err(message)) => done(Err(message)),
+            None => done(Err("no worker to decrypt it".to_string())),
+        }
+    }
+
+    /// Makes sure a worker is there (the one that read the card, else a new one).
+    fn has_worker(self) -> bool {
+        if self.worker.with_value(Option::is_none) {
+            match self.pool.take(self.handler()) {
+                Ok(worker) => self.worker.set_value(Some(worker)),
+                Err(failure) => {
+                    self.status.set(Some(failure.message));
+                    return false;
+                }
+            }
+        }
+        true
     }
 
     fn blob_of(self, file: &ListedFile) -> Result<web_sys::Blob, String> {
@@ -183,15 +262,32 @@ impl ExportQueue {
                 )));
             }
             FromWorker::Digests => self.receive_digests(parts.unwrap_or_default()),
-            FromWorker::DigestFailed { message } => {
-                self.pending.update_value(|q| {
-                    q.pop_front();
-                });
-                self.status.set(Some(message));
+            FromWorker::Decrypted => {
+                let job = self.pending.try_update_value(|q| q.pop_front()).flatten();
+                if let Some(Pending::Decrypt(done)) = job {
+                    let blob = parts
+                        .and_then(|p| p.get(0).dyn_into::<web_sys::Blob>().ok())
+                        .ok_or_else(|| "the decrypted clip did not arrive".to_string());
+                    done(blob);
+                }
+            }
+            FromWorker::DigestFailed { message } | FromWorker::DecryptFailed { message } => {
+                match self.pending.try_update_value(|q| q.pop_front()).flatten() {
+                    Some(Pending::Decrypt(done)) => done(Err(message)),
+                    _ => self.status.set(Some(message)),
+                }
             }
             FromWorker::Failed(failure) => {
                 // The worker is gone: what it was asked is lost; the next export starts another.
-                self.pending.set_value(VecDeque::new());
+                let lost = self
+                    .pending
+                    .try_update_value(std::mem::take)
+                    .unwrap_or_default();
+                for job in lost {
+                    if let Pending::Decrypt(done) = job {
+                        done(Err(failure.message.clone()));
+                    }
+                }
                 if let Some(worker) = self.worker.try_update_value(Option::take).flatten() {
                     defer_drop(worker);
                 }
@@ -202,10 +298,18 @@ impl ExportQueue {
     }
 
     /// The worker's digests: the archive is built and saved, and every file goes on record.
+    /// The second part holds the decrypted files (`null` for the others), in order.
     fn receive_digests(self, parts: js_sys::Array) {
-        let Some(pending) = self.pending.try_update_value(|q| q.pop_front()).flatten() else {
+        let Some(Pending::Export { files, zip_name }) =
+            self.pending.try_update_value(|q| q.pop_front()).flatten()
+        else {
             return;
         };
+        let decrypted: Vec<Option<web_sys::Blob>> = parts
+            .get(1)
+            .dyn_into::<js_sys::Array>()
+            .map(|a| a.iter().map(|b| b.dyn_into().ok()).collect())
+            .unwrap_or_default();
         let part = parts
             .get(0)
             .dyn_into::<js_sys::Uint8Array>()
@@ -216,11 +320,16 @@ impl ExportQueue {
             Err(message) => return self.status.set(Some(message)),
         };
         let mut records = Vec::new();
-        let result = match &pending.zip_name {
-            Some(zip_name) => self.save_zip(zip_name, &pending.files, &digests, &mut records),
+        let result = match &zip_name {
+            Some(zip_name) => self.save_zip(zip_name, &files, &digests, &decrypted, &mut records),
             None => {
+                let mut saved = Ok(());
                 for (i, d) in &digests {
-                    if let Some(Takeout { file: f, .. }) = pending.files.get(*i) {
+                    if let Some(Takeout { file: f, .. }) = files.get(*i) {
+                        // An encrypted clip downloads now, as its plaintext.
+                        if let Some(Some(blob)) = decrypted.get(*i) {
+                            saved = saved.and(download(blob, &file_name(&f.path)));
+                        }
                         records.push(ExportRecord {
                             saved_as: file_name(&f.path),
                             path: f.path.clone(),
@@ -229,7 +338,7 @@ impl ExportQueue {
                         });
                     }
                 }
-                Ok(())
+                saved
             }
         };
         match result {
@@ -249,11 +358,12 @@ impl ExportQueue {
         zip_name: &str,
         files: &[Takeout],
         digests: &[(usize, FileDigest)],
+        decrypted: &[Option<web_sys::Blob>],
         records: &mut Vec<ExportRecord>,
     ) -> Result<(), String> {
         let folder = zip_name.trim_end_matches(".zip");
         let mut entries = Vec::with_capacity(files.len());
-        for (i, Takeout { file: f, time }) in files.iter().enumerate() {
+        for (i, Takeout { file: f, time, .. }) in files.iter().enumerate() {
             let d = digests
                 .iter()
                 .find(|(n, _)| *n == i)
@@ -283,7 +393,10 @@ impl ExportQueue {
                 }
                 Piece::Data(i) => {
                     let file = files.get(i).ok_or("archive entry without a file")?;
-                    let blob = self.blob_of(&file.file)?;
+                    let blob = match decrypted.get(i) {
+                        Some(Some(plain)) => plain.clone(),
+                        _ => self.blob_of(&file.file)?,
+                    };
                     blob_parts.push(&blob);
                 }
             }

@@ -25,6 +25,9 @@ fn kind(kind: FileKind) -> &'static str {
     match kind {
         FileKind::Drive => "drive segment",
         FileKind::Parking => "parking",
+        FileKind::Event => "SOS event",
+        FileKind::Photo => "photo",
+        FileKind::Sidecar => "sidecar",
         FileKind::Other => "other",
     }
 }

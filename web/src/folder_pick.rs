@@ -18,6 +18,7 @@ const MAX_DEPTH: usize = 32;
 const MAX_FILES: usize = 2_000_000;
 
 /// A folder's name and its files.
+#[derive(Clone)]
 pub struct PickedFolder {
     /// The folder's own name.
     pub name: String,

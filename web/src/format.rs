@@ -1,7 +1,8 @@
-//! Numbers and times as the page shows them. Times are camera local time (the card stores no
-//! zone), and the page says so wherever it shows them.
+//! Numbers and times as the page shows them. Times are camera local time; where the card knows
+//! the camera's zone (the newer cameras), every time says it: "17:30 (UTC−5)".
 
 use chrono::NaiveDateTime;
+use dashcard::catalog::time_zone::TimeZone;
 
 /// Bytes in decimal units, like the label on a card: "31.9 GB".
 pub use dashcard::estimate::decimal_bytes as bytes;
@@ -36,4 +37,15 @@ pub fn clock(t: NaiveDateTime) -> String {
 /// "2024-10-12 07:57:00".
 pub fn full(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// `text`, a time of a card in zone `tz`, with the zone when the card knows it: "17:30
+/// (UTC−5)"; first-generation cards' times as they are (the page says once that they are
+/// camera local time).
+pub fn in_zone(tz: &TimeZone, text: String) -> String {
+    if tz.utc_names {
+        format!("{text} ({})", tz.label())
+    } else {
+        text
+    }
 }

@@ -9,8 +9,9 @@ use web_sys::{DragEvent, HtmlInputElement};
 
 use crate::cards::Cards;
 use crate::folder_pick::{self, from_dropped_entry, from_file_list, pick_with_directory_picker};
+use crate::open_source::OpenSource;
+use crate::protocol::Sample;
 use crate::protocol::{Failure, FailureKind};
-use crate::reading::OpenSource;
 
 /// Opens whatever was dropped: one folder, or one card image.
 pub fn open_drop(cards: Cards, event: &DragEvent) {
@@ -166,8 +167,12 @@ pub fn OpenCard(compact: Signal<bool>) -> impl IntoView {
                     <button type="button" class="button" on:click=open_image>
                         "Open card image"
                     </button>
-                    <button type="button" class="button subtle" on:click=move |_| cards.open(OpenSource::Sample)>
+                    <button type="button" class="button subtle" on:click=move |_| cards.open(OpenSource::Sample(Sample::Pro))>
                         "Try a sample card"
+                    </button>
+                    <button type="button" class="button subtle" title="A simulated Nexar N1: UTC names, sidecars, SOS events, photos and a locked clip"
+                        on:click=move |_| cards.open(OpenSource::Sample(Sample::N1))>
+                        "Try a newer-camera sample (N1)"
                     </button>
                 </div>
                 <input type="file" class="visually-hidden" tabindex="-1" aria-hidden="true"

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use crate::card::Shown;
 use crate::format;
+use crate::key_prompt::KeyPrompt;
 
 /// One coloured part of the capacity bar.
 struct Share {
@@ -20,6 +21,7 @@ fn shares(shown: &Shown) -> (Vec<Share>, Option<u64>) {
     let inputs = &shown.estimate.inputs;
     let capacity = inputs.capacity_bytes.value;
     let free = inputs.free_bytes.value;
+    let newer = shown.catalog.family.code.newer();
     let mut out = vec![
         Share {
             label: "Road camera",
@@ -37,9 +39,24 @@ fn shares(shown: &Shown) -> (Vec<Share>, Option<u64>) {
             bytes: t.parking_loop_bytes,
         },
         Share {
-            label: "Parking (sos)",
+            label: "Second camera",
+            class: "share-cabin",
+            bytes: t.second_bytes,
+        },
+        Share {
+            label: if newer { "SOS events" } else { "Parking (sos)" },
             class: "share-sos",
             bytes: t.sos_bytes,
+        },
+        Share {
+            label: "Photos",
+            class: "share-other",
+            bytes: t.photo_bytes,
+        },
+        Share {
+            label: "Sidecars",
+            class: "share-other",
+            bytes: t.sidecar_bytes,
         },
         Share {
             label: "Other files",
@@ -103,11 +120,34 @@ pub fn Overview(shown: Shown) -> impl IntoView {
     let estimate = &shown.estimate;
     let (listing, catalog) = (&shown.listing, &shown.catalog);
     let family = &catalog.family;
-    let dual = if family.dual_camera {
-        " (road + cabin)"
-    } else {
-        ""
+    let dual = match (family.dual_camera, family.code.newer()) {
+        (false, _) => "",
+        (true, false) => " (road + cabin)",
+        (true, true) => " (built-in + second camera)",
     };
+    let tz = &catalog.time_zone;
+    let zone_note = if tz.utc_names {
+        format!("({})", tz.label())
+    } else {
+        "(camera local time)".to_string()
+    };
+    let camera_info = catalog.camera_info.as_ref().map(|i| {
+        format!(
+            "serial {}, software {}",
+            i.serial.as_deref().unwrap_or("not written"),
+            i.software.as_deref().unwrap_or("not written")
+        )
+    });
+    let camera_info_source = catalog.camera_info.as_ref().map(|i| i.source.clone());
+    let kept = family.code.newer().then(|| {
+        let k = &estimate.inputs.kept_bytes;
+        format!(
+            "{} in the sos and photo folders: the camera never cleans them, so as they grow the loop has less room.",
+            format::bytes(k.value.unwrap_or(0))
+        )
+    });
+    let locked = catalog.totals.locked_recordings;
+    let incidents = catalog.parking.len() + catalog.events.len();
     let totals = &catalog.totals;
     let first = totals.first_start;
     let last = catalog
@@ -120,6 +160,7 @@ pub fn Overview(shown: Shown) -> impl IntoView {
         (Some(a), Some(b)) => format!("{} – {}", format::when(a), format::when(b)),
         _ => "no dated recordings".to_string(),
     };
+    let shown_for_key = shown.clone();
     let driving: f64 = catalog.drives.iter().map(|d| d.duration_s).sum();
     let fragmented = totals.fragmented_recordings;
     let deleted = totals.deleted_files;
@@ -171,12 +212,23 @@ pub fn Overview(shown: Shown) -> impl IntoView {
         <section class="overview" aria-label="Overview">
             <p class="source-line">{source_line}</p>
             <p class="headline" role="note">{estimate.headline.clone()}</p>
+            <KeyPrompt shown=shown_for_key />
             <CapacityBar shown=shown.clone() />
             <dl class="card-facts">
                 <div><dt>"Camera"</dt><dd class="family-name">{format!("{}{dual}", family.name)}</dd></div>
-                <div><dt>"Footage from"</dt><dd>{range}" "<small>"(camera local time)"</small></dd></div>
+                {camera_info.map(|info| view! {
+                    <div><dt>"Camera's own record"</dt><dd class="camera-info">{info}" "<small>{camera_info_source.map(|s| format!("({s})"))}</small></dd></div>
+                })}
+                <div><dt>"Footage from"</dt><dd>{range}" "<small>{zone_note}</small></dd></div>
+                {tz.utc_names.then(|| view! {
+                    <div><dt>"Time zone"</dt><dd>{tz.label()}" "<small>{format!("({})", tz.source)}</small></dd></div>
+                })}
                 <div><dt>"Drives"</dt><dd>{format!("{} drive(s), {} of driving", catalog.drives.len(), format::duration(driving))}</dd></div>
-                <div><dt>"Parking incidents"</dt><dd>{catalog.parking.len()}</dd></div>
+                <div><dt>"Incidents"</dt><dd>{format!("{incidents} ({} parking, {} SOS event(s))", catalog.parking.len(), catalog.events.len())}</dd></div>
+                {(locked > 0).then(|| view! {
+                    <div><dt>"Locked"</dt><dd>{format!("{locked} recording(s): read-only, never overwritten")}</dd></div>
+                })}
+                {kept.map(|k| view! { <div><dt>"Kept apart"</dt><dd class="kept">{k}</dd></div> })}
                 <div><dt>"Looping"</dt><dd>{looping}" "<small>{format!("({})", estimate.looping_evidence)}</small></dd></div>
                 <div><dt>"The card holds"</dt><dd>{holds}" "{fills}</dd></div>
                 <div><dt>"Deleted entries"</dt><dd>{if listing.source.kind == SourceKind::Image {

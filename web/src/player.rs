@@ -1,6 +1,8 @@
 //! Playing a recording: its bytes as a `Blob` from the card ([`CardBytes`]) — from an image,
 //! slices of the image file, so nothing is copied into memory and the browser reads the image
-//! as the video plays — under an object URL, in a player with speed controls.
+//! as the video plays — under an object URL, in a player with speed controls. A clip the camera
+//! encrypted plays from its plaintext, which the worker decrypts into a `Blob` of its own (one
+//! clip, never the card; the object URL goes when the player closes). Photos show here too.
 
 use dashcard::listing::ListedFile;
 use leptos::prelude::*;
@@ -8,7 +10,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlAnchorElement, HtmlVideoElement, Url};
 
 use crate::card_bytes::CardBytes;
-use crate::format;
+use crate::export_queue::ExportQueue;
 
 /// What the player shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,10 +19,14 @@ pub struct Playing {
     pub path: String,
     /// When it started (camera local time), in words.
     pub when: Option<String>,
-    /// The object URL of its bytes; `None` when it cannot be played.
+    /// The object URL of its bytes; `None` when it cannot be played (or is being decrypted).
     pub url: Option<String>,
     /// Why it cannot be played.
     pub error: Option<String>,
+    /// A photo, shown as a picture.
+    pub image: bool,
+    /// Its plaintext is being made (an encrypted clip).
+    pub decrypting: bool,
 }
 
 /// The last part of a path: the file's own name.
@@ -37,14 +43,58 @@ fn revoke(playing: Option<Playing>) {
 /// The player's contents, emptied when it closes.
 pub type PlayerSlot = RwSignal<Option<Playing>, LocalStorage>;
 
-/// Puts `file` (which started at `start`) in the player.
+/// Puts `file` (which started `when`, in words) in the player: its own bytes, or a photo.
 pub fn play(
     slot: PlayerSlot,
     bytes: &CardBytes,
     file: &ListedFile,
-    start: Option<chrono::NaiveDateTime>,
+    when: Option<String>,
+    image: bool,
 ) {
-    let (url, error) = match bytes.blob_of(file).and_then(|b| {
+    show(slot, file, when, image, bytes.blob_of(file));
+}
+
+/// Puts the encrypted clip `file` in the player once `exports`' worker has decrypted it.
+pub fn play_decrypted(
+    slot: PlayerSlot,
+    exports: ExportQueue,
+    file: &ListedFile,
+    when: Option<String>,
+) {
+    let old = slot.get_untracked();
+    slot.set(Some(Playing {
+        path: file.path.clone(),
+        when: when.clone(),
+        url: None,
+        error: None,
+        image: false,
+        decrypting: true,
+    }));
+    revoke(old);
+    crate::scroll_to_top();
+    let for_done = file.clone();
+    exports.decrypted(file, move |blob| {
+        // Another recording may have taken the player meanwhile.
+        let still = slot
+            .try_with_untracked(|p| {
+                p.as_ref()
+                    .is_some_and(|p| p.path == for_done.path && p.decrypting)
+            })
+            .unwrap_or(false);
+        if still {
+            show(slot, &for_done, when, false, blob);
+        }
+    });
+}
+
+fn show(
+    slot: PlayerSlot,
+    file: &ListedFile,
+    when: Option<String>,
+    image: bool,
+    blob: Result<web_sys::Blob, String>,
+) {
+    let (url, error) = match blob.and_then(|b| {
         Url::create_object_url_with_blob(&b).map_err(|e| crate::worker_client::describe(&e))
     }) {
         Ok(url) => (Some(url), None),
@@ -54,9 +104,11 @@ pub fn play(
     let old = slot.get_untracked();
     slot.set(Some(Playing {
         path: file.path.clone(),
-        when: start.map(format::full),
+        when,
         url,
         error,
+        image,
+        decrypting: false,
     }));
     revoke(old);
 }
@@ -124,10 +176,16 @@ pub fn Player(playing: PlayerSlot) -> impl IntoView {
                 <section class="panel player" aria-label="Player">
                     <div class="player-head">
                         <h3>{title.clone()}</h3>
-                        <p class="note">{p.when.clone().map(|w| format!("Started {w} (camera local time)"))}</p>
+                        <p class="note">{p.when.clone().map(|w| format!("Started {w}"))}</p>
                         <button type="button" class="button small" on:click=close aria-label="Close the player">"Close"</button>
                     </div>
                     {match (p.url.clone(), p.error.clone()) {
+                        (Some(url), _) if p.image => view! {
+                            <img class="player-photo" data-testid="player-photo" src=url alt=format!("Photo {title}") />
+                        }.into_any(),
+                        (None, None) if p.decrypting => view! {
+                            <p class="note" role="status">"Decrypting the clip (the camera encrypted it)…"</p>
+                        }.into_any(),
                         (Some(url), _) => view! {
                             <video node_ref=video class="player-video" data-testid="player-video" controls=true autoplay=true muted=true src=url
                                 aria-label=format!("Recording {title}")></video>

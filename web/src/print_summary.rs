@@ -1,6 +1,7 @@
-//! The print-friendly summary: the card, its drives, parking incidents and estimates, and every
-//! file taken out with its SHA-256, on paper (or PDF) for an insurer or an investigator. Hidden
-//! on screen; the print stylesheet shows only this.
+//! The print-friendly summary: the card, its drives, incidents (parking and SOS events) and
+//! estimates, and every file taken out with its SHA-256, on paper (or PDF) for an insurer or an
+//! investigator. Times carry the camera's zone where the card knows it. Hidden on screen; the
+//! print stylesheet shows only this.
 
 use dashcard::catalog::classify::Pool;
 use leptos::prelude::*;
@@ -40,6 +41,8 @@ pub fn PrintSummary() -> impl IntoView {
         }
         card.shown.get().map(|shown| {
             let (r, e) = (&shown.listing, &shown.estimate);
+            let tz = shown.catalog.time_zone.clone();
+            let at = move |t: chrono::NaiveDateTime| format::in_zone(&tz, format::full(t));
             let drives = shown
                 .catalog
                 .drives
@@ -48,8 +51,8 @@ pub fn PrintSummary() -> impl IntoView {
                 .map(|(d, fate)| {
                     view! {
                         <tr>
-                            <td>{format::full(d.start)}</td>
-                            <td>{format::full(d.end)}</td>
+                            <td>{at(d.start)}</td>
+                            <td>{at(d.end)}</td>
                             <td>{format::duration(d.duration_s)}</td>
                             <td>{d.segments}</td>
                             <td>{format::bytes(d.bytes)}</td>
@@ -63,17 +66,35 @@ pub fn PrintSummary() -> impl IntoView {
                 .catalog
                 .parking
                 .iter()
-                .filter_map(|p| shown.file(p.file))
-                .map(|(l, f, _)| {
+                .map(|p| (p.file, "parking"))
+                .chain(shown.catalog.events.iter().map(|e| (e.file, "SOS event")))
+                .filter_map(|(i, kind)| Some((shown.file(i)?, kind)))
+                .map(|((l, f, _), kind)| {
                     view! {
                         <tr>
-                            <td>{f.start.map(format::full)}</td>
+                            <td>{f.start.map(&at)}</td>
+                            <td>{kind}</td>
                             <td>{if f.pool == Some(Pool::Sos) { "sos" } else { "loop" }}</td>
                             <td>{l.path.clone()}</td>
                         </tr>
                     }
                 })
                 .collect_view();
+            let zone = if shown.catalog.time_zone.utc_names {
+                format!("times in the camera's zone, {}", shown.catalog.time_zone.label())
+            } else {
+                "all times camera local time (no zone)".to_string()
+            };
+            let camera = shown
+                .catalog
+                .camera_info
+                .as_ref()
+                .map(|i| format!(
+                    " · serial {} · software {}",
+                    i.serial.as_deref().unwrap_or("—"),
+                    i.software.as_deref().unwrap_or("—")
+                ))
+                .unwrap_or_default();
             let exports = move || {
                 card.exports
                     .records
@@ -95,7 +116,7 @@ pub fn PrintSummary() -> impl IntoView {
                 <section class="print-summary" aria-hidden="true" data-testid="print-summary">
                     <h2>{format!("Dashcard summary: {}", r.source.name)}</h2>
                     <p>{format!(
-                        "{} · {} · camera {} · all times camera local time (no zone)",
+                        "{} · {} · camera {}{camera} · {zone}",
                         r.volume.filesystem.clone().unwrap_or_else(|| "folder".into()),
                         r.volume.capacity_bytes.map(format::bytes).unwrap_or_else(|| "size unknown".into()),
                         shown.catalog.family.name
@@ -111,8 +132,8 @@ pub fn PrintSummary() -> impl IntoView {
                     <h3>"Drives"</h3>
                     <table><thead><tr><th>"Start"</th><th>"End"</th><th>"Length"</th><th>"Segments"</th><th>"Size"</th><th>""</th><th>"Overwritten"</th></tr></thead>
                         <tbody>{drives}</tbody></table>
-                    <h3>"Parking incidents"</h3>
-                    <table><thead><tr><th>"Time"</th><th>"Pool"</th><th>"File"</th></tr></thead>
+                    <h3>"Incidents"</h3>
+                    <table><thead><tr><th>"Time"</th><th>"Kind"</th><th>"Pool"</th><th>"File"</th></tr></thead>
                         <tbody>{parking}</tbody></table>
                     <h3>"Files taken out"</h3>
                     <table><thead><tr><th>"Saved as"</th><th>"Path on the card"</th><th>"Bytes"</th><th>"SHA-256"</th></tr></thead>

@@ -5,12 +5,14 @@
 //! — crosses as UTF-8 JSON parts in `Uint8Array`s whose buffers are transferred, not copied.
 
 use dashcard::catalog::{Catalog, CatalogFile};
+use dashcard::encryption::Key;
 use dashcard::estimate::{Estimate, Overwrite};
-use dashcard::listing::{ListedFile, Listing};
+use dashcard::listing::{ClipRef, ListedFile, Listing};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
-/// What the page asks a worker to do.
+/// What the page asks a worker to do. The owner's camera key, when given, rides in the
+/// request (a [`Key`] never prints itself); the worker keeps it for that job only.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToWorker {
@@ -20,6 +22,8 @@ pub enum ToWorker {
     OpenImage {
         /// The file's name.
         name: String,
+        /// The owner's key for clips the factory default key does not open.
+        key: Option<Key>,
     },
     /// Read a card folder; its `File`s are the message's `files` property, in `paths` order.
     OpenFolder {
@@ -29,17 +33,54 @@ pub enum ToWorker {
         paths: Vec<String>,
         /// Card size, if the user gave it.
         capacity_bytes: Option<u64>,
+        /// The owner's key for clips the factory default key does not open.
+        key: Option<Key>,
     },
-    /// Simulate the sample card and read it as an image. A real MP4 for its clips may come as
-    /// the one part (see `assets/sample-clip.mp4`).
-    OpenSample,
+    /// Simulate a sample card and read it as an image. A real MP4 for its clips may come as
+    /// the one part (see `assets/`).
+    OpenSample {
+        /// Which camera the sample is.
+        sample: Sample,
+    },
     /// Be the helper of the worker on the other end of `port`: read the video headers of the
     /// clips it sends of the image `file`, and send back what they said.
-    HelpWithHeaders,
+    HelpWithHeaders {
+        /// The owner's key, as for the card.
+        key: Option<Key>,
+    },
     /// Digest files (CRC-32 and SHA-256) for an export: the clips (a JSON array of
-    /// `ClipRef`, the one part) of the image attached as `file`, or, for a folder, the `File`s
-    /// attached as `files` in the same order. Answered by [`FromWorker::Digests`].
-    Digest,
+    /// [`ExportClip`], the one part) of the image attached as `file`, or, for a folder, the
+    /// `File`s attached as `files` in the same order. Answered by [`FromWorker::Digests`].
+    Digest {
+        /// The owner's key, for clips the camera encrypted.
+        key: Option<Key>,
+    },
+    /// Decrypt one clip (an [`ExportClip`], the one part) of the image `file` or the folder
+    /// `files` (one) into a `Blob`, for the player. Answered by [`FromWorker::Decrypted`].
+    Decrypt {
+        /// The owner's key, when the factory default does not open it.
+        key: Option<Key>,
+    },
+}
+
+/// The sample cards the page offers.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Sample {
+    /// A Nexar Pro (first generation) on a 4 GB card.
+    Pro,
+    /// A Nexar N1 (the newer generation) on an 8 GB card.
+    N1,
+}
+
+/// A file to export or decrypt: where its bytes are, and whether the camera encrypted it
+/// (then its plaintext is what is digested, archived and played).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ExportClip {
+    /// Its bytes.
+    pub clip: ClipRef,
+    /// Decrypt it on the way out.
+    pub decrypt: bool,
 }
 
 /// What a worker tells the page.
@@ -72,8 +113,17 @@ pub enum FromWorker {
         /// Size of the helper's WebAssembly memory.
         memory_bytes: u64,
     },
-    /// The digests asked for: a JSON array of `[index, FileDigest]` as the one part.
+    /// The digests asked for: a JSON array of `[index, FileDigest]` as the first part; the
+    /// second, an array of the decrypted files as `Blob`s (in clip order; `null` for files
+    /// taken out as they are).
     Digests,
+    /// The decrypted clip, as a `Blob`, the one part.
+    Decrypted,
+    /// Decrypting failed: no key at hand opens the clip, or its bytes cannot be read.
+    DecryptFailed {
+        /// What happened, in one line (never the key).
+        message: String,
+    },
     /// Digesting an export failed (the card itself is fine).
     DigestFailed {
         /// What happened, in one line.

@@ -12,25 +12,14 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use web_sys::{File, MessageChannel, MessagePort};
 
+use dashcard::encryption::Key;
+
 use crate::card::{Card, CardData, Stage};
 use crate::card_bytes::CardBytes;
-use crate::folder_pick::PickedFolder;
-use crate::protocol::{CardHead, Failure, FailureKind, FilesPart, FromWorker, parse_part};
+use crate::open_source::{OpenSource, fetch_bytes, sample_clip_url};
+use crate::protocol::{CardHead, Failure, FailureKind, FilesPart, FromWorker, Sample, parse_part};
 use crate::worker_client::{CardWorker, Handler};
 use crate::worker_pool::{WorkerPool, defer_drop};
-
-/// A way to open a card.
-pub enum OpenSource {
-    /// A card image file.
-    Image(File),
-    /// A card folder's files.
-    Folder(PickedFolder),
-    /// The simulated sample card.
-    Sample,
-}
-
-/// The real clip the sample card's recordings are made of (copied into `dist/` by trunk).
-const SAMPLE_CLIP_URL: &str = "./sample-clip.mp4";
 
 /// How long one step of putting the card together may run before it lets the browser paint
 /// and handle input (a "long task" is 50 ms).
@@ -45,6 +34,8 @@ pub struct Reading {
     helper: StoredValue<Option<CardWorker>, LocalStorage>,
     /// The image and the channel's end for a helper, until one is wanted.
     for_helper: StoredValue<Option<(File, MessagePort)>, LocalStorage>,
+    /// The owner's key, for the helper.
+    key: StoredValue<Option<Key>>,
     /// Messages carrying the card (complete or not, and their parts), oldest first.
     inbox: StoredValue<VecDeque<(bool, js_sys::Array)>, LocalStorage>,
     /// Whether a task is working through the inbox.
@@ -56,14 +47,16 @@ pub struct Reading {
 }
 
 impl Reading {
-    /// Starts reading `source` into `card` with a worker from `pool`.
-    pub fn start(card: Card, pool: WorkerPool, source: OpenSource) {
+    /// Starts reading `source` into `card` with a worker from `pool`, clips the camera
+    /// encrypted through `key` (or the factory default).
+    pub fn start(card: Card, pool: WorkerPool, source: OpenSource, key: Option<Key>) {
         let reading = Self {
             card,
             pool,
             main: StoredValue::new_local(None),
             helper: StoredValue::new_local(None),
             for_helper: StoredValue::new_local(None),
+            key: StoredValue::new(key.clone()),
             inbox: StoredValue::new_local(VecDeque::new()),
             draining: StoredValue::new(false),
             shares: StoredValue::new([(0, 0); 2]),
@@ -82,13 +75,13 @@ impl Reading {
                     )
                 })
                 .and_then(|channel| {
-                    let sent = worker.open_image(&file, &channel.port1());
+                    let sent = worker.open_image(&file, &channel.port1(), key);
                     reading.for_helper.set_value(Some((file, channel.port2())));
                     sent
                 }),
-            OpenSource::Folder(folder) => worker.open_folder(&folder.name, &folder.files),
-            OpenSource::Sample => {
-                reading.send_sample();
+            OpenSource::Folder(folder) => worker.open_folder(&folder.name, &folder.files, key),
+            OpenSource::Sample(sample) => {
+                reading.send_sample(sample);
                 Ok(())
             }
         };
@@ -100,12 +93,12 @@ impl Reading {
 
     /// The sample's clips are a real (tiny) recording shipped with the page, so they play;
     /// without it the sample still opens, with header-only clips.
-    fn send_sample(self) {
+    fn send_sample(self, sample: Sample) {
         spawn_local(async move {
-            let clip = fetch_bytes(SAMPLE_CLIP_URL).await;
+            let clip = fetch_bytes(sample_clip_url(sample)).await;
             let sent = self
                 .main
-                .try_with_value(|w| w.as_ref().map(|w| w.open_sample(clip.as_ref())));
+                .try_with_value(|w| w.as_ref().map(|w| w.open_sample(sample, clip.as_ref())));
             // A card closed meanwhile has nothing left to send to.
             let Some(Some(sent)) = sent else { return };
             self.card
@@ -145,7 +138,11 @@ impl Reading {
                 self.memory.update_value(|m| *m = (*m).max(memory_bytes));
             }
             FromWorker::Failed(failure) => self.fail(failure),
-            FromWorker::Ready | FromWorker::Digests | FromWorker::DigestFailed { .. } => {}
+            FromWorker::Ready
+            | FromWorker::Digests
+            | FromWorker::DigestFailed { .. }
+            | FromWorker::Decrypted
+            | FromWorker::DecryptFailed { .. } => {}
         }
     }
 
@@ -156,7 +153,7 @@ impl Reading {
         };
         mark("dashcard:helper");
         let sent = self.pool.take(self.handler(1)).and_then(|helper| {
-            let sent = helper.help_with_headers(&file, &port);
+            let sent = helper.help_with_headers(&file, &port, self.key.get_value());
             self.helper.set_value(Some(helper));
             sent
         });
@@ -332,24 +329,6 @@ fn part_bytes(parts: &js_sys::Array, i: u32) -> Vec<u8> {
         .dyn_into::<js_sys::Uint8Array>()
         .map(|a| a.to_vec())
         .unwrap_or_default()
-}
-
-/// The bytes at `url` of the page's own origin, or `None`.
-async fn fetch_bytes(url: &str) -> Option<js_sys::Uint8Array> {
-    let window = web_sys::window()?;
-    let response: web_sys::Response =
-        wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(url))
-            .await
-            .ok()?
-            .dyn_into()
-            .ok()?;
-    if !response.ok() {
-        return None;
-    }
-    let buffer = wasm_bindgen_futures::JsFuture::from(response.array_buffer().ok()?)
-        .await
-        .ok()?;
-    Some(js_sys::Uint8Array::new(&buffer))
 }
 
 fn now_ms() -> f64 {

@@ -15,6 +15,8 @@ pub enum Risk {
     Safe,
     /// No estimate (folder without a card size, sos limit unknown).
     Unknown,
+    /// Never overwritten: locked, or in a folder the camera never cleans.
+    Kept,
 }
 
 /// Days of use under which footage counts as at risk.
@@ -26,6 +28,7 @@ impl Risk {
         match fate {
             Overwrite::Loop(p) => Self::of_loop(first, p.after_days, p.after_hours),
             Overwrite::Sos { after_events } => Self::of_sos(after_events),
+            Overwrite::Protected(_) => Risk::Kept,
             Overwrite::Unknown | Overwrite::Never => Risk::Unknown,
         }
     }
@@ -59,6 +62,7 @@ impl Risk {
             Risk::Soon => "at risk",
             Risk::Safe => "safe for now",
             Risk::Unknown => "risk unknown",
+            Risk::Kept => "never overwritten",
         }
     }
 
@@ -68,6 +72,7 @@ impl Risk {
             Risk::Soon => "badge risk-at",
             Risk::Safe => "badge risk-safe",
             Risk::Unknown => "badge risk-unknown",
+            Risk::Kept => "badge risk-kept",
         }
     }
 }

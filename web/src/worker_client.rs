@@ -11,8 +11,11 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, File, MessageEvent, MessagePort, Worker};
 
+use dashcard::encryption::Key;
+
 use crate::protocol::{
-    Failure, FailureKind, FromWorker, MESSAGE_KEY, PARTS_KEY, ToWorker, from_js, json_part, to_js,
+    Failure, FailureKind, FromWorker, MESSAGE_KEY, PARTS_KEY, Sample, ToWorker, from_js, json_part,
+    to_js,
 };
 
 /// How long a worker may take to start before it counts as failed.
@@ -165,25 +168,43 @@ impl CardWorker {
     }
 
     /// Reads a card image; the worker on the other end of `port` may read half of its headers.
-    pub fn open_image(&self, file: &File, port: &MessagePort) -> Result<(), Failure> {
+    pub fn open_image(
+        &self,
+        file: &File,
+        port: &MessagePort,
+        key: Option<Key>,
+    ) -> Result<(), Failure> {
         self.send(
-            &ToWorker::OpenImage { name: file.name() },
+            &ToWorker::OpenImage {
+                name: file.name(),
+                key,
+            },
             &[("file", file.as_ref()), ("port", port.as_ref())],
             Array::of1(port),
         )
     }
 
     /// Reads the image `file`'s video headers that the worker on the other end of `port` sends.
-    pub fn help_with_headers(&self, file: &File, port: &MessagePort) -> Result<(), Failure> {
+    pub fn help_with_headers(
+        &self,
+        file: &File,
+        port: &MessagePort,
+        key: Option<Key>,
+    ) -> Result<(), Failure> {
         self.send(
-            &ToWorker::HelpWithHeaders,
+            &ToWorker::HelpWithHeaders { key },
             &[("file", file.as_ref()), ("port", port.as_ref())],
             Array::of1(port),
         )
     }
 
     /// Reads a card folder from its files and their paths.
-    pub fn open_folder(&self, name: &str, files: &[(String, File)]) -> Result<(), Failure> {
+    pub fn open_folder(
+        &self,
+        name: &str,
+        files: &[(String, File)],
+        key: Option<Key>,
+    ) -> Result<(), Failure> {
         let array = Array::new();
         let mut paths = Vec::with_capacity(files.len());
         for (path, file) in files {
@@ -194,34 +215,36 @@ impl CardWorker {
             name: name.to_string(),
             paths,
             capacity_bytes: None,
+            key,
         };
         self.send(&request, &[("files", array.as_ref())], Array::new())
     }
 
-    /// Reads the simulated sample card, its clips made of `clip` (a real MP4) when given.
-    pub fn open_sample(&self, clip: Option<&js_sys::Uint8Array>) -> Result<(), Failure> {
+    /// Reads a simulated sample card, its clips made of `clip` (a real MP4) when given.
+    pub fn open_sample(
+        &self,
+        sample: Sample,
+        clip: Option<&js_sys::Uint8Array>,
+    ) -> Result<(), Failure> {
+        let request = ToWorker::OpenSample { sample };
         match clip {
             Some(clip) => {
                 let parts = Array::of1(clip);
-                self.send(
-                    &ToWorker::OpenSample,
-                    &[(PARTS_KEY, parts.as_ref())],
-                    Array::new(),
-                )
+                self.send(&request, &[(PARTS_KEY, parts.as_ref())], Array::new())
             }
-            None => self.send(&ToWorker::OpenSample, &[], Array::new()),
+            None => self.send(&request, &[], Array::new()),
         }
     }
 
-    /// Asks for the digests of `clips` (JSON `ClipRef`s) of `image`, or of the folder `files`
-    /// in clip order.
-    pub fn digest<T: serde::Serialize>(
+    /// Sends `request` with `part` (JSON) and the card's bytes: `image`, or the folder `files`.
+    fn send_with_bytes<T: serde::Serialize>(
         &self,
-        clips: &T,
+        request: &ToWorker,
+        part: &T,
         image: Option<&File>,
         files: &[File],
     ) -> Result<(), String> {
-        let part = js_sys::Uint8Array::from(json_part(clips)?.as_slice());
+        let part = js_sys::Uint8Array::from(json_part(part)?.as_slice());
         let parts = Array::of1(&part);
         let folder: Array = files.iter().collect();
         let mut extra: Vec<(&str, &JsValue)> = vec![(PARTS_KEY, parts.as_ref())];
@@ -229,8 +252,31 @@ impl CardWorker {
             Some(image) => extra.push(("file", image.as_ref())),
             None => extra.push(("files", folder.as_ref())),
         }
-        self.send(&ToWorker::Digest, &extra, Array::new())
+        self.send(request, &extra, Array::new())
             .map_err(|f| f.message)
+    }
+
+    /// Asks for the digests of `clips` (JSON `ExportClip`s) of `image`, or of the folder
+    /// `files` in clip order; encrypted ones are decrypted with `key` or the factory default.
+    pub fn digest<T: serde::Serialize>(
+        &self,
+        clips: &T,
+        image: Option<&File>,
+        files: &[File],
+        key: Option<Key>,
+    ) -> Result<(), String> {
+        self.send_with_bytes(&ToWorker::Digest { key }, clips, image, files)
+    }
+
+    /// Asks for the plaintext of one encrypted clip (an `ExportClip`) as a `Blob`.
+    pub fn decrypt<T: serde::Serialize>(
+        &self,
+        clip: &T,
+        image: Option<&File>,
+        files: &[File],
+        key: Option<Key>,
+    ) -> Result<(), String> {
+        self.send_with_bytes(&ToWorker::Decrypt { key }, clip, image, files)
     }
 }
 

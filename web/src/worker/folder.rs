@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use dashcard::clip_header::Keys;
 use dashcard::folder::{self, FolderFile};
 use web_sys::File;
 
@@ -18,6 +19,7 @@ pub(super) fn open_folder(
     paths: Vec<String>,
     files: Vec<File>,
     capacity_bytes: Option<u64>,
+    keys: &Keys,
 ) -> Result<(), Failure> {
     if files.len() != paths.len() {
         return Err(unreadable(
@@ -32,24 +34,30 @@ pub(super) fn open_folder(
             bytes: file.size() as u64,
             created: None,
             modified: modified_time(file),
+            // A browser does not say whether a file is read-only.
+            read_only: false,
         })
         .collect();
     let by_path: HashMap<String, File> = paths.into_iter().zip(files).collect();
     let listing = folder::list_folder(name, found, capacity_bytes);
     send_card(page, &listing, false, false)?;
     let mut progress = Progress::new(page, HEADERS_PHASE);
+    let open = |path: &str| {
+        let file = by_path
+            .get(path)
+            .ok_or_else(|| std::io::Error::other("the file is gone from the folder"))?;
+        BlobSource::new(file.clone().into())
+    };
     let results = folder::read_headers(
         &listing,
         &listing.folder_clips(),
-        |path| {
-            let file = by_path
-                .get(path)
-                .ok_or_else(|| std::io::Error::other("the file is gone from the folder"))?;
-            BlobSource::new(file.clone().into())
-        },
+        keys,
+        open,
         |done, total| progress.tick(done, total),
     );
-    send_card(page, &listing.with_headers(results), true, false)
+    let imu = folder::read_imu_headers(&listing, open);
+    let listing = listing.with_headers(results).with_imu_headers(imu);
+    send_card(page, &listing, true, false)
 }
 
 /// A file's modification time as the browser reports it. Operating systems hand FAT times

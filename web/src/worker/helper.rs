@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 
 use dashcard::block_reader::BlockReader;
+use dashcard::clip_header::Keys;
 use dashcard::listing::ClipRef;
 use dashcard::scan;
 use wasm_bindgen::JsCast;
@@ -21,7 +22,7 @@ thread_local! {
 }
 
 /// Waits on `port` for the clips of the image `file` to read.
-pub(super) fn help(page: &Page, file: Blob, port: MessagePort) -> Result<(), Failure> {
+pub(super) fn help(page: &Page, file: Blob, port: MessagePort, keys: Keys) -> Result<(), Failure> {
     let source = BlobSource::new(file).map_err(|e| unreadable(e.to_string()))?;
     let mut reader =
         BlockReader::new(source).map_err(|e| unreadable(format!("cannot read the card: {e}")))?;
@@ -32,10 +33,13 @@ pub(super) fn help(page: &Page, file: Blob, port: MessagePort) -> Result<(), Fai
             .and_then(|part| parse_part::<Vec<ClipRef>>(&part).map_err(unreadable))
             .and_then(|clips| {
                 let mut progress = Progress::new(&page, HEADERS_PHASE);
-                let results =
-                    scan::read_headers(&mut reader, &clips, COALESCE_GAP_BYTES, |done, total| {
-                        progress.tick(done, total)
-                    });
+                let results = scan::read_headers(
+                    &mut reader,
+                    &clips,
+                    COALESCE_GAP_BYTES,
+                    &keys,
+                    |done, total| progress.tick(done, total),
+                );
                 post_on_port(&reply, json_part(&results).map_err(unreadable)?)
             });
         match read {

@@ -7,6 +7,7 @@ use std::io::{Read, Seek};
 
 use dashcard::block_reader::BlockReader;
 use dashcard::catalog::models::CameraModel;
+use dashcard::clip_header::Keys;
 use dashcard::listing::{ClipRef, HeaderResult, Listing, split_clips};
 use dashcard::scan::{self, ScanError, ScanOptions};
 use dashcard_sim::camera::{Simulation, simulate};
@@ -19,14 +20,22 @@ use web_sys::{Blob, MessageEvent, MessagePort};
 use super::{HEADERS_PHASE, Page, PortHandler, Progress, memory_bytes, part_arrays, unreadable};
 use crate::blob_source::BlobSource;
 use crate::protocol::{
-    Failure, FailureKind, FromWorker, PARTS_KEY, card_parts, json_part, parse_part,
+    Failure, FailureKind, FromWorker, PARTS_KEY, Sample, card_parts, json_part, parse_part,
 };
 
-/// Name the sample card goes by.
+/// Name the first-generation sample card goes by.
 pub const SAMPLE_NAME: &str = "Sample card (simulated Nexar Pro, 4 GB)";
-/// Size and length of the sample card: a Nexar Pro that has looped over a 4 GB card.
-const SAMPLE_CARD_BYTES: u64 = 4_000_000_000;
-const SAMPLE_DAYS: u32 = 3;
+/// Name the newer-generation sample card goes by.
+pub const NEWER_SAMPLE_NAME: &str = "Sample card (simulated Nexar N1, 8 GB)";
+
+/// What a sample card is: its camera, card size and days of use (enough for the loop to have
+/// started: the N1 keeps 3 GiB free, so its card is larger).
+fn sample_of(sample: Sample) -> (&'static str, CameraModel, u64, u32) {
+    match sample {
+        Sample::Pro => (SAMPLE_NAME, CameraModel::Pro, 4_000_000_000, 3),
+        Sample::N1 => (NEWER_SAMPLE_NAME, CameraModel::N1, 8_000_000_000, 2),
+    }
+}
 
 /// Clips whose end and the next clip's start are at most this far apart on the card are read
 /// in one call (the tail of one and the head of the next): a `Blob` read costs ~0.6 ms
@@ -46,24 +55,33 @@ pub(super) fn open_image(
     name: &str,
     file: Blob,
     port: Option<MessagePort>,
+    keys: &Keys,
 ) -> Result<(), Failure> {
     let source = BlobSource::new(file).map_err(|e| unreadable(e.to_string()))?;
-    read_image(page, name, source, port)
+    read_image(page, name, source, port, keys)
 }
 
-/// Simulates the sample card in memory (its clips made of `clip`, a real MP4, when given) and
+/// Simulates a sample card in memory (its clips made of `clip`, a real MP4, when given) and
 /// reads it.
-pub(super) fn open_sample(page: &Page, clip: Option<Vec<u8>>) -> Result<(), Failure> {
-    Progress::step(page, "Simulating three days of a Nexar Pro");
-    let mut image = SparseMemory::new(SAMPLE_CARD_BYTES);
+pub(super) fn open_sample(
+    page: &Page,
+    sample: Sample,
+    clip: Option<Vec<u8>>,
+) -> Result<(), Failure> {
+    let (name, model, bytes, days) = sample_of(sample);
+    Progress::step(
+        page,
+        &format!("Simulating {days} days of a {}", model.facts().name),
+    );
+    let mut image = SparseMemory::new(bytes);
     let sim = Simulation {
         clip: clip.filter(|c| !c.is_empty()),
-        ..Simulation::new(CameraModel::Pro, SAMPLE_CARD_BYTES, SAMPLE_DAYS)
+        ..Simulation::new(model, bytes, days)
     };
     simulate(&mut image, &sim)
         .map_err(|e| unreadable(format!("cannot build the sample card: {e}")))?;
     image.rewind().map_err(|e| unreadable(e.to_string()))?;
-    read_image(page, SAMPLE_NAME, image, None)
+    read_image(page, name, image, None, &Keys::default())
 }
 
 fn read_image<R: Read + Seek>(
@@ -71,6 +89,7 @@ fn read_image<R: Read + Seek>(
     name: &str,
     source: R,
     port: Option<MessagePort>,
+    keys: &Keys,
 ) -> Result<(), Failure> {
     Progress::step(page, "Reading the partition table, the FAT and the folders");
     let mut reader =
@@ -90,9 +109,15 @@ fn read_image<R: Read + Seek>(
         hand_over(page, port, &theirs)?;
     }
     let mut progress = Progress::new(page, HEADERS_PHASE);
-    let results = scan::read_headers(&mut reader, &mine, COALESCE_GAP_BYTES, |done, total| {
-        progress.tick(done, total)
-    });
+    let results = scan::read_headers(
+        &mut reader,
+        &mine,
+        COALESCE_GAP_BYTES,
+        keys,
+        |done, total| progress.tick(done, total),
+    );
+    let imu = scan::read_imu_headers(&mut reader, &listing);
+    let listing = listing.with_imu_headers(imu);
     if helper.is_some() {
         // The helper's half arrives on the port; the card waits here until then.
         WAITING.with(|w| *w.borrow_mut() = Some((listing, results)));

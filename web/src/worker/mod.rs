@@ -1,24 +1,29 @@
 //! The worker: where cards are read, so the page never blocks. Each request is one job, and
 //! each job calls one entry point of the core: list an image ([`image`]), list a folder
-//! ([`folder`]), help with video headers ([`helper`]), digest files ([`digest`]), simulate the
-//! sample card ([`image::open_sample`]). Answers go back as [`FromWorker`] messages.
+//! ([`folder`]), help with video headers ([`helper`]), digest files or decrypt a clip
+//! ([`digest`], through [`plaintext`]), simulate a sample card ([`image::open_sample`]).
+//! Answers go back as [`FromWorker`] messages. A key that comes with a request serves that job
+//! and is dropped with it.
 
 mod digest;
 mod folder;
 mod helper;
 mod image;
+mod plaintext;
 
 use js_sys::{Array, Reflect};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent, MessagePort};
 
+use dashcard::clip_header::Keys;
+
 use crate::protocol::{
     Failure, FailureKind, FromWorker, MESSAGE_KEY, PARTS_KEY, ToWorker, from_js, to_js,
 };
 
-/// Name the sample card goes by.
-pub use image::SAMPLE_NAME;
+/// Names the sample cards go by.
+pub use image::{NEWER_SAMPLE_NAME, SAMPLE_NAME};
 
 /// The handler of a `MessagePort` between the two header readers, kept for the life of the
 /// worker.
@@ -46,36 +51,51 @@ pub fn start() {
 fn handle(page: &Page, data: &JsValue) -> Result<(), Failure> {
     let request: ToWorker = from_js(data.clone()).map_err(unreadable)?;
     match request {
-        ToWorker::OpenImage { name } => {
+        ToWorker::OpenImage { name, key } => {
             let file = attached::<Blob>(data, "file")?;
             image::open_image(
                 page,
                 &name,
                 file,
                 attached::<MessagePort>(data, "port").ok(),
+                &Keys::new(key.as_ref()),
             )
         }
         ToWorker::OpenFolder {
             name,
             paths,
             capacity_bytes,
+            key,
         } => {
             let files = attached_list(data, "files")?;
-            folder::open_folder(page, &name, paths, files, capacity_bytes)
+            let keys = Keys::new(key.as_ref());
+            folder::open_folder(page, &name, paths, files, capacity_bytes, &keys)
         }
-        ToWorker::OpenSample => image::open_sample(page, first_part(data).ok()),
-        ToWorker::HelpWithHeaders => helper::help(
+        ToWorker::OpenSample { sample } => image::open_sample(page, sample, first_part(data).ok()),
+        ToWorker::HelpWithHeaders { key } => helper::help(
             page,
             attached::<Blob>(data, "file")?,
             attached::<MessagePort>(data, "port")?,
+            Keys::new(key.as_ref()),
         ),
-        ToWorker::Digest => {
+        ToWorker::Digest { key } => {
             let clips = first_part(data)?;
             let image = attached::<Blob>(data, "file").ok();
             let files = attached_list(data, "files").ok();
             // An export that cannot be read is the export's failure, not the card's.
-            if let Err(message) = digest::digest(page, &clips, image, files) {
+            let keys = Keys::new(key.as_ref());
+            if let Err(message) = digest::digest(page, &clips, image, files, &keys) {
                 page.post(&FromWorker::DigestFailed { message });
+            }
+            Ok(())
+        }
+        ToWorker::Decrypt { key } => {
+            let clip = first_part(data)?;
+            let image = attached::<Blob>(data, "file").ok();
+            let files = attached_list(data, "files").ok();
+            let keys = Keys::new(key.as_ref());
+            if let Err(message) = digest::decrypt(page, &clip, image, files, &keys) {
+                page.post(&FromWorker::DecryptFailed { message });
             }
             Ok(())
         }
@@ -98,7 +118,20 @@ impl Page {
 
     /// Posts `{ message, parts }`, transferring the parts' buffers (see [`MESSAGE_KEY`]).
     fn post_parts(&self, message: &FromWorker, parts: Vec<Vec<u8>>) {
+        self.post_parts_with(message, parts, &[]);
+    }
+
+    /// Posts `{ message, parts }` with `extra` values (`Blob`s, which are passed by
+    /// reference, not copied) as further parts after the byte parts.
+    fn post_parts_with(&self, message: &FromWorker, parts: Vec<Vec<u8>>, extra: &[&JsValue]) {
         let (envelope, buffers) = envelope(message, parts);
+        if let Ok(arrays) = Reflect::get(&envelope, &PARTS_KEY.into())
+            .and_then(|a| a.dyn_into::<Array>().map_err(JsValue::from))
+        {
+            for value in extra {
+                arrays.push(value);
+            }
+        }
         // Posting only fails for values that cannot be cloned, which these plain objects are not.
         let _ = self.0.post_message_with_transfer(&envelope, &buffers);
     }
