@@ -1,5 +1,6 @@
 //! Any list of file names, sizes and times as a card: the catalog (name stamps, suffixes, drives,
-//! family) and the estimate (arithmetic on hostile sizes and dates) must never panic or hang.
+//! family, the newer cameras' layout, locks) and the estimate (arithmetic on hostile sizes and
+//! dates) must never panic or hang.
 #![no_main]
 
 use chrono::{DateTime, NaiveDateTime};
@@ -30,11 +31,14 @@ fuzz_target!(|data: &[u8]| {
             bytes: u64::from_le_bytes(size) >> (head[0] % 64),
             created: time(&head[9..13]),
             deleted: head[0] & 1 == 1,
+            read_only: head[0] & 32 == 32,
             ..ListedFile::default()
         };
         if head[0] & 2 == 2 {
             file.header = Some(VideoHeader {
                 duration_s: Some(f64::from(u32::from_le_bytes([head[13], head[14], head[15], head[16]])) / 7.0),
+                fragmented: head[0] & 64 == 64,
+                has_mehd: head[0] & 128 == 128,
                 ..VideoHeader::default()
             });
         }
