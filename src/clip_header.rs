@@ -7,7 +7,7 @@ use std::io::{Read, Seek, SeekFrom};
 
 use crate::encryption::{DecryptingReader, Key, KeySource, PREFIX_BYTES, XorPad, opens_with};
 use crate::listing::VideoHeader;
-use crate::mp4::{self, Mp4Error};
+use crate::mp4::{self, Mp4Error, ReadSeek};
 
 /// The keys to try on clips that are not plain MP4s, as pads (the key text itself is not kept).
 #[derive(Clone, Debug)]
@@ -52,7 +52,12 @@ impl Default for Keys {
 
 /// The header of the clip `stream` (its own bytes, `bytes` long).
 pub fn read_clip<S: Read + Seek>(stream: &mut S, bytes: u64, keys: &Keys) -> VideoHeader {
-    let plain = mp4::read_header(stream, bytes);
+    read_any(stream, bytes, keys)
+}
+
+/// [`read_clip`] on a trait object: compiled once for every kind of source.
+fn read_any(stream: &mut dyn ReadSeek, bytes: u64, keys: &Keys) -> VideoHeader {
+    let plain = mp4::read_any(stream, bytes);
     if !matches!(plain, Err(Mp4Error::NotMp4 { .. })) {
         return VideoHeader::from(plain);
     }

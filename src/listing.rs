@@ -25,7 +25,9 @@ pub struct Listing {
     /// Every file, live or deleted (directories are not listed).
     pub files: Vec<ListedFile>,
     /// The headers of the few `.imu` sidecars read (the newest clips'): the newer cameras' own
-    /// word on their model, firmware and time zone.
+    /// word on their model, firmware and time zone. Not serialized: the catalog keeps what they
+    /// say (zone, camera), so a listing sent on (to the page) need not carry them.
+    #[serde(skip)]
     pub imu_headers: Vec<ImuHeaderAt>,
 }
 

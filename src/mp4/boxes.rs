@@ -1,7 +1,5 @@
 //! ISO base media box headers: the size/type pair every MP4 and MOV structure is made of.
 
-use std::io::{Read, Seek};
-
 use super::error::Mp4Error;
 use super::source::Source;
 
@@ -36,8 +34,8 @@ impl BoxHeader {
 /// fewer than 8 bytes are left (padding, or QuickTime's 4-byte terminator). A size of 0 means
 /// "to the end of the parent". Sizes smaller than the header are errors; a box running past
 /// `parent_end` is returned as is for the caller to judge.
-pub(crate) fn read_box_header<S: Read + Seek>(
-    src: &mut Source<'_, S>,
+pub(crate) fn read_box_header(
+    src: &mut Source<'_>,
     offset: u64,
     parent_end: u64,
 ) -> Result<Option<BoxHeader>, Mp4Error> {
@@ -94,8 +92,8 @@ pub(crate) fn read_box_header<S: Read + Seek>(
 }
 
 /// Like [`read_box_header`] for a box nested in another: one running past its parent is an error.
-pub(crate) fn read_child_header<S: Read + Seek>(
-    src: &mut Source<'_, S>,
+pub(crate) fn read_child_header(
+    src: &mut Source<'_>,
     offset: u64,
     parent: &BoxHeader,
 ) -> Result<Option<BoxHeader>, Mp4Error> {

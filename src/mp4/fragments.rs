@@ -7,8 +7,6 @@
 //! Durations are the video track's: the decode time of the first fragment to the end of the
 //! last one's samples (`tfdt` + the `trun` durations, defaulting to `tfhd`, then `trex`).
 
-use std::io::{Read, Seek};
-
 use super::boxes::{BoxHeader, read_box_header, read_child_header};
 use super::error::Mp4Error;
 use super::fragment_fields::{self as ff, TrunHeader};
@@ -63,8 +61,8 @@ pub(crate) struct FragmentsDuration {
 }
 
 /// The video track's span in the `moof` box `moof`; `None` when it has no fragment of it.
-pub(crate) fn read_moof<S: Read + Seek>(
-    src: &mut Source<'_, S>,
+pub(crate) fn read_moof(
+    src: &mut Source<'_>,
     moof: &BoxHeader,
     track: &VideoTrack,
 ) -> Result<Option<FragmentSpan>, Mp4Error> {
@@ -93,8 +91,8 @@ pub(crate) fn read_moof<S: Read + Seek>(
     Ok(None)
 }
 
-fn read_traf<S: Read + Seek>(
-    src: &mut Source<'_, S>,
+fn read_traf(
+    src: &mut Source<'_>,
     traf: &BoxHeader,
     track: &VideoTrack,
 ) -> Result<Option<FragmentSpan>, Mp4Error> {
@@ -130,8 +128,8 @@ fn read_traf<S: Read + Seek>(
     }))
 }
 
-fn run_duration<S: Read + Seek>(
-    src: &mut Source<'_, S>,
+fn run_duration(
+    src: &mut Source<'_>,
     trun: &BoxHeader,
     default_duration: Option<u32>,
 ) -> Result<u64, Mp4Error> {
@@ -159,8 +157,8 @@ fn run_duration<S: Read + Seek>(
 }
 
 /// Reads up to `max` bytes of `b`'s content and decodes them with `decode`.
-fn decode<S: Read + Seek, T>(
-    src: &mut Source<'_, S>,
+fn decode<T>(
+    src: &mut Source<'_>,
     b: &BoxHeader,
     max: usize,
     decode: fn(&[u8]) -> Result<T, String>,
@@ -171,8 +169,8 @@ fn decode<S: Read + Seek, T>(
 }
 
 /// The span of the first fragment, at `first_moof` (the box right after `moov`).
-pub(crate) fn first_span<S: Read + Seek>(
-    src: &mut Source<'_, S>,
+pub(crate) fn first_span(
+    src: &mut Source<'_>,
     first_moof: u64,
     track: &VideoTrack,
 ) -> Result<Option<FragmentSpan>, Mp4Error> {
@@ -187,8 +185,8 @@ pub(crate) fn first_span<S: Read + Seek>(
 
 /// The duration through the `mfra` index, whose `mfro` is in `end` (the file's last bytes):
 /// the last fragment `tfra` points at, read for its end. `None` without an index.
-pub(crate) fn through_index<S: Read + Seek>(
-    src: &mut Source<'_, S>,
+pub(crate) fn through_index(
+    src: &mut Source<'_>,
     end: &[u8],
     first: FragmentSpan,
     track: &VideoTrack,
@@ -260,8 +258,8 @@ pub(crate) fn through_index<S: Read + Seek>(
 
 /// The duration by walking every fragment from `first_moof`: each `moof` and the `mdat` after
 /// it, counted only when that `mdat` ends inside the file. Bounded by [`MAX_FRAGMENTS`].
-pub(crate) fn walk<S: Read + Seek>(
-    src: &mut Source<'_, S>,
+pub(crate) fn walk(
+    src: &mut Source<'_>,
     first_moof: u64,
     track: &VideoTrack,
 ) -> Result<Option<FragmentsDuration>, Mp4Error> {

@@ -36,6 +36,7 @@ use boxes::{fourcc, is_printable, read_box_header};
 pub use camera_record::CameraRecord;
 pub use error::Mp4Error;
 use moov::MoovSummary;
+pub(crate) use source::ReadSeek;
 use source::Source;
 
 /// Largest `moov` accepted. A one-hour 60 fps clip's index is a few MiB; anything near this
@@ -119,6 +120,11 @@ pub struct Mp4Info {
 /// shows `ftyp` and the `mdat` header, or the whole start of `moov` for faststart files), one at
 /// `moov`. More only when `moov` opens with other boxes or the first track is not video.
 pub fn read_header<S: Read + Seek>(file: &mut S, file_bytes: u64) -> Result<Mp4Info, Mp4Error> {
+    read_any(file, file_bytes)
+}
+
+/// [`read_header`] on a trait object: compiled once for every kind of source.
+pub(crate) fn read_any(file: &mut dyn ReadSeek, file_bytes: u64) -> Result<Mp4Info, Mp4Error> {
     if file_bytes == 0 {
         return Err(Mp4Error::Empty);
     }
@@ -229,8 +235,8 @@ pub fn read_header<S: Read + Seek>(file: &mut S, file_bytes: u64) -> Result<Mp4I
 /// `mfra` index, else walked one by one). A `mehd` that disagrees with what the file holds is a
 /// warning, not a duration. Problems reading the fragments are warnings too: the rest of the
 /// header (picture size, the camera's record) stands.
-fn fragmented_duration<S: Read + Seek>(
-    src: &mut Source<'_, S>,
+fn fragmented_duration(
+    src: &mut Source<'_>,
     summary: &MoovSummary,
     moov_end: u64,
     warnings: &mut Vec<String>,
@@ -303,8 +309,8 @@ fn fragmented_duration<S: Read + Seek>(
 }
 
 /// The fragments' duration: through `mfra` when the file ends with one, else by walking them.
-fn fragments_duration<S: Read + Seek>(
-    src: &mut Source<'_, S>,
+fn fragments_duration(
+    src: &mut Source<'_>,
     end: &[u8],
     first_moof: u64,
     track: &fragments::VideoTrack,
@@ -318,7 +324,7 @@ fn fragments_duration<S: Read + Seek>(
 }
 
 /// Refuses files that do not open with a box an MP4/MOV file can start with.
-fn check_first_box<S: Read + Seek>(src: &mut Source<'_, S>) -> Result<(), Mp4Error> {
+fn check_first_box(src: &mut Source<'_>) -> Result<(), Mp4Error> {
     let file_bytes = src.file_bytes();
     if file_bytes < 8 {
         return Err(Mp4Error::NotMp4 {

@@ -4,8 +4,6 @@
 //! tables to speak of: it is walked whole, for `mvex` (`mehd`, `trex`) and `udta` (the newer
 //! cameras' `CUST` record).
 
-use std::io::{Read, Seek};
-
 use chrono::NaiveDateTime;
 
 use super::boxes::{BoxHeader, read_child_header};
@@ -102,10 +100,7 @@ struct Mvex {
 /// Reads the fields Dashcard needs from the `moov` box `moov`. A clip whose `mvhd` gives its
 /// length stops at its first video track (its sample tables are never read); a fragmented one
 /// (whose `mvhd` says 0) is walked to its end, where `mvex` and `udta` are: all small boxes.
-pub(crate) fn read_moov<S: Read + Seek>(
-    src: &mut Source<'_, S>,
-    moov: &BoxHeader,
-) -> Result<MoovSummary, Mp4Error> {
+pub(crate) fn read_moov(src: &mut Source<'_>, moov: &BoxHeader) -> Result<MoovSummary, Mp4Error> {
     let mut mvhd: Option<Mvhd> = None;
     let mut video: Option<TrackHead> = None;
     let mut tracks: Vec<TrackHead> = Vec::new();
@@ -190,8 +185,8 @@ pub(crate) fn read_moov<S: Read + Seek>(
 }
 
 /// Reads up to `max` bytes of `b`'s content and decodes them with `decode`.
-fn decode<S: Read + Seek, T>(
-    src: &mut Source<'_, S>,
+fn decode<T>(
+    src: &mut Source<'_>,
     b: &BoxHeader,
     max: usize,
     decode: fn(&[u8]) -> Result<T, String>,
@@ -202,8 +197,8 @@ fn decode<S: Read + Seek, T>(
 }
 
 /// The first child of `parent` of type `kind`, if any.
-fn find_child<S: Read + Seek>(
-    src: &mut Source<'_, S>,
+fn find_child(
+    src: &mut Source<'_>,
     parent: &BoxHeader,
     kind: &[u8; 4],
 ) -> Result<Option<BoxHeader>, Mp4Error> {
@@ -220,8 +215,8 @@ fn find_child<S: Read + Seek>(
 
 /// A track's `tkhd`, `mdhd` and `hdlr`; with `want_size`, also the first sample entry's size
 /// when `tkhd` gives none.
-fn read_trak<S: Read + Seek>(
-    src: &mut Source<'_, S>,
+fn read_trak(
+    src: &mut Source<'_>,
     trak: &BoxHeader,
     want_size: bool,
 ) -> Result<TrackHead, Mp4Error> {
@@ -248,8 +243,8 @@ fn read_trak<S: Read + Seek>(
     Ok(head)
 }
 
-fn read_mdia<S: Read + Seek>(
-    src: &mut Source<'_, S>,
+fn read_mdia(
+    src: &mut Source<'_>,
     mdia: &BoxHeader,
     head: &mut TrackHead,
     want_size: bool,
@@ -284,7 +279,7 @@ fn read_mdia<S: Read + Seek>(
 }
 
 /// `mvex`: its `mehd` (present or not, and its value) and each track's `trex`.
-fn read_mvex<S: Read + Seek>(src: &mut Source<'_, S>, mvex: &BoxHeader) -> Result<Mvex, Mp4Error> {
+fn read_mvex(src: &mut Source<'_>, mvex: &BoxHeader) -> Result<Mvex, Mp4Error> {
     let mut out = Mvex::default();
     let mut pos = mvex.content;
     for _ in 0..MAX_CHILDREN {
@@ -308,8 +303,8 @@ fn read_mvex<S: Read + Seek>(src: &mut Source<'_, S>, mvex: &BoxHeader) -> Resul
 }
 
 /// `udta`: the camera's `CUST` record, when there is one.
-fn read_udta<S: Read + Seek>(
-    src: &mut Source<'_, S>,
+fn read_udta(
+    src: &mut Source<'_>,
     udta: &BoxHeader,
 ) -> Result<Option<Result<CameraRecord, String>>, Mp4Error> {
     let Some(cust) = find_child(src, udta, b"CUST")? else {

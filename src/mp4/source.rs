@@ -20,9 +20,16 @@ pub(crate) const HEAD_PROBE_BYTES: usize = 1024;
 /// Most read calls one clip may cost before the reader gives up.
 pub(crate) const MAX_READ_CALLS: u32 = 64;
 
+/// Anything to read a clip from. The reader takes it as a trait object: the box walk is
+/// compiled once, whatever the source (an extent of a card image, a browser `Blob`, a file,
+/// their decrypted views), which keeps the web worker small; each clip costs a few calls.
+pub(crate) trait ReadSeek: Read + Seek {}
+
+impl<T: Read + Seek + ?Sized> ReadSeek for T {}
+
 /// The file, plus the one chunk last read from it.
-pub(crate) struct Source<'a, S> {
-    file: &'a mut S,
+pub(crate) struct Source<'a> {
+    file: &'a mut dyn ReadSeek,
     file_bytes: u64,
     chunk: Vec<u8>,
     chunk_offset: u64,
@@ -32,9 +39,9 @@ pub(crate) struct Source<'a, S> {
     max_calls: u32,
 }
 
-impl<'a, S: Read + Seek> Source<'a, S> {
+impl<'a> Source<'a> {
     /// Reads from `file`, which holds `file_bytes` bytes.
-    pub(crate) fn new(file: &'a mut S, file_bytes: u64) -> Self {
+    pub(crate) fn new(file: &'a mut dyn ReadSeek, file_bytes: u64) -> Self {
         Self {
             file,
             file_bytes,

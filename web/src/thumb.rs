@@ -1,7 +1,6 @@
 //! A clip's thumbnail, from its `.thumb` sidecar (the newer cameras grab one at each segment's
 //! start): the sidecar's own bytes as a `Blob` under an object URL, freed when the row goes.
 
-use dashcard::catalog::classify::{SidecarKind, classify};
 use leptos::prelude::*;
 use web_sys::Url;
 
