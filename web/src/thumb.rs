@@ -17,7 +17,8 @@ pub fn Thumb(shown: Shown, index: usize) -> impl IntoView {
         .into_iter()
         .flat_map(|f| f.sidecars.iter().copied())
         .filter_map(|s| shown.listing.files.get(s))
-        .find(|s| !s.deleted && matches!(classify(&s.path).sidecar, Some((SidecarKind::Thumb, _))))
+        // The catalog linked the clip's sidecars; the thumbnail is the one in `.thumb`.
+        .find(|s| !s.deleted && s.path.to_ascii_lowercase().contains("/.thumb/"))
         .cloned();
     let url = thumb.and_then(|file| {
         card.bytes

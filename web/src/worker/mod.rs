@@ -125,8 +125,8 @@ impl Page {
     /// reference, not copied) as further parts after the byte parts.
     fn post_parts_with(&self, message: &FromWorker, parts: Vec<Vec<u8>>, extra: &[&JsValue]) {
         let (envelope, buffers) = envelope(message, parts);
-        if let Ok(arrays) = Reflect::get(&envelope, &PARTS_KEY.into())
-            .and_then(|a| a.dyn_into::<Array>().map_err(JsValue::from))
+        if let Ok(arrays) =
+            Reflect::get(&envelope, &PARTS_KEY.into()).and_then(|a| a.dyn_into::<Array>())
         {
             for value in extra {
                 arrays.push(value);
