@@ -476,11 +476,12 @@ impl<R: Read + Seek> Walker<'_, R> {
             set.valid_data_length
         };
         entry.extents = self.extents(&chain.runs, valid);
-        entry.valid_bytes = entry.extents.iter().map(|e| e.bytes).sum();
-        if entry.valid_bytes < valid && !chain.runs.is_empty() {
+        // The valid length stays as recorded: bytes the extents miss are lost, not zeros.
+        entry.valid_bytes = valid;
+        let found: u64 = entry.extents.iter().map(|e| e.bytes).sum();
+        if found < valid && !chain.runs.is_empty() {
             entry.warnings.push(format!(
-                "only the first {} of its {valid} written bytes can be read",
-                entry.valid_bytes
+                "only the first {found} of its {valid} written bytes can be read"
             ));
         }
         entry.fragments = chain.runs.len() as u32;

@@ -9,8 +9,9 @@ use dashcard::block_reader::BlockReader;
 use dashcard::catalog::models::CameraModel;
 use dashcard::listing::{ClipRef, HeaderResult, Listing, split_clips};
 use dashcard::scan::{self, ScanError, ScanOptions};
-use dashcard_sim::camera::{Simulation, simulate};
+use dashcard_sim::camera::{Simulation, simulate_onto};
 use dashcard_sim::memory::SparseMemory;
+use dashcard_sim::{CardBuilder, CardLayout};
 use js_sys::Reflect;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -60,7 +61,9 @@ pub(super) fn open_sample(page: &Page, clip: Option<Vec<u8>>) -> Result<(), Fail
         clip: clip.filter(|c| !c.is_empty()),
         ..Simulation::new(CameraModel::Pro, SAMPLE_CARD_BYTES, SAMPLE_DAYS)
     };
-    simulate(&mut image, &sim)
+    // The FAT32 writer directly: the worker links no exFAT writer for a card it never makes.
+    CardBuilder::format(&mut image, &CardLayout::new(SAMPLE_CARD_BYTES))
+        .and_then(|card| simulate_onto(card, &sim))
         .map_err(|e| unreadable(format!("cannot build the sample card: {e}")))?;
     image.rewind().map_err(|e| unreadable(e.to_string()))?;
     read_image(page, SAMPLE_NAME, image, None)
