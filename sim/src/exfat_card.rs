@@ -200,8 +200,12 @@ impl<W: Read + Write + Seek> CardWriter for ExfatCard<W> {
             fat_bytes: truth.fat_bytes,
             directory_bytes: truth.directory_bytes,
             mp4_header_bytes,
-            // A reader needs the bitmap, not the FAT, to find NoFatChain files and free space.
-            metadata_bytes: truth.bitmap_bytes + truth.directory_bytes + mp4_header_bytes,
+            // The bitmap (free space, recovery), the FAT (folders and fragmented files are
+            // chained), the folders and the headers.
+            metadata_bytes: truth.bitmap_bytes
+                + truth.fat_bytes
+                + truth.directory_bytes
+                + mp4_header_bytes,
             files,
         })
     }

@@ -54,7 +54,7 @@ pub struct CardTruth {
     pub directory_bytes: u64,
     /// MP4 header boxes of the clips a reader can reach (live and recoverable deleted).
     pub mp4_header_bytes: u64,
-    /// What a reader must at least read: the FAT (exFAT: the allocation bitmap instead),
+    /// What a reader must at least read: the FAT (exFAT: the FAT and the allocation bitmap),
     /// the directories and the MP4 headers.
     pub metadata_bytes: u64,
     /// Every file, live or deleted, in the order added.

@@ -31,8 +31,11 @@ const SAMPLE_DAYS: u32 = 3;
 
 /// Clips whose end and the next clip's start are at most this far apart on the card are read
 /// in one call (the tail of one and the head of the next): a `Blob` read costs ~0.6 ms
-/// whatever its size, about what 400 KB of transfer costs.
-pub(super) const COALESCE_GAP_BYTES: u64 = 256 * 1024;
+/// whatever its size. The gap is the slack of the clip's last cluster: under 32 KiB on FAT32,
+/// up to a whole 256 KiB cluster on an N1's exFAT card, where reading every gap took the
+/// 256 GB benchmark card's durations from ~18 s to ~36 s (loaded 2-core machine); at 128 KiB
+/// about half the exFAT clips take one call and half take two.
+pub(super) const COALESCE_GAP_BYTES: u64 = 128 * 1024;
 
 thread_local! {
     /// A card whose first half of headers is read, waiting for the helper's half.
