@@ -415,6 +415,11 @@ fn check_family(family: CameraModel, code: FamilyCode, card_gb: u64, days: u32) 
     if family.facts().newer {
         check_newer(&truth, &report);
     }
+    let exfat = report.volume.filesystem.as_deref() == Some("exFAT");
+    assert_eq!(exfat, sim.filesystem != dashcard_sim::CardFilesystem::Fat32);
+    if exfat {
+        assert!(report.family.evidence.iter().any(|e| e.contains("exFAT")));
+    }
 }
 
 /// What only the newer cameras' cards tell: the zone, the camera, events, the 3 GiB reserve.
@@ -494,6 +499,20 @@ fn zero_card() {
 #[test]
 fn n1_card_with_sos_events_photos_and_locks() {
     check_family(CameraModel::N1, FamilyCode::N1, 16, 8);
+}
+
+/// An N1 formats cards over 32,895 MB exFAT (128 KiB clusters under 128 GiB): the same checks
+/// on the exFAT card the simulation writes then.
+#[test]
+fn n1_card_over_32_gb_is_exfat() {
+    let sim = Simulation::new(CameraModel::N1, 48 * GB, 9);
+    assert_eq!(
+        sim.filesystem,
+        dashcard_sim::CardFilesystem::Exfat {
+            cluster_bytes: 128 * 1024
+        }
+    );
+    check_family(CameraModel::N1, FamilyCode::N1, 48, 9);
 }
 
 #[test]

@@ -20,7 +20,6 @@
 //! [`TIMEZONE_S`] apart. The truth is what this camera did, decided here, never by the reader.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Seek, Write};
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 
@@ -28,7 +27,7 @@ use crate::camera::{SimDrive, SimKind, SimRecording, SimTruth, Simulation};
 use crate::fmp4_skeleton::{CameraIdentity, FragmentedClip, clip_parts};
 use crate::rng::Rng;
 use crate::sidecars::{LogContext, PHOTO_JPEG, THUMB_JPEG, gnss_log, imu_log};
-use crate::{BuildError, CardBuilder, CardLayout, Content, FileSpec};
+use crate::{BuildError, CardWriter, Content, FileSpec};
 
 /// The simulated camera's zone setting: UTC−5, seconds east of UTC.
 pub const TIMEZONE_S: i32 = -5 * 3600;
@@ -45,8 +44,8 @@ struct Written {
 }
 
 /// The camera between files.
-struct Camera<'a, W> {
-    card: CardBuilder<W>,
+struct Camera<'a, C> {
+    card: C,
     sim: &'a Simulation,
     recordings: Vec<SimRecording>,
     /// Unlocked `video` clips by upper-cased file name: the loop's order.
@@ -57,7 +56,7 @@ struct Camera<'a, W> {
     logs: LogContext,
 }
 
-impl<W: Read + Write + Seek> Camera<'_, W> {
+impl<C: CardWriter> Camera<'_, C> {
     /// Writes one file and counts what it allocated.
     fn write(&mut self, path: &str, spec: &FileSpec) -> Result<(), BuildError> {
         let free = self.card.free_bytes();
@@ -199,17 +198,10 @@ fn stamp(t: NaiveDateTime) -> String {
     t.format("%Y%m%d_%H%M%S").to_string()
 }
 
-/// Runs the simulation of a newer model onto `out`.
-pub fn simulate<W: Read + Write + Seek>(out: W, sim: &Simulation) -> Result<SimTruth, BuildError> {
+/// Runs the simulation of a newer model onto `card` (formatted as the camera formats it: see
+/// [`crate::camera::simulate`]).
+pub fn simulate_onto<C: CardWriter>(mut card: C, sim: &Simulation) -> Result<SimTruth, BuildError> {
     let facts = sim.family.facts();
-    let mut layout = CardLayout::new(sim.card_bytes);
-    // The firmware's own format (AmbaFS_Format.c): label "NO NAME", 64 KiB clusters above
-    // 32,895 MB on the FAT32 boards.
-    layout.label = "NO NAME".to_string();
-    if sim.card_bytes > dashcard::catalog::models::FAT32_UP_TO_BYTES {
-        layout.cluster_bytes = 64 * 1024;
-    }
-    let mut card = CardBuilder::format(out, &layout)?;
     let mount = sim
         .first_day
         .and_hms_opt(6, 0, 0)

@@ -145,6 +145,7 @@ impl ExportQueue {
                     index,
                     bytes: f.bytes,
                     extents: f.extents,
+                    valid_bytes: f.valid_bytes,
                 },
                 decrypt: t.decrypt,
             })
@@ -214,6 +215,7 @@ impl ExportQueue {
                 index: 0,
                 bytes: file.bytes,
                 extents: file.extents.clone(),
+                valid_bytes: file.valid_bytes,
             },
             decrypt: true,
         };

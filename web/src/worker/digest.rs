@@ -3,7 +3,6 @@
 
 use dashcard::block_reader::BlockReader;
 use dashcard::clip_header::Keys;
-use dashcard::extent::ExtentReader;
 use js_sys::Array;
 use wasm_bindgen::JsValue;
 use web_sys::{Blob, File};
@@ -37,7 +36,7 @@ pub(super) fn digest(
     for (n, ExportClip { clip, decrypt }) in clips.iter().enumerate() {
         let read = match (&mut reader, &files) {
             (Some(reader), _) => {
-                let stream = ExtentReader::new(reader, &clip.extents, clip.bytes);
+                let stream = clip.open(reader);
                 if *decrypt {
                     digest_keeping(decrypted(stream, keys)?, true)
                 } else {
@@ -86,7 +85,7 @@ pub(super) fn decrypt(
             let source = BlobSource::new(image).map_err(|e| e.to_string())?;
             let mut reader =
                 BlockReader::new(source).map_err(|e| format!("cannot read the card: {e}"))?;
-            let stream = ExtentReader::new(&mut reader, &clip.extents, clip.bytes);
+            let stream = clip.open(&mut reader);
             digest_keeping(decrypted(stream, keys)?, true)?.1
         }
         (None, Some(file)) => {
