@@ -10,14 +10,13 @@ use std::rc::Rc;
 
 use dashcard::encryption::Key;
 use dashcard::export::digest::FileDigest;
-use dashcard::export::zip_layout::{Piece, ZipEntry, layout};
 use dashcard::listing::{ClipRef, ListedFile};
 use leptos::prelude::*;
 
 use crate::card_bytes::CardBytes;
 use crate::player::{download, file_name};
 use crate::protocol::{ExportClip, FromWorker, parse_part};
-use crate::worker_client::{CardWorker, Handler, describe};
+use crate::worker_client::{CardWorker, Handler};
 use crate::worker_pool::{WorkerPool, defer_drop};
 use wasm_bindgen::JsCast;
 
@@ -363,50 +362,16 @@ impl ExportQueue {
         decrypted: &[Option<web_sys::Blob>],
         records: &mut Vec<ExportRecord>,
     ) -> Result<(), String> {
-        let folder = zip_name.trim_end_matches(".zip");
-        let mut entries = Vec::with_capacity(files.len());
-        for (i, Takeout { file: f, time, .. }) in files.iter().enumerate() {
-            let d = digests
-                .iter()
-                .find(|(n, _)| *n == i)
-                .map(|(_, d)| d)
-                .ok_or_else(|| format!("{} was not checked", f.path))?;
-            if d.bytes != f.bytes {
-                return Err(format!("{}: read {} of {} bytes", f.path, d.bytes, f.bytes));
-            }
-            records.push(ExportRecord {
-                saved_as: format!("{zip_name} › {}", file_name(&f.path)),
-                path: f.path.clone(),
-                bytes: d.bytes,
-                sha256: d.sha256.clone(),
-            });
-            entries.push(ZipEntry {
-                name: format!("{folder}/{}", file_name(&f.path)),
-                bytes: f.bytes,
-                crc32: d.crc32,
-                modified: *time,
-            });
-        }
-        let blob_parts = js_sys::Array::new();
-        for piece in layout(&entries) {
-            match piece {
-                Piece::Bytes(b) => {
-                    blob_parts.push(&js_sys::Uint8Array::from(b.as_slice()));
+        let blob =
+            crate::zip_export::archive(zip_name, files, digests, records, |i| {
+                match decrypted.get(i) {
+                    Some(Some(plain)) => Ok(plain.clone()),
+                    _ => {
+                        let file = files.get(i).ok_or("archive entry without a file")?;
+                        self.blob_of(&file.file)
+                    }
                 }
-                Piece::Data(i) => {
-                    let file = files.get(i).ok_or("archive entry without a file")?;
-                    let blob = match decrypted.get(i) {
-                        Some(Some(plain)) => plain.clone(),
-                        _ => self.blob_of(&file.file)?,
-                    };
-                    blob_parts.push(&blob);
-                }
-            }
-        }
-        let options = web_sys::BlobPropertyBag::new();
-        options.set_type("application/zip");
-        let blob = web_sys::Blob::new_with_blob_sequence_and_options(&blob_parts, &options)
-            .map_err(|e| describe(&e))?;
+            })?;
         download(&blob, zip_name)
     }
 }

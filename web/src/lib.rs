@@ -39,6 +39,7 @@ mod thumb;
 pub mod worker;
 mod worker_client;
 mod worker_pool;
+mod zip_export;
 
 pub use app::App;
 pub use explainer::Explainer;
