@@ -82,8 +82,8 @@ test('a simulated exFAT card opens and shows the drives, parking incidents and f
   await page.locator('table.segments tbody tr').first().waitFor();
   assert.equal(await page.locator('table.segments tbody tr').count(), want.drives[0].segments);
   await screenshot(page, 'exfat-drives');
-  await tab(page, 'Parking incidents');
-  assert.equal(await page.locator('table.parking tbody tr').count(), want.parking.length);
+  await tab(page, 'Incidents');
+  assert.equal(await page.locator('table.incidents tbody tr').count(), want.parking.length + want.events.length);
   await tab(page, 'Overview');
   const [download] = await Promise.all([
     page.waitForEvent('download'),
