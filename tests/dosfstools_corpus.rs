@@ -53,10 +53,7 @@ const CASES: &[(&str, Expect)] = &[
         "check-bad_names.fsck",
         Partial {
             paths: &[" AME1.BIN", "N>ME4.BIN", "NAME3.BIN", "\\x20"],
-            words: &[
-                "8.3 name is blank",
-                "\" AME1.BIN\" has characters FAT does not allow",
-            ],
+            words: &["8.3 name is blank", "\" AME1.BIN\" is not a valid FAT name"],
         },
     ),
     ("check-bad_names.xxd", Mdir),
@@ -98,7 +95,7 @@ const CASES: &[(&str, Expect)] = &[
     ("check-encryption_with_duplicate_dirent.xxd", Mdir),
     (
         "check-encryption_with_invalid_83.fsck",
-        MdirWarned(&["\"T:ST_E~1.PFI\" has characters FAT does not allow"]),
+        MdirWarned(&["\"T:ST_E~1.PFI\" is not a valid FAT name"]),
     ),
     ("check-encryption_with_invalid_83.xxd", Mdir),
     // FAT entry 0 no longer holds the media byte.

@@ -1,6 +1,5 @@
 //! Walks a mounted card folder with `std::fs` for the folder source.
 
-use std::fs::File;
 use std::path::{Component, Path, PathBuf};
 
 use chrono::{DateTime, NaiveDateTime};
@@ -22,7 +21,12 @@ pub fn listing(root: &Path, capacity: Option<u64>) -> Result<Listing, String> {
         .unwrap_or_else(|| root.display().to_string());
     let listing = folder::list_folder(&name, files, capacity);
     let clips = listing.folder_clips();
-    let headers = folder::read_headers(&listing, &clips, |p| File::open(root.join(p)), |_, _| {});
+    let headers = folder::read_headers(
+        &listing,
+        &clips,
+        |p| crate::input::open_nonblocking(&root.join(p)),
+        |_, _| {},
+    );
     Ok(listing.with_headers(headers))
 }
 

@@ -307,7 +307,7 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
                 let short = if short.is_empty() {
                     "is blank".to_string()
                 } else {
-                    format!("\"{short}\" has characters FAT does not allow")
+                    format!("\"{short}\" is not a valid FAT name")
                 };
                 problems.push(format!(
                     "its 8.3 name {short} (a damaged entry, or one written by another system)"
