@@ -518,6 +518,32 @@ fn a_deleted_folder_is_walked_while_its_clusters_still_hold_it() {
     );
 }
 
+/// A deleted folder whose first cluster a live folder has taken since: the live folder is
+/// listed as ever (no "directory loop"), and the deleted one is said to be reused.
+#[test]
+fn a_live_folder_on_a_deleted_folders_old_cluster_is_still_walked() {
+    let dir = tempdir();
+    let image = dir.path().join("reuse.img");
+    mkfs_fat(&image, &Mkfs::new(16, 16 * 1024).cluster_sectors(1));
+    mmd(&image, 0, "OLD");
+    mmd(&image, 0, "NEW");
+    mcopy(&image, 0, &host_file(dir.path(), "f", 700, 1), "NEW/F.BIN");
+    let live = read(&image);
+    let new = entry(&live, "NEW", false).first_cluster;
+    let old = slot_of(&image, b"OLD        ");
+    patch(&image, old, &[0xE5]);
+    patch(&image, old + 26, &(new as u16).to_le_bytes());
+    let listing = read(&image);
+    assert_eq!(our_names(&listing), ["* _LD", "NEW", "NEW/F.BIN"]);
+    assert!(entry(&listing, "NEW", false).warnings.is_empty());
+    assert_eq!(
+        listing.warnings,
+        [
+            "deleted folder _LD: its first cluster has been reused, so the files it listed cannot be found"
+        ]
+    );
+}
+
 /// A deleted folder whose first cluster is free but no longer holds it ("." gone): nothing is
 /// read from it, and a warning says why.
 #[test]

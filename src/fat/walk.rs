@@ -130,6 +130,9 @@ struct Walker<'w, 'r, R> {
     warnings: Vec<String>,
     claimed: ClaimedClusters,
     visited_dirs: HashSet<u32>,
+    /// First clusters of the deleted folders walked (apart from `visited_dirs`: a live folder
+    /// may have reused a deleted one's cluster, and must still be walked).
+    visited_deleted_dirs: HashSet<u32>,
     entry_count: u64,
     root_label: Option<String>,
     /// Directory bytes read here, kept for `fatfs` to re-read without I/O.
@@ -372,7 +375,7 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
     /// contiguously while free, up to the end marker, and only while the first one still
     /// holds the folder. Every entry in it is deleted, whatever its first byte says.
     fn walk_deleted_folder(&mut self, first: u32, path: &str, depth: u32) {
-        if depth > self.limits.max_depth || !self.visited_dirs.insert(first) {
+        if depth > self.limits.max_depth || !self.visited_deleted_dirs.insert(first) {
             return;
         }
         let run = match deleted::folder_run(first, self.geometry, self.table, MAX_DIRECTORY_BYTES) {
@@ -599,6 +602,7 @@ pub fn read_volume<R: Read + Seek>(
         warnings: Vec::new(),
         claimed: ClaimedClusters::new(geometry.max_cluster()),
         visited_dirs: HashSet::new(),
+        visited_deleted_dirs: HashSet::new(),
         entry_count: 0,
         root_label: None,
         dir_cache: &dir_cache,
