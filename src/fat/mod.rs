@@ -6,7 +6,8 @@
 //!   [`dos_time`]: their timestamps.
 //! - `raw_dir`: a directory's entries in disk order, with positions; `walk`: the walk that
 //!   pairs them with `fatfs`'s listing by position; `names`: names decoded without loss (code
-//!   page 437, lone surrogates kept) and made safe as path components.
+//!   page 437, lone surrogates kept) and made safe as path components; `folder_names`: names
+//!   repeated within a folder, and invalid 8.3 names.
 //! - `table`: the FAT itself; `recovery`: deleted entries' verdicts; `deleted`: which deleted
 //!   slots are entries at all, and deleted folders' contents; `cross_links`: clusters claimed
 //!   twice; `fsinfo`: FSInfo's (often stale) free count; `volume_flags`: what the FAT's two
@@ -21,6 +22,7 @@ mod deleted;
 pub mod dir_entry;
 pub mod dos_time;
 mod fatfs_io;
+mod folder_names;
 mod fsinfo;
 mod names;
 mod raw_dir;

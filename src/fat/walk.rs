@@ -15,7 +15,7 @@
 //! [`super::deleted`]): everything listed inside one is deleted.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::{Read, Seek};
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -29,6 +29,7 @@ use super::cross_links::ClaimedClusters;
 use super::deleted::{self, FolderGone};
 use super::dir_entry::ENTRY_BYTES;
 use super::fatfs_io::{DirCache, FatfsIo};
+use super::folder_names::FolderNames;
 use super::names;
 use super::raw_dir::{RawEntry, parse_directory, starts_with_dot_entries};
 use super::recovery::recover;
@@ -267,9 +268,8 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
             None => Vec::new(),
         };
         let mut paired = true;
-        // Live names and 8.3 names seen in this folder (FAT compares names without case).
-        let mut seen_names: HashMap<String, String> = HashMap::new();
-        let mut seen_short_names: HashMap<Vec<u8>, String> = HashMap::new();
+        let mut folder_names = FolderNames::default();
+        let folder_start = self.entries.len();
         for entry in raw.entries {
             if self.entry_count >= self.limits.max_entries {
                 self.warnings.push(format!(
@@ -303,30 +303,11 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
             }
             let index = self.entries.len();
             self.add_live(path, &entry, entry_offset, found, depth);
-            let name = self.entries[index].name.clone();
-            let mut problems = Vec::new();
-            if !names::short_name_is_valid(&entry.entry.name) {
-                let short = &self.entries[index].short_name;
-                let short = if short.is_empty() {
-                    "is blank".to_string()
-                } else {
-                    format!("\"{short}\" is not a valid FAT name")
-                };
-                problems.push(format!(
-                    "its 8.3 name {short} (a damaged entry, or one written by another system)"
-                ));
+            let mut problems =
+                folder_names.problems(&self.entries, folder_start, index, &entry.entry.name);
+            if let Some(e) = self.entries.get_mut(index) {
+                e.warnings.append(&mut problems);
             }
-            if let Some(first) = seen_names.insert(name.to_lowercase(), name.clone()) {
-                problems.push(format!(
-                    "an earlier entry in this folder has the same name ({first}): this one has its own size and clusters, but a path reaches only the first"
-                ));
-            } else if let Some(first) = seen_short_names.insert(entry.short_key.clone(), name) {
-                problems.push(format!(
-                    "its 8.3 name {} is also that of {first} in this folder (a damaged folder): systems that go by 8.3 names may open the other file",
-                    self.entries[index].short_name
-                ));
-            }
-            self.entries[index].warnings.append(&mut problems);
         }
     }
 
