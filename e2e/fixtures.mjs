@@ -115,3 +115,30 @@ export function garbageImage(dir) {
 export function cliReport(source, extra = []) {
   return JSON.parse(run(CLI, ['report', '--json', ...extra, source]));
 }
+
+/** A Nexar N1-style card simulated onto exFAT by `dashcard simulate --filesystem exfat`. */
+export function exfatCard(dir, family, size, days) {
+  const image = path.join(dir, `${family}-exfat.img`);
+  run(CLI, ['simulate', '--family', family, '--size', size, '--days', String(days), '--filesystem', 'exfat', image]);
+  return image;
+}
+
+/**
+ * A small exFAT card of real clips written by the exFAT writer (`sim/examples/exfat_clips.rs`):
+ * a fragmented road clip, a cabin clip, a clip sized past what was written (it must read as
+ * zeros there, not as the deleted file beneath), and a recoverable deleted clip.
+ */
+export function exfatClipsCard(dir) {
+  const image = path.join(dir, 'exfat-clips.img');
+  const road = clip(dir, 'road.mp4', 4);
+  const cabin = clip(dir, 'cabin.mp4', 2);
+  const deleted = clip(dir, 'deleted.mp4', 1);
+  execFileSync('cargo', ['run', '--quiet', '-p', 'dashcard-sim', '--example', 'exfat_clips', '--', image, road, cabin, deleted],
+    { cwd: path.join(here, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+  return { image, road, cabin, deleted };
+}
+
+/** `dashcard cat`: a file's bytes as the CLI reads them. */
+export function cliCat(image, file) {
+  return execFileSync(CLI, ['cat', image, file], { maxBuffer: 1 << 30 });
+}

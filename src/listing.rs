@@ -2,11 +2,18 @@
 //! what the file system (and, once read, each video's MP4 header) says about it — nothing
 //! derived yet. Images ([`crate::scan`]) and mounted folders ([`crate::folder`]) both give a
 //! [`Listing`]; every later stage reads it and none changes it.
+//!
+//! A listing looks the same whichever file system it was read from (FAT12/16/32 through
+//! [`crate::fat`], exFAT through [`crate::exfat`]): only [`Volume::filesystem`] names it, so the
+//! catalog, the estimate, the page and the CLI never need to know.
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
-use crate::extent::Extent;
+use std::io::{Read, Seek};
+
+use crate::block_reader::BlockReader;
+use crate::extent::{Extent, ExtentReader};
 use crate::mp4::{Mp4Error, Mp4Info};
 
 /// Everything read from one card.
@@ -16,7 +23,7 @@ pub struct Listing {
     pub source: Source,
     /// The partition table of an image; `None` for a folder.
     pub partition_table: Option<PartitionTableInfo>,
-    /// The FAT volume that was read.
+    /// The volume that was read.
     pub volume: Volume,
     /// Whole-card problems in plain words (corruption, unreadable parts).
     pub warnings: Vec<String>,
@@ -72,10 +79,10 @@ pub struct PartitionInfo {
     pub filesystem: String,
 }
 
-/// The FAT volume. Fields that a folder source cannot know are `None`.
+/// The volume (FAT12/16/32 or exFAT). Fields that a folder source cannot know are `None`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Volume {
-    /// "FAT12", "FAT16" or "FAT32"; `None` for a folder.
+    /// "FAT12", "FAT16", "FAT32" (by cluster count) or "exFAT"; `None` for a folder.
     pub filesystem: Option<String>,
     /// Byte offset of the volume in the image (0 for a bare volume); `None` for a folder.
     pub partition_offset: Option<u64>,
@@ -83,7 +90,8 @@ pub struct Volume {
     pub cluster_bytes: Option<u32>,
     /// Data clusters × cluster size (for a folder: the capacity given by the user, if any).
     pub capacity_bytes: Option<u64>,
-    /// Free space counted from the FAT itself (not from FSInfo).
+    /// Free space counted from the file system's own record of used clusters: the FAT itself
+    /// (not FSInfo), or exFAT's allocation bitmap (not its PercentInUse).
     pub free_bytes: Option<u64>,
     /// Volume label, if any.
     pub label: Option<String>,
@@ -96,19 +104,27 @@ pub struct ListedFile {
     pub path: String,
     /// Size in bytes.
     pub bytes: u64,
-    /// Creation time (camera local time).
+    /// Creation time (camera local time, as the directory entry records it).
     pub created: Option<NaiveDateTime>,
     /// Last modification time (camera local time).
     pub modified: Option<NaiveDateTime>,
-    /// True for a deleted directory entry.
+    /// True for a deleted directory entry (FAT: 0xE5; exFAT: an entry set no longer in use).
     pub deleted: bool,
     /// Deleted entries only: whether its bytes can still be read back (`None` for live files).
     pub recoverable: Option<bool>,
     /// Number of separate runs of clusters (1 = contiguous; 0 = empty or unknown).
     pub fragments: u32,
     /// Where the file's bytes lie in the image (absolute offsets); empty for a folder source
-    /// and for deleted files that cannot be recovered.
+    /// and for deleted files that cannot be recovered. They cover `bytes`, or only
+    /// `valid_bytes` when that is set.
     pub extents: Vec<Extent>,
+    /// exFAT's valid data length, when it is less than `bytes`: only that many bytes were
+    /// written, the extents cover just those, and the rest of the file reads as zeros (its
+    /// clusters may still hold an older recording, which must not pass for this one). `None`:
+    /// every byte lies in the extents. Read file bytes through [`ListedFile::open`], which
+    /// honours it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_bytes: Option<u64>,
     /// Problems with this file, in plain words.
     pub warnings: Vec<String>,
     /// What its MP4 header said, once read; `None` until then, and for files whose header is
@@ -158,6 +174,28 @@ pub struct ClipRef {
     pub bytes: u64,
     /// Where its bytes lie in the image (empty for a folder source).
     pub extents: Vec<Extent>,
+    /// Bytes written, when fewer than `bytes` (see [`ListedFile::valid_bytes`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_bytes: Option<u64>,
+}
+
+impl ClipRef {
+    /// The clip's bytes in the image (zeros past its written bytes).
+    pub fn open<'a, R: Read + Seek>(
+        &'a self,
+        reader: &'a mut BlockReader<R>,
+    ) -> ExtentReader<'a, R> {
+        open_extents(reader, &self.extents, self.valid_bytes, self.bytes)
+    }
+}
+
+fn open_extents<'a, R: Read + Seek>(
+    reader: &'a mut BlockReader<R>,
+    extents: &'a [Extent],
+    valid_bytes: Option<u64>,
+    bytes: u64,
+) -> ExtentReader<'a, R> {
+    ExtentReader::zero_filled(reader, extents, valid_bytes.unwrap_or(bytes), bytes)
 }
 
 /// What one clip's header said.
@@ -207,6 +245,7 @@ impl Listing {
                 index,
                 bytes: f.bytes,
                 extents: f.extents.clone(),
+                valid_bytes: f.valid_bytes,
             })
             .collect();
         clips.sort_by_key(|c| c.extents.first().map_or(0, |e| e.offset));
@@ -223,17 +262,28 @@ impl Listing {
                 index,
                 bytes: f.bytes,
                 extents: Vec::new(),
+                valid_bytes: None,
             })
             .collect()
     }
 
-    /// The file at `path` (live first, then deleted), compared case-insensitively as FAT does.
+    /// The file at `path` (live first, then deleted): spelled exactly, else ignoring case as
+    /// FAT and exFAT compare names (exFAT folds every letter through its up-case table, not
+    /// only ASCII ones; Unicode lower case is the near equivalent here).
     pub fn find(&self, path: &str) -> Option<&ListedFile> {
         let want = path.trim_start_matches('/');
-        self.files
+        let exact = self
+            .files
             .iter()
-            .filter(|f| f.path.eq_ignore_ascii_case(want))
-            .min_by_key(|f| f.deleted)
+            .filter(|f| f.path == want)
+            .min_by_key(|f| f.deleted);
+        exact.or_else(|| {
+            let folded = want.to_lowercase();
+            self.files
+                .iter()
+                .filter(|f| f.path.to_lowercase() == folded)
+                .min_by_key(|f| f.deleted)
+        })
     }
 
     /// Files that are not deleted.
@@ -253,7 +303,32 @@ impl Listing {
     }
 }
 
+impl Volume {
+    /// Where the free space was counted from, in words (for the estimate's inputs).
+    pub fn free_space_source(&self) -> &'static str {
+        if self.filesystem.as_deref() == Some("exFAT") {
+            "card: counted from the allocation bitmap"
+        } else {
+            "card: counted from the FAT"
+        }
+    }
+}
+
 impl ListedFile {
+    /// The file's bytes in the image: its extents, then zeros past its written bytes. Only
+    /// for image sources (a folder's files are read through the OS).
+    pub fn open<'a, R: Read + Seek>(
+        &'a self,
+        reader: &'a mut BlockReader<R>,
+    ) -> ExtentReader<'a, R> {
+        open_extents(reader, &self.extents, self.valid_bytes, self.bytes)
+    }
+
+    /// Bytes that lie in the extents: `valid_bytes` when set, else the whole size.
+    pub fn written_bytes(&self) -> u64 {
+        self.valid_bytes.unwrap_or(self.bytes).min(self.bytes)
+    }
+
     /// The header's duration, when it was read and gives one.
     pub fn header_duration(&self) -> Option<f64> {
         self.header.as_ref().and_then(|h| h.duration_s)

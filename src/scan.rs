@@ -2,22 +2,25 @@
 //! (CLI, web worker) takes.
 //!
 //! Opening an image is two phases so that a user sees the card at once on a huge card:
-//! [`list_image`] reads the partition table, the FAT and the directories (cheap: a few large
-//! reads), then [`read_headers`] visits each video's MP4 header (a couple of small reads per
-//! clip) and its results go into the listing ([`Listing::with_headers`]). [`scan_image`] does
-//! both.
+//! [`list_image`] reads the partition table, the volume's allocation structures and the
+//! directories (cheap: a few large reads), then [`read_headers`] visits each video's MP4 header
+//! (a couple of small reads per clip) and its results go into the listing
+//! ([`Listing::with_headers`]). [`scan_image`] does both.
+//!
+//! The volume is FAT12/16/32 (read by [`crate::fat`]) or exFAT (read by [`crate::exfat`]); both
+//! end here in the same [`Listing`], so nothing after this module knows which it was.
 
 use std::io::{Read, Seek};
 
 use crate::block_reader::BlockReader;
-use crate::extent::ExtentReader;
-use crate::fat::{self, FatError, WalkLimits};
+use crate::exfat::{self, ExfatError, ExfatListing};
+use crate::fat::{self, FatError, VolumeListing, WalkLimits};
 use crate::listing::{
     ClipRef, HeaderResult, ListedFile, Listing, PartitionInfo, PartitionTableInfo, Source,
     SourceKind, VideoHeader, Volume,
 };
 use crate::mp4;
-use crate::partition::{self, Filesystem, PartitionError, PartitionTable};
+use crate::partition::{self, Filesystem, Partition, PartitionError, PartitionTable};
 
 /// What to read, and the bounds that keep a hostile image from costing too much.
 #[derive(Clone, Debug, Default)]
@@ -37,22 +40,22 @@ pub enum ScanError {
     /// The FAT volume could not be read.
     #[error("{0}")]
     Fat(#[from] FatError),
+    /// The exFAT volume could not be read.
+    #[error("{0}")]
+    Exfat(#[from] ExfatError),
     /// The card holds a volume in a file system Dashcard does not read.
     #[error("{}", unsupported_message(*.0))]
     Unsupported(Filesystem),
     /// No volume Dashcard can read.
     #[error("{0}")]
-    NoFatVolume(String),
+    NoVolume(String),
 }
 
 impl ScanError {
-    /// The file system that stopped the read, when the card is fine but not FAT: "exFAT" or
-    /// "NTFS".
+    /// The file system that stopped the read, when the card is fine but holds one Dashcard
+    /// does not read: "NTFS".
     pub fn unsupported_filesystem(&self) -> Option<&'static str> {
         match self {
-            ScanError::Unsupported(Filesystem::ExFat) | ScanError::Fat(FatError::ExFat) => {
-                Some("exFAT")
-            }
             ScanError::Unsupported(Filesystem::Ntfs) | ScanError::Fat(FatError::Ntfs) => {
                 Some("NTFS")
             }
@@ -63,36 +66,90 @@ impl ScanError {
 
 fn unsupported_message(filesystem: Filesystem) -> &'static str {
     match filesystem {
-        Filesystem::ExFat => {
-            "exFAT is not supported yet: this card holds an exFAT volume, and Dashcard reads FAT12/16/32 (what Nexar cameras use)"
-        }
         Filesystem::Ntfs => {
-            "this card holds an NTFS volume; Dashcard reads FAT12/16/32 cards (what Nexar cameras use)"
+            "this card holds an NTFS volume; Dashcard reads FAT12/16/32 and exFAT cards (what Nexar cameras use)"
         }
-        Filesystem::Fat | Filesystem::Unknown => "Dashcard cannot read this volume",
+        Filesystem::Fat | Filesystem::ExFat | Filesystem::Unknown => {
+            "Dashcard cannot read this volume"
+        }
     }
 }
 
-/// Reads partitions, FAT and directories (no MP4 headers yet: every `header` is `None`).
+/// Reads partitions, the volume and its directories (no MP4 headers yet: every `header` is
+/// `None`). The first partition holding FAT or exFAT is read; others are named in a warning.
 pub fn list_image<R: Read + Seek>(
     reader: &mut BlockReader<R>,
     options: &ScanOptions,
 ) -> Result<Listing, ScanError> {
     let table = partition::read_partition_table(reader)?;
-    let Some(target) = table.fat_partitions().next().cloned() else {
-        return Err(no_fat_volume(&table));
+    let Some(target) = table.readable_partitions().next().cloned() else {
+        return Err(no_volume(&table));
     };
-    let volume = fat::read_volume(reader, target.offset, target.bytes, &options.limits)?;
     let mut warnings = table.warnings.clone();
-    if table.fat_partitions().count() > 1 {
-        warnings.push(format!(
-            "this card has {} FAT partitions; only partition {} (the first) is shown",
-            table.fat_partitions().count(),
-            target.index
-        ));
+    if let Some(warning) = other_volumes(&table, &target) {
+        warnings.push(warning);
     }
-    warnings.extend(volume.warnings.iter().cloned());
+    let (volume, files, volume_warnings) = match target.filesystem {
+        Filesystem::ExFat => exfat_listing(exfat::read_volume(
+            reader,
+            target.offset,
+            target.bytes,
+            &options.limits,
+        )?),
+        _ => fat_listing(fat::read_volume(
+            reader,
+            target.offset,
+            target.bytes,
+            &options.limits,
+        )?),
+    };
+    warnings.extend(volume_warnings);
+    Ok(Listing {
+        source: Source {
+            kind: SourceKind::Image,
+            name: options
+                .source_name
+                .clone()
+                .unwrap_or_else(|| "card image".to_string()),
+            bytes: Some(reader.len()),
+        },
+        partition_table: Some(partition_table_info(&table)),
+        volume,
+        warnings,
+        files,
+    })
+}
+
+/// The warning for a card with more than one readable volume: which one is shown.
+fn other_volumes(table: &PartitionTable, shown: &Partition) -> Option<String> {
+    let readable: Vec<&Partition> = table.readable_partitions().collect();
+    if readable.len() < 2 {
+        return None;
+    }
+    let has = |f: Filesystem| readable.iter().any(|p| p.filesystem == f);
+    let kinds = match (has(Filesystem::Fat), has(Filesystem::ExFat)) {
+        (true, true) => "FAT and exFAT",
+        (false, true) => "exFAT",
+        _ => "FAT",
+    };
+    Some(format!(
+        "this card has {} {kinds} partitions; only partition {} (the first) is shown",
+        readable.len(),
+        shown.index
+    ))
+}
+
+/// A FAT volume as the listing's volume, files and warnings.
+fn fat_listing(volume: VolumeListing) -> (Volume, Vec<ListedFile>, Vec<String>) {
     let info = &volume.volume;
+    let summary = Volume {
+        filesystem: Some(info.fat_type.to_string()),
+        partition_offset: Some(info.partition_offset),
+        cluster_bytes: Some(info.cluster_bytes),
+        capacity_bytes: Some(info.capacity_bytes),
+        free_bytes: Some(info.free_bytes),
+        label: info.label.clone(),
+    };
     let files = volume
         .entries
         .into_iter()
@@ -106,31 +163,46 @@ pub fn list_image<R: Read + Seek>(
             recoverable: e.recoverable,
             fragments: e.fragments,
             extents: e.extents,
+            valid_bytes: None,
             warnings: e.warnings,
             header: None,
         })
         .collect();
-    Ok(Listing {
-        source: Source {
-            kind: SourceKind::Image,
-            name: options
-                .source_name
-                .clone()
-                .unwrap_or_else(|| "card image".to_string()),
-            bytes: Some(reader.len()),
-        },
-        partition_table: Some(partition_table_info(&table)),
-        volume: Volume {
-            filesystem: Some(info.fat_type.to_string()),
-            partition_offset: Some(info.partition_offset),
-            cluster_bytes: Some(info.cluster_bytes),
-            capacity_bytes: Some(info.capacity_bytes),
-            free_bytes: Some(info.free_bytes),
-            label: info.label.clone(),
-        },
-        warnings,
-        files,
-    })
+    (summary, files, volume.warnings)
+}
+
+/// An exFAT volume as the listing's volume, files and warnings. The listing has no room for
+/// what exFAT adds (UTC offsets, the serial number, read-only flags): the report format would
+/// have to grow for them.
+fn exfat_listing(volume: ExfatListing) -> (Volume, Vec<ListedFile>, Vec<String>) {
+    let info = &volume.volume;
+    let summary = Volume {
+        filesystem: Some("exFAT".to_string()),
+        partition_offset: Some(info.partition_offset),
+        cluster_bytes: Some(info.cluster_bytes),
+        capacity_bytes: Some(info.capacity_bytes),
+        free_bytes: Some(info.free_bytes),
+        label: info.label.clone(),
+    };
+    let files = volume
+        .entries
+        .into_iter()
+        .filter(|e| !e.is_dir)
+        .map(|e| ListedFile {
+            valid_bytes: (e.valid_bytes < e.bytes).then_some(e.valid_bytes),
+            path: e.path,
+            bytes: e.bytes,
+            created: e.created,
+            modified: e.modified,
+            deleted: e.deleted,
+            recoverable: e.recoverable,
+            fragments: e.fragments,
+            extents: e.extents,
+            warnings: e.warnings,
+            header: None,
+        })
+        .collect();
+    (summary, files, volume.warnings)
 }
 
 /// Bytes from the end of a clip that its `moov` tail read covers (the MP4 reader's read-ahead).
@@ -166,7 +238,7 @@ pub fn read_headers<R: Read + Seek>(
                 _ => reader.hint_span(0, 0),
             }
         }
-        let mut stream = ExtentReader::new(reader, &clip.extents, clip.bytes);
+        let mut stream = clip.open(reader);
         results.push(HeaderResult {
             index: clip.index,
             header: VideoHeader::from(mp4::read_header(&mut stream, clip.bytes)),
@@ -205,17 +277,19 @@ fn partition_table_info(table: &PartitionTable) -> PartitionTableInfo {
     }
 }
 
-/// The clearest thing to say when no partition holds FAT.
-fn no_fat_volume(table: &PartitionTable) -> ScanError {
-    for filesystem in [Filesystem::ExFat, Filesystem::Ntfs] {
-        if table.partitions.iter().any(|p| p.filesystem == filesystem) {
-            return ScanError::Unsupported(filesystem);
-        }
+/// The clearest thing to say when no partition holds a volume Dashcard reads.
+fn no_volume(table: &PartitionTable) -> ScanError {
+    if table
+        .partitions
+        .iter()
+        .any(|p| p.filesystem == Filesystem::Ntfs)
+    {
+        return ScanError::Unsupported(Filesystem::Ntfs);
     }
     let message = if table.partitions.is_empty() && !table.warnings.is_empty() {
         format!("no readable partition table: {}", table.warnings.join("; "))
     } else if table.partitions.is_empty() {
-        "no partition table and no FAT volume found: this does not look like a card image"
+        "no partition table and no FAT or exFAT volume found: this does not look like a card image"
             .to_string()
     } else {
         let kinds: Vec<String> = table
@@ -223,7 +297,7 @@ fn no_fat_volume(table: &PartitionTable) -> ScanError {
             .iter()
             .map(|p| format!("partition {}: {}", p.index, p.type_name))
             .collect();
-        format!("no FAT volume found ({})", kinds.join(", "))
+        format!("no FAT or exFAT volume found ({})", kinds.join(", "))
     };
-    ScanError::NoFatVolume(message)
+    ScanError::NoVolume(message)
 }

@@ -133,6 +133,47 @@ fn a_damaged_main_boot_region_falls_back_to_the_backup() {
     assert!(err.to_string().contains("backup"), "{err}");
 }
 
+/// A card whose exFAT main boot sector is wiped: the partition table still names the volume
+/// exFAT (from its backup boot region), so the scan reaches the reader, which falls back on the
+/// backup and warns — on a bare volume and behind an MBR, with 512- and 4096-byte sectors.
+#[test]
+fn a_card_with_a_wiped_main_boot_sector_is_still_read_through_its_backup() {
+    use dashcard::partition::{Filesystem, read_partition_table};
+    use dashcard::scan::{ScanOptions, list_image};
+    for (sector, volume_offset) in [(512u32, 0u64), (512, 1 << 20), (4096, 0), (4096, 1 << 20)] {
+        let dir = tempdir();
+        let image = dir.path().join("card.img");
+        let mut options = FormatOptions::new(16 << 20, 4096);
+        options.sector_bytes = sector;
+        options.volume_offset = volume_offset;
+        options.write_mbr = volume_offset > 0;
+        let mut w = writer_on(&image, &options);
+        let t = times(at(2024, 10, 12, 7, 57, 0, 0), None);
+        w.add_file("a.bin", &NewFile::with_data(pattern(3 * 4096, 1), t))
+            .unwrap();
+        w.finish().unwrap();
+        patch(&image, volume_offset, &vec![0u8; sector as usize]);
+        let what = format!("{sector}-byte sectors at {volume_offset}");
+        let mut reader = BlockReader::new(File::open(&image).unwrap()).unwrap();
+        let table = read_partition_table(&mut reader).unwrap();
+        assert_eq!(table.partitions.len(), 1, "{what}");
+        assert_eq!(table.partitions[0].filesystem, Filesystem::ExFat, "{what}");
+        let listing = list_image(&mut reader, &ScanOptions::default())
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(listing.volume.filesystem.as_deref(), Some("exFAT"));
+        assert!(
+            any(&listing.warnings, "backup boot region was used"),
+            "{what}: {:?}",
+            listing.warnings
+        );
+        assert_eq!(listing.files.len(), 1, "{what}");
+        let file = &listing.files[0];
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut file.open(&mut reader), &mut bytes).unwrap();
+        assert_eq!(bytes, pattern(3 * 4096, 1), "{what}");
+    }
+}
+
 #[test]
 fn the_dirty_flag_is_a_warning() {
     let dir = tempdir();

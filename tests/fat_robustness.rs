@@ -224,7 +224,7 @@ fn exfat_and_ntfs_are_named() {
     let image = base(dir.path());
     patch(&image, 3, b"EXFAT   ");
     let err = try_read(&image).unwrap_err().to_string();
-    assert!(err.contains("exFAT is not supported yet"), "{err}");
+    assert!(err.contains("exFAT, not FAT"), "{err}");
     patch(&image, 3, b"NTFS    ");
     let err = try_read(&image).unwrap_err().to_string();
     assert!(err.contains("NTFS"), "{err}");

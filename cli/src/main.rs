@@ -17,10 +17,10 @@ use clap::{Parser, Subcommand};
 use dashcard::block_reader::BlockReader;
 use dashcard::catalog::models::CameraModel;
 use dashcard::estimate::WhatIf;
-use dashcard::extent::ExtentReader;
 use dashcard::listing::Listing;
 use dashcard::report::Report;
 use dashcard::scan::{self, ScanOptions};
+use dashcard_sim::CardFilesystem;
 use dashcard_sim::camera::{Simulation, simulate as run_simulation};
 
 /// Read a Nexar dash cam memory card (an image or a mounted folder): what is on it and how soon
@@ -78,6 +78,13 @@ enum Command {
         /// Clips the sos folder holds before deleting the oldest (NEXC1/NEXS1).
         #[arg(long, default_value_t = 20)]
         sos_limit: usize,
+        /// The card's file system: fat32 or exfat.
+        #[arg(long, default_value = "fat32", value_parser = parse_filesystem)]
+        filesystem: Filesystem,
+        /// exFAT cluster size (e.g. 128K, 256K, 512K); by default the Nexar N1's choice for
+        /// the card's size.
+        #[arg(long, value_parser = parse_cluster)]
+        cluster: Option<u32>,
         /// Also write the truth (every recording, its fate, every drive) as JSON here.
         #[arg(long)]
         truth: Option<PathBuf>,
@@ -147,17 +154,20 @@ fn main() -> ExitCode {
             days,
             seed,
             sos_limit,
+            filesystem,
+            cluster,
             truth,
             force,
             out,
-        } => {
+        } => card_filesystem(filesystem, cluster, size).and_then(|filesystem| {
             let sim = Simulation {
                 seed,
                 sos_limit,
+                filesystem,
                 ..Simulation::new(family, size, days)
             };
             simulate(&sim, &out, truth.as_deref(), force)
-        }
+        }),
         Command::Cat { image, path, stats } => cat(&image, &path, stats),
     };
     match result {
@@ -268,7 +278,7 @@ fn cat(image: &Path, path: &str, stats: bool) -> Result<(), Failure> {
             file.path
         )));
     }
-    let mut stream = ExtentReader::new(&mut reader, &file.extents, file.bytes);
+    let mut stream = file.open(&mut reader);
     let result = copy_to_stdout(&mut stream);
     if stats {
         print_stats(&reader);
@@ -329,10 +339,15 @@ fn simulate(
     }
     let live = result.live().count();
     eprintln!(
-        "{}: {:?} card of {}, {} days: {} recordings made, {} still on the card, {} overwritten; {} drives",
+        "{}: {:?} card of {} ({}), {} days: {} recordings made, {} still on the card, {} overwritten; {} drives",
         out.display(),
         sim.family,
         summary::human_bytes(sim.card_bytes),
+        match sim.filesystem {
+            CardFilesystem::Fat32 => "FAT32".to_string(),
+            CardFilesystem::Exfat { cluster_bytes } =>
+                format!("exFAT, {} KiB clusters", cluster_bytes / 1024),
+        },
         sim.days,
         result.recordings.len(),
         live,
@@ -345,6 +360,58 @@ fn simulate(
 fn parse_family(text: &str) -> Result<CameraModel, String> {
     CameraModel::parse(text)
         .ok_or_else(|| format!("unknown family `{text}` (use pro, beam, nexc1, nexs1 or nexc2)"))
+}
+
+/// The file systems `simulate` can format a card with.
+#[derive(Clone, Copy)]
+enum Filesystem {
+    Fat32,
+    Exfat,
+}
+
+fn parse_filesystem(text: &str) -> Result<Filesystem, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "fat32" | "fat" => Ok(Filesystem::Fat32),
+        "exfat" => Ok(Filesystem::Exfat),
+        _ => Err(format!("unknown file system `{text}` (use fat32 or exfat)")),
+    }
+}
+
+/// Parses a cluster size: binary units as formatters mean them ("128K" = 128 KiB).
+fn parse_cluster(text: &str) -> Result<u32, String> {
+    let t = text.trim().to_ascii_lowercase();
+    let (number, factor) = if let Some(n) = t.strip_suffix("kib").or(t.strip_suffix('k')) {
+        (n, 1024)
+    } else if let Some(n) = t.strip_suffix("mib").or(t.strip_suffix('m')) {
+        (n, 1024 * 1024)
+    } else {
+        (t.as_str(), 1)
+    };
+    number
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .and_then(|n| n.checked_mul(factor))
+        .filter(|b| b.is_power_of_two() && (4096..=32 << 20).contains(b))
+        .ok_or_else(|| {
+            format!("`{text}` is not a cluster size (a power of two from 4K to 32M, e.g. 256K)")
+        })
+}
+
+/// The simulation's file system from the flags: `--cluster` only goes with exFAT.
+fn card_filesystem(
+    filesystem: Filesystem,
+    cluster: Option<u32>,
+    card_bytes: u64,
+) -> Result<CardFilesystem, Failure> {
+    match (filesystem, cluster) {
+        (Filesystem::Fat32, None) => Ok(CardFilesystem::Fat32),
+        (Filesystem::Fat32, Some(_)) => Err(Failure::input(
+            "--cluster applies to exFAT cards (add --filesystem exfat); FAT32 cards use 32K",
+        )),
+        (Filesystem::Exfat, None) => Ok(CardFilesystem::n1_exfat(card_bytes)),
+        (Filesystem::Exfat, Some(cluster_bytes)) => Ok(CardFilesystem::Exfat { cluster_bytes }),
+    }
 }
 
 fn parse_hours(text: &str) -> Result<f64, String> {

@@ -226,21 +226,24 @@ fn unreadable_inputs_exit_2_with_one_line() {
     std::fs::write(&garbage, vec![0x5Au8; 100_000]).unwrap();
     let empty = dir.path().join("empty.img");
     std::fs::write(&empty, b"").unwrap();
-    let exfat = dir.path().join("exfat.img");
-    mkfs_fat(&exfat, &Mkfs::new(16, 32 * 1024));
-    {
+    // FAT volumes whose boot sector names another file system: a damaged exFAT volume, and
+    // NTFS, which Dashcard does not read.
+    let renamed = |name: &str, oem: &[u8]| {
         use std::io::{Seek, SeekFrom, Write};
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .open(&exfat)
-            .unwrap();
+        let path = dir.path().join(name);
+        mkfs_fat(&path, &Mkfs::new(16, 32 * 1024));
+        let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
         f.seek(SeekFrom::Start(3)).unwrap();
-        f.write_all(b"EXFAT   ").unwrap();
-    }
+        f.write_all(oem).unwrap();
+        path
+    };
+    let exfat = renamed("exfat.img", b"EXFAT   ");
+    let ntfs = renamed("ntfs.img", b"NTFS    ");
     for (path, words) in [
         (garbage.to_str().unwrap(), "does not look like a card image"),
         (empty.to_str().unwrap(), "empty"),
-        (exfat.to_str().unwrap(), "exFAT is not supported yet"),
+        (exfat.to_str().unwrap(), "exFAT boot region is damaged"),
+        (ntfs.to_str().unwrap(), "holds an NTFS volume"),
         ("/nonexistent/card.img", "cannot open"),
     ] {
         let out = dashcard(&["report", path]);

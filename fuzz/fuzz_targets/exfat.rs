@@ -1,8 +1,9 @@
 //! Any bytes as an exFAT volume, two ways: the input itself as an image, or the input as
 //! patches over a small sound volume the project's writer made (so the fuzzer reaches the
 //! entry sets, chains and bitmap instead of dying at the boot checksum). The boot region
-//! checks, chain walks, entry set parsing, the recovery verdicts and reading a file's bytes
-//! must never panic, hang or take unbounded memory.
+//! checks, chain walks, entry set parsing, the recovery verdicts, reading a file's bytes, and
+//! the scan that turns the volume into the card's listing (MP4 headers included) must never
+//! panic, hang or take unbounded memory.
 #![no_main]
 
 use std::io::{Cursor, Read};
@@ -11,6 +12,7 @@ use std::sync::OnceLock;
 use dashcard::block_reader::BlockReader;
 use dashcard::exfat;
 use dashcard::fat::WalkLimits;
+use dashcard::scan::{ScanOptions, scan_image};
 use libfuzzer_sys::fuzz_target;
 
 use dashcard_sim::exfat as exfat_writer;
@@ -104,5 +106,17 @@ fuzz_target!(|data: &[u8]| {
     for entry in listing.entries.iter().take(16) {
         let mut buf = Vec::new();
         let _ = entry.open(&mut reader).take(1 << 16).read_to_end(&mut buf);
+    }
+    // The same volume as a card: the listing every front end gets, and its files' bytes.
+    let options = ScanOptions {
+        limits,
+        source_name: None,
+    };
+    let Ok(card) = scan_image(&mut reader, &options) else {
+        return;
+    };
+    for file in card.files.iter().take(16) {
+        let mut buf = Vec::new();
+        let _ = file.open(&mut reader).take(1 << 16).read_to_end(&mut buf);
     }
 });

@@ -1,6 +1,6 @@
 //! Any bytes as a whole card image: MBR (with extended chains), GPT (with backup fallback) or a
-//! bare volume, then the scan of whatever FAT volume the table points at. Must never panic or
-//! hang, whatever the table claims.
+//! bare volume, then the scan of whatever FAT or exFAT volume the table points at. Must never
+//! panic or hang, whatever the table claims.
 #![no_main]
 
 use std::io::Cursor;

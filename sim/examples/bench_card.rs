@@ -1,16 +1,22 @@
-//! Builds the benchmark card: a 256 GB FAT32 card (MBR, 32 KiB clusters) that a dual-camera
-//! Nexar has looped over — about 11,000 live one-minute recordings (road `_1` + cabin `_2`, with
-//! parking clips `_U`) in one folder per day, and a few thousand deleted entries of the oldest
-//! recordings the loop already overwrote. Sparse: it costs tens of MiB of disk.
+//! Builds the benchmark card: a 256 GB card that a dual-camera Nexar has looped over — about
+//! 11,000 live one-minute recordings (road `_1` + cabin `_2`, with parking clips `_U`) in one
+//! folder per day, and a few thousand deleted entries of the oldest recordings the loop already
+//! overwrote. FAT32 (MBR, 32 KiB clusters) by default; with `exfat`, the same camera on exFAT as
+//! the Nexar N1 formats a 256 GB card (MBR, 256 KiB clusters). Sparse: it costs tens of MiB of
+//! disk.
 //!
-//! `cargo run --release -p dashcard-sim --example bench_card -- OUT.img TRUTH.json` (used by `cargo xtask bench`).
+//! `cargo run --release -p dashcard-sim --example bench_card -- OUT.img TRUTH.json [exfat]`
+//! (used by `cargo xtask bench`).
 
 use std::collections::VecDeque;
 use std::io::BufWriter;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use dashcard_sim::rng::Rng;
-use dashcard_sim::{CardBuilder, CardLayout, ClipHeader, Content, FileSpec};
+use dashcard_sim::{
+    CardBuilder, CardFilesystem, CardLayout, CardTruth, CardWriter, ClipHeader, Content, ExfatCard,
+    FileSpec,
+};
 
 const CARD_BYTES: u64 = 256_000_000_000;
 const MB: u64 = 1_000_000;
@@ -24,10 +30,14 @@ struct Recording {
     height: u16,
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+type Error = Box<dyn std::error::Error>;
+
+fn main() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [image, truth_path] = args.as_slice() else {
-        return Err("usage: bench_card OUT.img TRUTH.json".into());
+    let (image, truth_path, filesystem) = match args.as_slice() {
+        [image, truth] => (image, truth, CardFilesystem::Fat32),
+        [image, truth, fs] if fs == "exfat" => (image, truth, CardFilesystem::n1_exfat(CARD_BYTES)),
+        _ => return Err("usage: bench_card OUT.img TRUTH.json [exfat]".into()),
     };
     let file = std::fs::OpenOptions::new()
         .read(true)
@@ -35,7 +45,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .create(true)
         .truncate(true)
         .open(image)?;
-    let mut card = CardBuilder::format(file, &CardLayout::new(CARD_BYTES))?;
+    let (truth, recorded, live, deleted) = match filesystem {
+        CardFilesystem::Fat32 => record(CardBuilder::format(file, &CardLayout::new(CARD_BYTES))?)?,
+        CardFilesystem::Exfat { cluster_bytes } => {
+            record(ExfatCard::format(file, CARD_BYTES, cluster_bytes)?)?
+        }
+    };
+    serde_json::to_writer_pretty(BufWriter::new(std::fs::File::create(truth_path)?), &truth)?;
+    println!(
+        "{image}: {} card, {recorded} recordings made, {live} live, {deleted} deleted; FAT {:.1} MiB, directories {:.1} MiB, MP4 headers {:.1} MiB",
+        truth.filesystem,
+        truth.fat_bytes as f64 / 1048576.0,
+        truth.directory_bytes as f64 / 1048576.0,
+        truth.mp4_header_bytes as f64 / 1048576.0
+    );
+    Ok(())
+}
+
+/// Records drives onto `card` until the loop has deleted 3,000 recordings; returns the truth
+/// and the recordings made, still live and deleted.
+fn record<C: CardWriter>(mut card: C) -> Result<(CardTruth, u64, usize, u64), Error> {
     let mut rng = Rng::new(0x5EED_CAFE_F00D);
     let mut live: VecDeque<Recording> = VecDeque::new();
     let mut day = NaiveDate::from_ymd_opt(2024, 8, 1).ok_or("date")?;
@@ -87,7 +116,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             for r in segments {
                 // Loop recording: delete the oldest until the new clip fits.
-                while card.free_bytes() < card.on_disk_bytes(r.bytes) + 64 * 1024 {
+                // Room for the clip and for its folder to grow by a cluster.
+                let spare = card.on_disk_bytes(1).max(64 * 1024);
+                while card.free_bytes() < card.on_disk_bytes(r.bytes) + spare {
                     let old = live.pop_front().ok_or("card too small for one clip")?;
                     card.delete(&old.path)?;
                     deleted += 1;
@@ -113,14 +144,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         day = day.succ_opt().ok_or("date")?;
     }
-    let truth = card.finish()?;
-    serde_json::to_writer_pretty(BufWriter::new(std::fs::File::create(truth_path)?), &truth)?;
-    println!(
-        "{image}: {recorded} recordings made, {} live, {deleted} deleted; FAT {:.1} MiB, directories {:.1} MiB, MP4 headers {:.1} MiB",
-        live.len(),
-        truth.fat_bytes as f64 / 1048576.0,
-        truth.directory_bytes as f64 / 1048576.0,
-        truth.mp4_header_bytes as f64 / 1048576.0
-    );
-    Ok(())
+    let live = live.len();
+    Ok((card.finish()?, recorded, live, deleted))
 }

@@ -616,6 +616,7 @@ impl<W: Read + Write + Seek> CardBuilder<W> {
         }
         let fat_bytes = self.g.fat_bytes;
         Ok(CardTruth {
+            filesystem: "FAT32".to_string(),
             card_bytes: self.card_bytes,
             partition_offset: self.base,
             cluster_bytes: self.g.cluster_bytes,

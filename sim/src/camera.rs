@@ -1,7 +1,9 @@
 //! A simulated Nexar camera recording onto a card: days of drives (road and cabin segments of
 //! realistic sizes), parking incidents, the loop deleting the oldest recordings when the card is
-//! full, and the `sos` folder's own limit on NEXC1/NEXS1. The output is a real FAT32 image and
-//! the truth a correct catalog must find, including which deletions happened when.
+//! full, and the `sos` folder's own limit on NEXC1/NEXS1. The output is a real FAT32 or exFAT
+//! image ([`Simulation::filesystem`]) and the truth a correct catalog must find, including which
+//! deletions happened when. The camera's choices depend only on the free space the card
+//! reports, so the same simulation on either file system makes the same recordings.
 //!
 //! The file names follow each family's suffix rules (DEVELOPERS.md); the folder layout and the
 //! time stamp styles differ between families on purpose, so that every name layout the catalog
@@ -16,7 +18,10 @@ use serde::{Deserialize, Serialize};
 use dashcard::catalog::models::CameraModel;
 
 use crate::rng::Rng;
-use crate::{BuildError, CardBuilder, CardLayout, CardTruth, ClipHeader, Content, FileSpec};
+use crate::{
+    BuildError, CardBuilder, CardFilesystem, CardLayout, CardTruth, CardWriter, ClipHeader,
+    Content, ExfatCard, FileSpec,
+};
 
 /// What to simulate.
 #[derive(Clone, Debug)]
@@ -36,6 +41,8 @@ pub struct Simulation {
     /// A real MP4 to write at the start of every recording (the rest of each stays unwritten),
     /// so the clips of a sample card really play; `None` writes generated headers only.
     pub clip: Option<Vec<u8>>,
+    /// How the card is formatted (FAT32 unless chosen otherwise).
+    pub filesystem: CardFilesystem,
 }
 
 impl Simulation {
@@ -49,6 +56,7 @@ impl Simulation {
             seed: 1,
             sos_limit: 20,
             clip: None,
+            filesystem: CardFilesystem::Fat32,
         }
     }
 }
@@ -126,9 +134,23 @@ impl SimTruth {
 
 const MB: u64 = 1_000_000;
 
-/// Runs the simulation onto `out` (a sparse file: nothing but metadata and headers is written).
+/// Runs the simulation onto `out` (a sparse file: nothing but metadata and headers is written),
+/// formatted as [`Simulation::filesystem`] says.
 pub fn simulate<W: Read + Write + Seek>(out: W, sim: &Simulation) -> Result<SimTruth, BuildError> {
-    let mut card = CardBuilder::format(out, &CardLayout::new(sim.card_bytes))?;
+    match sim.filesystem {
+        CardFilesystem::Fat32 => simulate_onto(
+            CardBuilder::format(out, &CardLayout::new(sim.card_bytes))?,
+            sim,
+        ),
+        CardFilesystem::Exfat { cluster_bytes } => {
+            simulate_onto(ExfatCard::format(out, sim.card_bytes, cluster_bytes)?, sim)
+        }
+    }
+}
+
+/// Runs the simulation onto a card already formatted (`sim.filesystem` is not consulted): for
+/// callers that link one writer only, or that bring their own.
+pub fn simulate_onto<C: CardWriter>(mut card: C, sim: &Simulation) -> Result<SimTruth, BuildError> {
     let mut rng = Rng::new(sim.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let mut recordings: Vec<SimRecording> = Vec::new();
     let mut drives: Vec<SimDrive> = Vec::new();
@@ -232,8 +254,8 @@ struct Queues<'a> {
 }
 
 /// Writes one recording, first deleting what the camera would delete to make room.
-fn record<W: Read + Write + Seek>(
-    card: &mut CardBuilder<W>,
+fn record<C: CardWriter>(
+    card: &mut C,
     mut r: SimRecording,
     sim: &Simulation,
     q: &mut Queues<'_>,

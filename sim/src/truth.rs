@@ -11,14 +11,15 @@ pub struct TruthFile {
     pub path: String,
     /// Size in bytes.
     pub bytes: u64,
-    /// Created timestamp (to the DOS resolution the entry holds).
+    /// Created timestamp (to the resolution the entry holds: FAT 10 ms, exFAT 10 ms).
     pub created: NaiveDateTime,
-    /// Modified timestamp.
+    /// Modified timestamp (FAT: 2 s resolution; exFAT: 10 ms).
     pub modified: NaiveDateTime,
-    /// Deleted (0xE5) entry.
+    /// Deleted entry (FAT: 0xE5; exFAT: InUse cleared).
     pub deleted: bool,
-    /// Deleted only: its bytes can still be read back from its directory entry — it was
-    /// written in one run and no cluster of it has been given to another file since.
+    /// Deleted only: its bytes can still be read back from its directory entry — no cluster
+    /// of it has been given to another file since, and (FAT, whose chains are cleared) it was
+    /// written in one run.
     pub recoverable: Option<bool>,
     /// Runs of contiguous clusters (live files; deleted ones: 1 when recoverable, else 0).
     pub fragments: u32,
@@ -31,9 +32,12 @@ pub struct TruthFile {
     pub header_bytes: u64,
 }
 
-/// What [`crate::CardBuilder::finish`] produced.
+/// What a card writer ([`crate::CardWriter::finish`]) produced.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct CardTruth {
+    /// "FAT32" or "exFAT".
+    #[serde(default)]
+    pub filesystem: String,
     /// Size of the card image.
     pub card_bytes: u64,
     /// Start of the volume.
@@ -44,13 +48,14 @@ pub struct CardTruth {
     pub capacity_bytes: u64,
     /// Free clusters × cluster size.
     pub free_bytes: u64,
-    /// One FAT copy.
+    /// One FAT.
     pub fat_bytes: u64,
     /// Every directory's clusters.
     pub directory_bytes: u64,
     /// MP4 header boxes of the clips a reader can reach (live and recoverable deleted).
     pub mp4_header_bytes: u64,
-    /// The sum of the three: what a reader must at least read.
+    /// What a reader must at least read: the FAT (exFAT: the FAT and the allocation bitmap),
+    /// the directories and the MP4 headers.
     pub metadata_bytes: u64,
     /// Every file, live or deleted, in the order added.
     pub files: Vec<TruthFile>,

@@ -15,7 +15,8 @@ pub enum StartSource {
     FileName,
     /// The creation time in the MP4 header (`mvhd`).
     Mp4Header,
-    /// The FAT directory entry's created time.
+    /// The directory entry's created time (FAT or exFAT; the name predates exFAT and stays,
+    /// being part of the report format).
     FatCreated,
 }
 

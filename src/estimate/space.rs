@@ -46,7 +46,7 @@ impl Space {
                     Input::new(Some(c), "card")
                 };
                 let free = match volume.free_bytes {
-                    Some(f) => Input::new(Some(f), "card: counted from the FAT"),
+                    Some(f) => Input::new(Some(f), volume.free_space_source()),
                     None => Input::new(
                         Some(c.saturating_sub(used)),
                         "capacity minus the files on the card",

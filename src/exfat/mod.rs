@@ -10,8 +10,11 @@
 //! - `allocation_bitmap`: which clusters are in use, counted a word at a time;
 //! - `upcase_table`: how names fold case, for name hashes and comparisons;
 //! - `entry_set`: directory entries and the File / Stream Extension / File Name sets;
-//! - `timestamp`: local times with their 10 ms part and UTC offset;
-//! - `valid_data`: reading a file with zeros past its valid data length.
+//! - `timestamp`: local times with their 10 ms part and UTC offset.
+//!
+//! A file's bytes past its valid data length read as zeros: its extents cover only the valid
+//! bytes, and [`ExtentReader::zero_filled`] (the same stream every reader of file bytes uses)
+//! supplies the rest.
 //!
 //! Deleted files fare better on exFAT than on FAT: deleting only clears each entry's InUse bit,
 //! so the full name, size and first cluster survive, and the FAT chain of a fragmented file is
@@ -29,7 +32,6 @@ mod entry_set;
 mod fat_chain;
 mod timestamp;
 mod upcase_table;
-mod valid_data;
 mod walk;
 
 use std::io::{Read, Seek};
@@ -37,11 +39,10 @@ use std::io::{Read, Seek};
 use chrono::NaiveDateTime;
 
 use crate::block_reader::BlockReader;
-use crate::extent::Extent;
+use crate::extent::{Extent, ExtentReader};
 use crate::fat::WalkLimits;
 
 pub use boot_region::{BootCopy, BootRegion};
-pub use valid_data::ValidDataReader;
 
 /// What the volume is, as read from its boot region, root folder and allocation bitmap.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -101,8 +102,9 @@ pub struct ExfatEntry {
     pub is_dir: bool,
     /// Size in bytes (DataLength); 0 for folders, as on FAT.
     pub bytes: u64,
-    /// Bytes actually written (ValidDataLength): the rest of the file reads as zeros. The
-    /// extents cover exactly these bytes; [`ExfatEntry::open`] supplies the zeros.
+    /// Bytes actually written (ValidDataLength, at most `bytes`): the rest of the file reads
+    /// as zeros. The extents cover these bytes (fewer only when its clusters cannot all be
+    /// found, with a warning); [`ExfatEntry::open`] supplies the zeros.
     pub valid_bytes: u64,
     /// Creation time, local as written.
     pub created: Option<NaiveDateTime>,
@@ -131,8 +133,8 @@ pub struct ExfatEntry {
     pub first_cluster: u32,
     /// NoFatChain: stored as one contiguous run the FAT does not describe.
     pub no_fat_chain: bool,
-    /// Where the valid bytes lie in the image (absolute offsets; they add up to `valid_bytes`).
-    /// For deleted entries, only when recoverable.
+    /// Where the valid bytes lie in the image (absolute offsets; they add up to `valid_bytes`
+    /// unless its chain is broken). For deleted entries, only when recoverable.
     pub extents: Vec<Extent>,
     /// Number of runs of contiguous clusters.
     pub fragments: u32,
@@ -145,8 +147,8 @@ impl ExfatEntry {
     pub fn open<'a, R: Read + Seek>(
         &'a self,
         reader: &'a mut BlockReader<R>,
-    ) -> ValidDataReader<'a, R> {
-        ValidDataReader::new(reader, &self.extents, self.valid_bytes, self.bytes)
+    ) -> ExtentReader<'a, R> {
+        ExtentReader::zero_filled(reader, &self.extents, self.valid_bytes, self.bytes)
     }
 }
 

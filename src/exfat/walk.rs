@@ -476,11 +476,12 @@ impl<R: Read + Seek> Walker<'_, R> {
             set.valid_data_length
         };
         entry.extents = self.extents(&chain.runs, valid);
-        entry.valid_bytes = entry.extents.iter().map(|e| e.bytes).sum();
-        if entry.valid_bytes < valid && !chain.runs.is_empty() {
+        // The valid length stays as recorded: bytes the extents miss are lost, not zeros.
+        entry.valid_bytes = valid;
+        let found: u64 = entry.extents.iter().map(|e| e.bytes).sum();
+        if found < valid && !chain.runs.is_empty() {
             entry.warnings.push(format!(
-                "only the first {} of its {valid} written bytes can be read",
-                entry.valid_bytes
+                "only the first {found} of its {valid} written bytes can be read"
             ));
         }
         entry.fragments = chain.runs.len() as u32;
@@ -550,10 +551,10 @@ impl<R: Read + Seek> Walker<'_, R> {
         let mut entry = self.entry_base(parent, &set);
         let runs = self.recoverable_runs(&set, &mut entry.warnings);
         entry.recoverable = Some(runs.is_some());
+        // As recorded, recoverable or not (a lost file's bytes are gone either way).
+        entry.valid_bytes = set.valid_data_length.min(entry.bytes);
         if let Some(runs) = runs {
-            let valid = set.valid_data_length.min(set.data_length);
-            entry.extents = self.extents(&runs, valid);
-            entry.valid_bytes = entry.extents.iter().map(|e| e.bytes).sum();
+            entry.extents = self.extents(&runs, entry.valid_bytes);
             entry.fragments = runs.len() as u32;
         }
         self.entries.push(entry);

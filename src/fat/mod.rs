@@ -145,10 +145,8 @@ pub enum FatError {
     /// Not a FAT volume.
     #[error("not a FAT volume: {0}")]
     NotFat(String),
-    /// An exFAT volume.
-    #[error(
-        "exFAT is not supported yet: this volume is exFAT, and Dashcard reads FAT12/16/32 (what Nexar cameras use)"
-    )]
+    /// An exFAT volume (read by [`crate::exfat`], not here).
+    #[error("this volume is exFAT, not FAT: it is read by the exFAT reader")]
     ExFat,
     /// An NTFS volume.
     #[error("this volume is NTFS, which Dashcard does not read: Nexar cameras use FAT")]

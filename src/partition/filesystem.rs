@@ -49,9 +49,14 @@ pub fn sniff_filesystem(sector: &[u8; 512]) -> Filesystem {
     }
 }
 
-/// The logical sector size a boot sector declares, when it is a sane one.
+/// The logical sector size a boot sector declares, when it is a sane one (FAT: the BPB's bytes
+/// per sector; exFAT: its BytesPerSectorShift, the BPB bytes being zero there).
 pub(crate) fn boot_sector_bytes(sector: &[u8; 512]) -> Option<u32> {
-    let bytes = u16::from_le_bytes([sector[11], sector[12]]) as u32;
+    let bytes = if sector[3..11] == *b"EXFAT   " {
+        1u32.checked_shl(sector[108] as u32).unwrap_or(0)
+    } else {
+        u16::from_le_bytes([sector[11], sector[12]]) as u32
+    };
     ((512..=4096).contains(&bytes) && bytes.is_power_of_two()).then_some(bytes)
 }
 
@@ -75,6 +80,16 @@ mod tests {
         assert_eq!(sniff_filesystem(&s), Filesystem::ExFat);
         s[3..11].copy_from_slice(b"NTFS    ");
         assert_eq!(sniff_filesystem(&s), Filesystem::Ntfs);
+    }
+
+    #[test]
+    fn an_exfat_sector_size_comes_from_its_shift() {
+        let mut s = [0u8; 512];
+        s[3..11].copy_from_slice(b"EXFAT   ");
+        s[108] = 12;
+        assert_eq!(boot_sector_bytes(&s), Some(4096));
+        s[108] = 200;
+        assert_eq!(boot_sector_bytes(&s), None);
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! leave the factory and how cameras format them — a whole card with a GPT (a card reformatted
 //! on a computer), or a bare volume with no table at all ("superfloppy"). [`read_partition_table`]
 //! tells which, lists every partition, and sniffs each one's boot sector so the caller can pick
-//! the FAT volume and name the others (exFAT, NTFS) in its error message.
+//! the volume it reads (FAT or exFAT) and name the others (NTFS) in its error message. An exFAT
+//! volume whose main boot sector is damaged is still recognised by its backup boot region, so
+//! that the exFAT reader can fall back on it.
 //!
 //! The tables are small fixed layouts, read here through the [`BlockReader`] (so they cost one or
 //! two cached reads) with every count and offset bounded: an extended-partition chain stops at
@@ -84,6 +86,44 @@ impl PartitionTable {
             .iter()
             .filter(|p| p.filesystem == Filesystem::Fat)
     }
+
+    /// Partitions holding a volume Dashcard reads (FAT12/16/32 or exFAT), in table order.
+    pub fn readable_partitions(&self) -> impl Iterator<Item = &Partition> {
+        self.partitions
+            .iter()
+            .filter(|p| matches!(p.filesystem, Filesystem::Fat | Filesystem::ExFat))
+    }
+}
+
+/// Where an exFAT backup boot region may start, by sector size: 12 sectors into the volume.
+const EXFAT_BACKUP_SECTOR: u64 = 12;
+
+/// What the volume at `offset` holds: its first sector's word, or — when that sector says
+/// nothing — exFAT if a backup exFAT boot sector sits 12 sectors in (for any sector size), so a
+/// volume whose main boot sector was damaged still reaches the exFAT reader, which warns.
+fn sniff_volume<R: Read + Seek>(
+    reader: &mut BlockReader<R>,
+    offset: u64,
+    first: &[u8; 512],
+) -> Result<(Filesystem, Option<u32>), PartitionError> {
+    let found = sniff_filesystem(first);
+    if found != Filesystem::Unknown {
+        return Ok((found, filesystem::boot_sector_bytes(first)));
+    }
+    for sector_bytes in [512u32, 1024, 2048, 4096] {
+        let at = offset.saturating_add(EXFAT_BACKUP_SECTOR * sector_bytes as u64);
+        if at.saturating_add(512) > reader.len() {
+            break;
+        }
+        let mut backup = [0u8; 512];
+        reader.read_at(at, &mut backup)?;
+        if sniff_filesystem(&backup) == Filesystem::ExFat
+            && filesystem::boot_sector_bytes(&backup) == Some(sector_bytes)
+        {
+            return Ok((Filesystem::ExFat, Some(sector_bytes)));
+        }
+    }
+    Ok((Filesystem::Unknown, None))
 }
 
 /// Why the image's layout could not be read at all.
@@ -120,19 +160,8 @@ pub fn read_partition_table<R: Read + Seek>(
     // A volume boot sector in sector 0 means no table, even though it also ends in 55 AA.
     let bare = sniff_filesystem(&sector0);
     if bare != Filesystem::Unknown {
-        return Ok(PartitionTable {
-            scheme: Scheme::None,
-            sector_bytes: filesystem::boot_sector_bytes(&sector0).unwrap_or(512),
-            partitions: vec![Partition {
-                index: 1,
-                offset: 0,
-                bytes: len,
-                type_name: "whole image (no partition table)".to_string(),
-                name: None,
-                filesystem: bare,
-            }],
-            warnings: Vec::new(),
-        });
+        let sector_bytes = filesystem::boot_sector_bytes(&sector0).unwrap_or(512);
+        return Ok(bare_volume(len, bare, sector_bytes));
     }
 
     let mbr = mbr::parse_sector(&sector0);
@@ -150,12 +179,37 @@ pub fn read_partition_table<R: Read + Seek>(
 
     match mbr {
         Some(entries) if !entries.is_empty() => mbr::read(reader, &entries),
-        _ => Ok(PartitionTable {
-            scheme: Scheme::None,
-            sector_bytes: 512,
-            partitions: Vec::new(),
-            warnings: Vec::new(),
-        }),
+        _ => match sniff_volume(reader, 0, &sector0)? {
+            // A bare exFAT volume whose main boot sector is damaged: its backup says what it is.
+            (Filesystem::ExFat, sector_bytes) => Ok(bare_volume(
+                len,
+                Filesystem::ExFat,
+                sector_bytes.unwrap_or(512),
+            )),
+            _ => Ok(PartitionTable {
+                scheme: Scheme::None,
+                sector_bytes: 512,
+                partitions: Vec::new(),
+                warnings: Vec::new(),
+            }),
+        },
+    }
+}
+
+/// The whole image as one volume of `filesystem`.
+fn bare_volume(len: u64, filesystem: Filesystem, sector_bytes: u32) -> PartitionTable {
+    PartitionTable {
+        scheme: Scheme::None,
+        sector_bytes,
+        partitions: vec![Partition {
+            index: 1,
+            offset: 0,
+            bytes: len,
+            type_name: "whole image (no partition table)".to_string(),
+            name: None,
+            filesystem,
+        }],
+        warnings: Vec::new(),
     }
 }
 
@@ -178,7 +232,7 @@ fn finish(
         }
         let mut boot = [0u8; 512];
         reader.read_at(p.offset, &mut boot)?;
-        p.filesystem = sniff_filesystem(&boot);
+        p.filesystem = sniff_volume(reader, p.offset, &boot)?.0;
         if p.offset.saturating_add(p.bytes) > len {
             warnings.push(format!(
                 "partition {} ends {} bytes past the end of the image: the image is truncated (files near the end may be unreadable)",

@@ -11,7 +11,10 @@ use std::process::Command;
 use chrono::{NaiveDate, NaiveDateTime};
 use dashcard::block_reader::BlockReader;
 use dashcard::exfat::{self, ExfatEntry, ExfatError, ExfatListing};
+use dashcard::extent::Extent;
 use dashcard::fat::WalkLimits;
+use dashcard::listing::{ListedFile, Listing};
+use dashcard::scan::{self, ScanOptions};
 
 use exfat_writer::{ExfatWriter, Times};
 
@@ -253,9 +256,8 @@ pub fn tsk_seconds(t: Option<NaiveDateTime>) -> i64 {
 }
 
 /// The sectors of the volume (in its own sector size) our extents cover.
-pub fn our_sectors(entry: &ExfatEntry, partition_offset: u64, sector_bytes: u64) -> Vec<u64> {
-    entry
-        .extents
+pub fn our_sectors(extents: &[Extent], partition_offset: u64, sector_bytes: u64) -> Vec<u64> {
+    extents
         .iter()
         .flat_map(|e| {
             let first = (e.offset - partition_offset) / sector_bytes;
@@ -271,4 +273,99 @@ pub fn runs_in(sectors: &[u64]) -> u32 {
         return 0;
     }
     1 + sectors.windows(2).filter(|w| w[1] != w[0] + 1).count() as u32
+}
+
+/// The card at `image` through the one path every front end takes: `scan::scan_image`.
+pub fn scan(image: &Path) -> Listing {
+    let mut reader = BlockReader::new(File::open(image).unwrap()).unwrap();
+    scan::scan_image(&mut reader, &ScanOptions::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", image.display()))
+}
+
+/// A listed file's bytes as every front end reads them (zeros past the valid length).
+pub fn listed_content(image: &Path, file: &ListedFile) -> Vec<u8> {
+    use std::io::Read;
+    let mut reader = BlockReader::new(File::open(image).unwrap()).unwrap();
+    let mut out = Vec::new();
+    file.open(&mut reader).read_to_end(&mut out).unwrap();
+    out
+}
+
+/// Checks the card's [`Listing`] — what the catalog, the page and the CLI see — against The
+/// Sleuth Kit: the same files, live and deleted, with the same sizes, times, fragments and
+/// bytes (`istat` sectors, `icat` content). Returns the listing.
+pub fn check_listing_against_tsk(image: &Path) -> Listing {
+    let listing = scan(image);
+    let v = &listing.volume;
+    assert_eq!(v.filesystem.as_deref(), Some("exFAT"));
+    let offset = v.partition_offset.unwrap();
+    // The volume's own sector size (BytesPerSectorShift), which istat counts in.
+    let sector = 1u64 << read_byte(image, offset + 108);
+    let tsk: Vec<TskEntry> = tsk_listing(image, offset / 512)
+        .into_iter()
+        .filter(|t| !t.is_dir)
+        .collect();
+    let mut ours: Vec<(String, bool)> = listing
+        .files
+        .iter()
+        .map(|f| (f.path.clone(), f.deleted))
+        .collect();
+    let mut theirs: Vec<(String, bool)> = tsk.iter().map(|t| (t.path.clone(), t.deleted)).collect();
+    ours.sort();
+    theirs.sort();
+    assert_eq!(ours, theirs, "the listing and fls list different files");
+    for f in &listing.files {
+        let what = &f.path;
+        let t = tsk
+            .iter()
+            .find(|t| t.path == f.path && t.deleted == f.deleted)
+            .unwrap();
+        assert_eq!(t.size, f.bytes, "{what}: size");
+        assert_eq!(t.mtime, tsk_seconds(f.modified), "{what}: modified");
+        assert_eq!(t.crtime, tsk_seconds(f.created), "{what}: created");
+        assert_eq!(f.deleted, f.recoverable.is_some(), "{what}");
+        if f.bytes == 0 || (f.deleted && f.recoverable != Some(true)) {
+            assert!(f.extents.is_empty() || f.bytes == 0, "{what}");
+            continue;
+        }
+        let written: u64 = f.extents.iter().map(|e| e.bytes).sum();
+        assert_eq!(
+            written,
+            f.written_bytes(),
+            "{what}: extents cover the written bytes"
+        );
+        let mut sectors = tsk_sectors(image, offset / 512, t.inode);
+        let mine = our_sectors(&f.extents, offset, sector);
+        // TSK 4.11 lists one sector too many when a size is a whole number of sectors.
+        if f.bytes % sector == 0 && sectors.len() == mine.len() + 1 {
+            sectors.pop();
+        }
+        let bytes = listed_content(image, f);
+        assert_eq!(bytes.len() as u64, f.bytes, "{what}");
+        match f.valid_bytes {
+            None => {
+                assert_eq!(sectors, mine, "{what}: istat sectors");
+                assert_eq!(runs_in(&sectors), f.fragments, "{what}: fragments");
+                let theirs = tsk_bytes(image, offset / 512, t.inode, f.deleted);
+                assert!(theirs == bytes, "{what}: icat bytes differ");
+            }
+            Some(valid) => {
+                // TSK ignores the valid length (it reads the stale clusters); the sectors it
+                // lists start with ours, and ours end in zeros.
+                assert!(sectors.starts_with(&mine), "{what}: istat sectors");
+                let valid = valid as usize;
+                assert!(bytes[valid..].iter().all(|&b| b == 0), "{what}: zeros");
+            }
+        }
+    }
+    listing
+}
+
+fn read_byte(image: &Path, at: u64) -> u8 {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = File::open(image).unwrap();
+    f.seek(SeekFrom::Start(at)).unwrap();
+    let mut b = [0u8; 1];
+    f.read_exact(&mut b).unwrap();
+    b[0]
 }

@@ -54,7 +54,7 @@ pub fn App() -> impl IntoView {
             </main>
             <footer class="site-footer">
                 <p>
-                    "Dashcard reads FAT cards from Nexar Pro, Beam, NEXC1, NEXC2 and NEXS1 cameras, as card images or mounted folders. It is not made by Nexar."
+                    "Dashcard reads FAT32 and exFAT cards from Nexar Pro, Beam, NEXC1, NEXC2 and NEXS1 cameras, as card images or mounted folders. It is not made by Nexar."
                 </p>
             </footer>
         </div>

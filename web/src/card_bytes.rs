@@ -1,6 +1,7 @@
 //! Where an open card's bytes are, and a file's bytes as a `Blob` without copying them: from an
-//! image, slices of the image over the file's extents (fragments too); from a folder, the file
-//! itself; from the sample card, its clip followed by zeros, as the simulation wrote it.
+//! image, slices of the image over the file's extents (fragments too), then zeros for the
+//! bytes an exFAT file was sized for but never written; from a folder, the file itself; from
+//! the sample card, its clip followed by zeros, as the simulation wrote it.
 
 use std::collections::HashMap;
 
@@ -95,10 +96,11 @@ fn image_slices(image: &File, file: &ListedFile) -> Result<Blob, String> {
         ));
     }
     let covered: u64 = file.extents.iter().map(|e| e.bytes).sum();
-    if covered != file.bytes {
+    let written = file.written_bytes();
+    if covered != written {
         return Err(format!(
-            "{}: where its bytes lie on the card is not fully known ({covered} of {} bytes)",
-            file.path, file.bytes
+            "{}: where its bytes lie on the card is not fully known ({covered} of {written} bytes)",
+            file.path
         ));
     }
     let parts = js_sys::Array::new();
@@ -108,22 +110,31 @@ fn image_slices(image: &File, file: &ListedFile) -> Result<Blob, String> {
             .map_err(|e| describe(&e))?;
         parts.push(&slice);
     }
+    push_zeros(&parts, file.bytes - written);
     Blob::new_with_blob_sequence_and_options(&parts, &blob_options(&file.path))
         .map_err(|e| describe(&e))
 }
 
 /// A sample recording's bytes: the clip, then zeros to its size.
 fn sample_blob(clip: &js_sys::Uint8Array, bytes: u64) -> Result<Blob, String> {
-    const ZEROS: u32 = 1 << 20;
     let parts = js_sys::Array::of1(clip);
-    let mut left = bytes.saturating_sub(u64::from(clip.length()));
+    push_zeros(&parts, bytes.saturating_sub(u64::from(clip.length())));
+    let options = BlobPropertyBag::new();
+    options.set_type("video/mp4");
+    Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(|e| describe(&e))
+}
+
+/// Appends `bytes` zeros to a `Blob`'s parts, as views of one zeroed buffer.
+fn push_zeros(parts: &js_sys::Array, bytes: u64) {
+    const ZEROS: u32 = 1 << 20;
+    if bytes == 0 {
+        return;
+    }
     let zeros = js_sys::Uint8Array::new_with_length(ZEROS);
+    let mut left = bytes;
     while left > 0 {
         let n = left.min(u64::from(ZEROS)) as u32;
         parts.push(&zeros.subarray(0, n));
         left -= u64::from(n);
     }
-    let options = BlobPropertyBag::new();
-    options.set_type("video/mp4");
-    Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(|e| describe(&e))
 }

@@ -27,8 +27,8 @@ const TABS: [(Tab, &str, &str); 5] = [
 fn explain(kind: &FailureKind) -> (&'static str, &'static str) {
     match kind {
         FailureKind::NotSupported(_) => (
-            "This card uses a file system Dashcard cannot read yet",
-            "Nexar cameras format their cards as FAT32. If this card came from a Nexar camera, it may have been reformatted on a computer.",
+            "This card uses a file system Dashcard does not read",
+            "Nexar cameras format their cards as FAT32 or exFAT. If this card came from a Nexar camera, it may have been reformatted on a computer.",
         ),
         FailureKind::WorkerCrashed => (
             "The card reader stopped",
@@ -40,7 +40,7 @@ fn explain(kind: &FailureKind) -> (&'static str, &'static str) {
         ),
         FailureKind::Unreadable => (
             "This card could not be read",
-            "Check that the file is an image of a whole card or of its FAT volume (.img, .bin, .dd), copied completely. Nothing was changed on the card or the file.",
+            "Check that the file is an image of a whole card or of its FAT or exFAT volume (.img, .bin, .dd), copied completely. Nothing was changed on the card or the file.",
         ),
     }
 }

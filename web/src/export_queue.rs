@@ -126,6 +126,7 @@ impl ExportQueue {
                 index,
                 bytes: f.bytes,
                 extents: f.extents,
+                valid_bytes: f.valid_bytes,
             })
             .collect();
         if self.worker.with_value(Option::is_none) {

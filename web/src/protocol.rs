@@ -97,7 +97,7 @@ pub struct Failure {
 pub enum FailureKind {
     /// The bytes are not a card Dashcard can read (damaged, truncated, not a card).
     Unreadable,
-    /// A card in a file system Dashcard does not read (exFAT, NTFS).
+    /// A card in a file system Dashcard does not read (NTFS).
     NotSupported(String),
     /// The browser did not give access.
     Permission,

@@ -93,6 +93,8 @@ struct Geometry {
     cluster_bytes: u32,
     cluster_count: u32,
     fat_offset: u64,
+    /// Bytes of the FAT in use (as the boot sector sizes it).
+    fat_bytes: u64,
     heap_offset: u64,
     bitmap_runs: Vec<Run>,
     bitmap_bytes: u64,
@@ -184,6 +186,7 @@ impl<W: Read + Write + Seek> ExfatWriter<W> {
             cluster_bytes: layout.cluster_bytes,
             cluster_count: layout.cluster_count,
             fat_offset: base + layout.fat_offset,
+            fat_bytes: layout.fat_bytes,
             heap_offset: base + layout.heap_offset,
             bitmap_runs: vec![bitmap],
             bitmap_bytes: layout.bitmap_bytes,
@@ -262,6 +265,7 @@ impl<W: Read + Write + Seek> ExfatWriter<W> {
             cluster_bytes: (sb << cluster_shift) as u32,
             cluster_count,
             fat_offset: volume_offset + le32(80) as u64 * sb,
+            fat_bytes: le32(84) as u64 * sb,
             heap_offset: volume_offset + le32(88) as u64 * sb,
             bitmap_runs: Vec::new(),
             bitmap_bytes: (cluster_count as u64).div_ceil(8),
@@ -433,8 +437,10 @@ impl<W: Read + Write + Seek> ExfatWriter<W> {
     /// what was written.
     pub fn finish(mut self) -> io::Result<(W, Truth)> {
         let cb = self.geo.cluster_bytes as usize;
+        let mut directory_bytes = 0;
         for d in 0..self.dirs.len() {
             let bytes = self.dirs[d].bytes(cb);
+            directory_bytes += bytes.len() as u64;
             let clusters = self.dirs[d].clusters.clone();
             for (cluster, chunk) in clusters.iter().zip(bytes.chunks_exact(cb)) {
                 self.write_cluster_data(*cluster, 0, chunk)?;
@@ -459,6 +465,9 @@ impl<W: Read + Write + Seek> ExfatWriter<W> {
             cluster_bytes: self.geo.cluster_bytes,
             cluster_count: self.geo.cluster_count,
             heap_offset: self.geo.heap_offset,
+            fat_bytes: self.geo.fat_bytes,
+            bitmap_bytes: self.geo.bitmap_bytes,
+            directory_bytes,
             free_clusters: self.free_clusters(),
             entries: self.records.into_iter().map(|r| r.truth).collect(),
         };

@@ -54,6 +54,12 @@ pub struct Truth {
     pub cluster_count: u32,
     /// Absolute offset of cluster 2 in the image.
     pub heap_offset: u64,
+    /// Bytes of the FAT.
+    pub fat_bytes: u64,
+    /// Bytes of the allocation bitmap.
+    pub bitmap_bytes: u64,
+    /// Bytes of every folder's clusters, the root folder's included.
+    pub directory_bytes: u64,
     /// Clusters the final bitmap marks free.
     pub free_clusters: u64,
     /// Every file and folder, in creation order.

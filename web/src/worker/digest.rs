@@ -3,7 +3,6 @@
 
 use dashcard::block_reader::BlockReader;
 use dashcard::export::digest::digest as digest_stream;
-use dashcard::extent::ExtentReader;
 use dashcard::listing::ClipRef;
 use web_sys::{Blob, File};
 
@@ -34,10 +33,7 @@ pub(super) fn digest(
     let mut results = Vec::with_capacity(clips.len());
     for (n, clip) in clips.iter().enumerate() {
         let digest = match (&mut reader, &files) {
-            (Some(reader), _) => digest_stream(
-                ExtentReader::new(reader, &clip.extents, clip.bytes),
-                DIGEST_CHUNK_BYTES,
-            ),
+            (Some(reader), _) => digest_stream(clip.open(reader), DIGEST_CHUNK_BYTES),
             (None, Some(files)) => {
                 let file = files
                     .get(n)
