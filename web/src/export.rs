@@ -37,7 +37,14 @@ pub fn export_name(card: &str, ext: &str) -> String {
 
 /// The report exactly as `dashcard report --json` prints it (with the same what-if inputs).
 pub fn report_json(shown: &Shown) -> String {
-    Report::assemble(&shown.listing, &shown.catalog, &shown.estimate).to_json() + "\n"
+    Report::assemble(
+        &shown.listing,
+        &shown.catalog,
+        &shown.estimate,
+        &shown.telemetry,
+    )
+    .to_json()
+        + "\n"
 }
 
 /// Downloads the report as JSON.
