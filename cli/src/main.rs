@@ -12,6 +12,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use chrono::Timelike;
 use clap::{Parser, Subcommand, ValueEnum};
 use dashcard::block_reader::BlockReader;
 use dashcard::catalog::models::CameraModel;
@@ -314,11 +315,16 @@ fn track(image: &Path, start: &str, format: TrackFormat, threshold_g: f64) -> Re
     let wanted = parse_local_time(start)?;
     let (listing, mut files) = read_card(image, None, &Keys::default())?;
     let catalog = dashcard::catalog::build(&listing);
-    let Some(drive) = catalog.drives.iter().position(|d| d.start == wanted) else {
+    // The start as written, or to the second when given without its milliseconds.
+    let whole = |t: chrono::NaiveDateTime| t.with_nanosecond(0);
+    let matches = |d: &chrono::NaiveDateTime| {
+        *d == wanted || (wanted.nanosecond() == 0 && whole(*d) == Some(wanted))
+    };
+    let Some(drive) = catalog.drives.iter().position(|d| matches(&d.start)) else {
         let starts: Vec<String> = catalog
             .drives
             .iter()
-            .map(|d| d.start.format("%Y-%m-%dT%H:%M:%S").to_string())
+            .map(|d| d.start.format("%Y-%m-%dT%H:%M:%S%.3f").to_string())
             .collect();
         return Err(Failure::input(if starts.is_empty() {
             format!("{}: the card has no drives", image.display())
@@ -356,7 +362,7 @@ fn track(image: &Path, start: &str, format: TrackFormat, threshold_g: f64) -> Re
 /// A drive's start as `drives[].start` writes it.
 fn parse_local_time(text: &str) -> Result<chrono::NaiveDateTime, Failure> {
     let text = text.trim();
-    ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
         .iter()
         .find_map(|f| chrono::NaiveDateTime::parse_from_str(text, f).ok())
         .ok_or_else(|| {

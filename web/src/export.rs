@@ -11,7 +11,7 @@ use crate::card::Shown;
 use crate::player::download;
 
 /// Offers `text` for download as `name`.
-fn download_text(name: &str, mime: &str, text: &str) -> Result<(), String> {
+pub fn download_text(name: &str, mime: &str, text: &str) -> Result<(), String> {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let options = BlobPropertyBag::new();
     options.set_type(mime);
