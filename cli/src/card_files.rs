@@ -30,7 +30,8 @@ impl CardFiles {
             CardFiles::Image(reader) => file.open(reader).take(max).read_to_end(&mut bytes),
             CardFiles::Folder(root) => {
                 let path = folder_walk::resolve(root, &file.path)?;
-                File::open(path).and_then(|f| f.take(max).read_to_end(&mut bytes))
+                crate::input::open_nonblocking(&path)
+                    .and_then(|f| f.take(max).read_to_end(&mut bytes))
             }
         };
         read.map(|_| bytes).map_err(|e| e.to_string())
