@@ -337,7 +337,7 @@ pub fn DriveTelemetryView(
             <label>"Impact threshold (g above 1 g) "
                 <input type="number" min="0.3" max="8" step="0.1" aria-label="Impact threshold"
                     prop:value=move || threshold.get().to_string()
-                    on:change=move |ev| {
+                    on:input=move |ev| {
                         if let Ok(g) = event_target_value(&ev).parse::<f64>()
                             && (0.1..=16.0).contains(&g)
                         {

@@ -155,13 +155,14 @@ fn read_image<R: Read + Seek + 'static>(
     complete_card(page, &listing.with_headers(results), files)
 }
 
-/// Sends the complete card, then its telemetry read through `files`.
+/// Reads the card's telemetry through `files` and sends it, then the complete card: the page
+/// has both by the time it calls the card complete (its JSON report then holds the telemetry).
 pub(super) fn complete_card(
     page: &Page,
     listing: &Listing,
     mut files: FileReader,
 ) -> Result<(), Failure> {
-    let catalog = send_card(page, listing, true, false)?;
+    let catalog = dashcard::catalog::build(listing);
     Progress::step(page, "Reading GPS and motion logs");
     let telemetry = dashcard::telemetry::card::read(
         listing,
@@ -171,7 +172,7 @@ pub(super) fn complete_card(
     );
     let part = json_part(&telemetry).map_err(unreadable)?;
     page.post_parts(&FromWorker::Telemetry, vec![part]);
-    Ok(())
+    send_catalogued(page, listing, catalog, true, false)
 }
 
 /// Sends `clips` to the helper on `port`, and completes the card when its results come back.
@@ -198,15 +199,25 @@ fn hand_over(page: &Page, port: &MessagePort, clips: &[ClipRef]) -> Result<(), F
     post_on_port(port, json_part(&clips).map_err(unreadable)?)
 }
 
-/// Builds the catalog and the estimate (no what-if inputs) and sends the card to the page;
-/// the catalog, for what follows.
+/// Builds the catalog and the estimate (no what-if inputs) and sends the card to the page.
 pub(super) fn send_card(
     page: &Page,
     listing: &Listing,
     complete: bool,
     wants_helper: bool,
-) -> Result<dashcard::catalog::Catalog, Failure> {
+) -> Result<(), Failure> {
     let catalog = dashcard::catalog::build(listing);
+    send_catalogued(page, listing, catalog, complete, wants_helper)
+}
+
+/// Builds the estimate (no what-if inputs) and sends the card with its `catalog`.
+fn send_catalogued(
+    page: &Page,
+    listing: &Listing,
+    catalog: dashcard::catalog::Catalog,
+    complete: bool,
+    wants_helper: bool,
+) -> Result<(), Failure> {
     let estimate = dashcard::estimate::build(listing, &catalog, &Default::default());
     let parts = card_parts(listing, &catalog, &estimate).map_err(unreadable)?;
     page.post_parts(
@@ -217,7 +228,7 @@ pub(super) fn send_card(
         },
         parts,
     );
-    Ok(catalog)
+    Ok(())
 }
 
 /// Why the image could not be listed, as the page should hear it.
