@@ -5,12 +5,15 @@
 use dashcard::catalog::Catalog;
 use dashcard::catalog::classify::Camera;
 use dashcard::listing::Listing;
+use dashcard::telemetry::{CardTelemetry, DriveTelemetry};
 use leptos::prelude::*;
+use std::sync::Arc;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlMediaElement, Url};
 
 use crate::card_bytes::CardBytes;
 use crate::format;
+use crate::telemetry_view::{DriveClock, DriveTelemetryView};
 
 /// One segment of one camera, placed on the drive's timeline.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,6 +39,12 @@ pub struct DrivePlayback {
     pub road: Vec<TimelineSegment>,
     /// Cabin segments in order (empty for a one-camera drive).
     pub cabin: Vec<TimelineSegment>,
+    /// Its GPS and motion telemetry, when its clips have sidecar logs.
+    pub telemetry: Option<Arc<DriveTelemetry>>,
+    /// Local = UTC + this (the card's zone, 0 when unknown).
+    pub utc_offset_s: i32,
+    /// Where playback starts, seconds into the drive (an SOS event's impact, or 0).
+    pub start_at_s: f64,
 }
 
 /// The drive player's contents, emptied when it closes.
@@ -47,6 +56,7 @@ impl DrivePlayback {
         bytes: &CardBytes,
         listing: &Listing,
         catalog: &Catalog,
+        telemetry: &CardTelemetry,
         index: usize,
     ) -> Option<Self> {
         let drive = catalog.drives.get(index)?;
@@ -80,6 +90,13 @@ impl DrivePlayback {
             duration_s: drive.duration_s,
             road: segments(Camera::Road),
             cabin: other,
+            telemetry: telemetry
+                .drives
+                .get(index)
+                .filter(|t| !t.track.is_empty() || !t.g_per_second.is_empty())
+                .map(|t| Arc::new(t.clone())),
+            utc_offset_s: catalog.time_zone.utc_offset_s.unwrap_or(0),
+            start_at_s: 0.0,
         })
     }
 
@@ -264,12 +281,22 @@ pub fn DrivePlayer(playing: DriveSlot) -> impl IntoView {
         if playing.get().is_some() {
             road_index.set_value(None);
             cabin_index.set_value(None);
-            request_animation_frame(move || go_to(0.0, true));
+            let at = playing.with_untracked(|p| p.as_ref().map_or(0.0, |p| p.start_at_s));
+            request_animation_frame(move || go_to(at, true));
         }
     });
     move || {
         playing.get().map(|p| {
             let has_cabin = !p.cabin.is_empty();
+            let telemetry = p.telemetry.clone().map(|t| {
+                let clock = DriveClock {
+                    start: p.start,
+                    utc_offset_s: p.utc_offset_s,
+                    duration_s: p.duration_s,
+                };
+                let go = Callback::new(move |at: f64| go_to(at, playing_now()));
+                view! { <DriveTelemetryView telemetry=t clock=clock position=position go_to=go /> }
+            });
             let start = p.start;
             let duration = p.duration_s;
             view! {
@@ -315,6 +342,7 @@ pub fn DrivePlayer(playing: DriveSlot) -> impl IntoView {
                         </label>
                         <p class="note">"Keys: space play/pause · ←/→ 5 s · , and . one frame · n/p next/previous segment · < and > speed"</p>
                     </div>
+                    {telemetry}
                 </section>
             }
         })

@@ -108,6 +108,9 @@ pub enum FromWorker {
         /// Size of the worker's WebAssembly memory (its peak: it never shrinks).
         memory_bytes: u64,
     },
+    /// The card's GPS and motion telemetry (a `CardTelemetry` as JSON, the one part), read
+    /// from the sidecar logs once the card is complete.
+    Telemetry,
     /// The helper sent its results over the port and has nothing more to do.
     HelperDone {
         /// Size of the helper's WebAssembly memory.

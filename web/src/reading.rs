@@ -134,6 +134,16 @@ impl Reading {
                 }
                 self.receive(complete, parts.unwrap_or_default());
             }
+            FromWorker::Telemetry => {
+                let parts = parts.unwrap_or_default();
+                match parse_part::<dashcard::telemetry::CardTelemetry>(&part_bytes(&parts, 0)) {
+                    Ok(t) => {
+                        let _ = self.card.telemetry.try_set(Arc::new(t));
+                        mark("dashcard:telemetry");
+                    }
+                    Err(message) => self.fail(Failure::new(FailureKind::Unreadable, message)),
+                }
+            }
             FromWorker::HelperDone { memory_bytes } => {
                 self.memory.update_value(|m| *m = (*m).max(memory_bytes));
             }
