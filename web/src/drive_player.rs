@@ -1,16 +1,27 @@
 //! A whole drive as one continuous recording: its segments chained, one scrubber over the
 //! whole drive with the camera's wall-clock time, and the road and cabin cameras side by side,
 //! kept in step. Each segment plays straight from slices of the card image.
+//!
+//! A segment's bytes become a `Blob` and an object URL only when playback comes near it: the
+//! one playing and its neighbours, per camera. The rest are let go, so an hour-long
+//! two-camera drive never holds more than six segments (a `Blob` of a folder's file or of
+//! image slices costs nothing, but the sample card's are real bytes: all of a long drive's
+//! at once would fill the browser's blob store).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
 
 use dashcard::catalog::Catalog;
 use dashcard::catalog::classify::Camera;
-use dashcard::listing::Listing;
+use dashcard::listing::{ListedFile, Listing};
 use dashcard::telemetry::{CardTelemetry, DriveTelemetry};
 use leptos::prelude::*;
-use std::sync::Arc;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlMediaElement, Url};
 
+use crate::card::{Card, Shown};
 use crate::card_bytes::CardBytes;
 use crate::format;
 use crate::telemetry_view::{DriveClock, DriveTelemetryView};
@@ -24,8 +35,58 @@ pub struct TimelineSegment {
     pub offset_s: f64,
     /// Its length in seconds.
     pub duration_s: f64,
-    /// Object URL of its bytes; `None` when they cannot be had.
-    pub url: Option<String>,
+    /// The file, as listed (its bytes are taken when playback comes near it).
+    pub file: ListedFile,
+}
+
+/// The object URLs of the segments near playback, by path; `None` where the bytes cannot be
+/// had. Shared by the clones of one [`DrivePlayback`].
+#[derive(Clone, Debug, Default)]
+pub struct SegmentUrls(Rc<RefCell<HashMap<String, Option<String>>>>);
+
+impl PartialEq for SegmentUrls {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl SegmentUrls {
+    /// The URL of `list[i]`, made now if need be (the neighbours' too), and the URLs of the
+    /// other segments of `list`, taken out: the caller revokes them once the video has moved
+    /// on (revoking the one it is loading would fail that load).
+    fn near(
+        &self,
+        bytes: &CardBytes,
+        list: &[TimelineSegment],
+        i: usize,
+    ) -> (Option<String>, Vec<String>) {
+        let mut urls = self.0.borrow_mut();
+        let near = i.saturating_sub(1)..=i + 1;
+        let mut stale = Vec::new();
+        for (j, s) in list.iter().enumerate() {
+            if near.contains(&j) {
+                urls.entry(s.path.clone()).or_insert_with(|| {
+                    bytes
+                        .blob_of(&s.file)
+                        .ok()
+                        .and_then(|b| Url::create_object_url_with_blob(&b).ok())
+                });
+            } else if let Some(Some(url)) = urls.remove(&s.path) {
+                stale.push(url);
+            }
+        }
+        let url = list
+            .get(i)
+            .and_then(|s| urls.get(&s.path).cloned().flatten());
+        (url, stale)
+    }
+
+    /// Lets every URL go.
+    fn release(&self) {
+        for url in self.0.borrow_mut().drain().filter_map(|(_, u)| u) {
+            let _ = Url::revoke_object_url(&url);
+        }
+    }
 }
 
 /// A drive in the player.
@@ -45,15 +106,19 @@ pub struct DrivePlayback {
     pub utc_offset_s: i32,
     /// Where playback starts, seconds into the drive (an SOS event's impact, or 0).
     pub start_at_s: f64,
+    /// Where the card's bytes are.
+    pub bytes: StoredValue<CardBytes, LocalStorage>,
+    /// The object URLs of the segments near playback.
+    pub urls: SegmentUrls,
 }
 
 /// The drive player's contents, emptied when it closes.
 pub type DriveSlot = RwSignal<Option<DrivePlayback>, LocalStorage>;
 
 impl DrivePlayback {
-    /// Drive `index` of `catalog`, with object URLs of its segments' bytes.
+    /// Drive `index` of `catalog`, its segments' bytes to be taken from `bytes` as it plays.
     pub fn new(
-        bytes: &CardBytes,
+        bytes: StoredValue<CardBytes, LocalStorage>,
         listing: &Listing,
         catalog: &Catalog,
         telemetry: &CardTelemetry,
@@ -72,10 +137,7 @@ impl DrivePlayback {
                         path: l.path.clone(),
                         offset_s: (start - drive.start).num_milliseconds() as f64 / 1000.0,
                         duration_s: c.duration_s.unwrap_or(60.0),
-                        url: bytes
-                            .blob_of(l)
-                            .ok()
-                            .and_then(|b| Url::create_object_url_with_blob(&b).ok()),
+                        file: l.clone(),
                     })
                 })
                 .collect();
@@ -97,17 +159,38 @@ impl DrivePlayback {
                 .map(|t| Arc::new(t.clone())),
             utc_offset_s: catalog.time_zone.utc_offset_s.unwrap_or(0),
             start_at_s: 0.0,
+            bytes,
+            urls: SegmentUrls::default(),
         })
     }
 
     /// Frees the object URLs.
     pub fn release(&self) {
-        for s in self.road.iter().chain(&self.cabin) {
-            if let Some(url) = &s.url {
-                let _ = Url::revoke_object_url(url);
-            }
-        }
+        self.urls.release();
     }
+
+    /// The object URL of `list[i]` (one of this drive's lists), and the URLs of that list's
+    /// segments away from it, to revoke (see [`SegmentUrls::near`]).
+    fn url_near(&self, list: &[TimelineSegment], i: usize) -> (Option<String>, Vec<String>) {
+        self.bytes
+            .try_with_value(|b| self.urls.near(b, list, i))
+            .unwrap_or_default()
+    }
+}
+
+/// Puts drive `index` of `shown` in the card's drive player, `start_at_s` seconds in.
+pub fn open(card: Card, shown: &Shown, index: usize, start_at_s: f64) {
+    close(card.drive_player);
+    let playback = DrivePlayback::new(
+        card.bytes,
+        &shown.listing,
+        &shown.catalog,
+        &shown.telemetry,
+        index,
+    )
+    .map(|p| DrivePlayback { start_at_s, ..p });
+    card.drive_player.set(playback);
+    crate::scroll_to_top();
 }
 
 /// Playback speeds offered.
@@ -127,9 +210,11 @@ fn media(node: &NodeRef<leptos::html::Video>) -> Option<HtmlMediaElement> {
     })
 }
 
-/// Points `video` at the segment of `list` covering `t`, at the right moment inside it.
+/// Points `video` at the segment of `list` (one of `p`'s) covering `t`, at the right moment
+/// inside it.
 fn seek(
     video: &HtmlMediaElement,
+    p: &DrivePlayback,
     list: &[TimelineSegment],
     current: &mut Option<usize>,
     t: f64,
@@ -141,7 +226,11 @@ fn seek(
     };
     if *current != Some(i) {
         *current = Some(i);
-        video.set_src(list[i].url.as_deref().unwrap_or(""));
+        let (url, stale) = p.url_near(list, i);
+        video.set_src(url.as_deref().unwrap_or(""));
+        for url in stale {
+            let _ = Url::revoke_object_url(&url);
+        }
     }
     let inside = (t - list[i].offset_s).max(0.0);
     if (video.current_time() - inside).abs() > 0.25 {
@@ -179,12 +268,12 @@ pub fn DrivePlayer(playing: DriveSlot) -> impl IntoView {
         position.set(t);
         if let Some(v) = media(&road) {
             let mut i = road_index.get_value();
-            seek(&v, &p.road, &mut i, t, play);
+            seek(&v, &p, &p.road, &mut i, t, play);
             road_index.set_value(i);
         }
         if let Some(v) = media(&cabin) {
             let mut i = cabin_index.get_value();
-            seek(&v, &p.cabin, &mut i, t, play);
+            seek(&v, &p, &p.cabin, &mut i, t, play);
             cabin_index.set_value(i);
         }
     };
@@ -201,7 +290,7 @@ pub fn DrivePlayer(playing: DriveSlot) -> impl IntoView {
         position.set(t);
         if let Some(c) = media(&cabin) {
             let mut ci = cabin_index.get_value();
-            seek(&c, &p.cabin, &mut ci, t, !v.paused());
+            seek(&c, &p, &p.cabin, &mut ci, t, !v.paused());
             cabin_index.set_value(ci);
         }
     };

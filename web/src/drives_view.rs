@@ -1,5 +1,6 @@
 //! Drives, grouped by day: each day is a 24-hour timeline with its drives as bars, then each
-//! drive with its length, cameras, size, overwrite risk and, on demand, its segments.
+//! drive with its length, cameras, size, overwrite risk and, on demand, its segments. Impacts
+//! found in the motion logs are marked on the timeline where they happened.
 
 use std::collections::BTreeMap;
 
@@ -10,10 +11,10 @@ use dashcard::estimate::DriveFate;
 use leptos::prelude::*;
 
 use crate::card::{Card, Shown};
-use crate::drive_player::DrivePlayback;
 use crate::file_actions::FileActions;
 use crate::format;
 use crate::risk::{Risk, RiskBadge};
+use crate::telemetry_view::{DriveClock, impact_facts};
 use crate::thumb::Thumb;
 
 fn cameras(d: &Drive) -> String {
@@ -42,7 +43,8 @@ fn minutes(t: chrono::NaiveDateTime) -> f64 {
 #[component]
 fn DayTimeline(shown: Shown, drives: Vec<usize>) -> impl IntoView {
     let bars = drives
-        .into_iter()
+        .iter()
+        .copied()
         .filter_map(|i| Some((i, shown.catalog.drives.get(i)?)))
         .map(|(i, d)| {
             let start = minutes(d.start);
@@ -68,9 +70,39 @@ fn DayTimeline(shown: Shown, drives: Vec<usize>) -> impl IntoView {
             }
         })
         .collect_view();
+    // Each drive's impacts, at their local time (past midnight: at the day's end).
+    let impacts = drives
+        .iter()
+        .filter_map(|&i| {
+            Some((
+                DriveClock::of(&shown.catalog, i)?,
+                shown.telemetry.drives.get(i)?,
+            ))
+        })
+        .flat_map(|(clock, t)| {
+            t.impacts.iter().map(move |imp| {
+                let local = clock.local(imp.at_utc);
+                let at = if local.date() > clock.start.date() {
+                    1440.0
+                } else {
+                    minutes(local)
+                };
+                let label = format!("Impact at {}: {}", format::full(local), impact_facts(imp));
+                view! {
+                    <span class="impact-mark" data-testid="timeline-impact"
+                        style:left=format!("{:.3}%", at / 14.4) title=label></span>
+                }
+            })
+        })
+        .collect_view();
+    let drives_text = if impacts.is_empty() {
+        "Drives on a 24-hour timeline"
+    } else {
+        "Drives on a 24-hour timeline, impacts marked"
+    };
     view! {
-        <div class="timeline" role="img" aria-label="Drives on a 24-hour timeline">
-            <div class="timeline-track">{bars}</div>
+        <div class="timeline" role="img" aria-label=drives_text>
+            <div class="timeline-track">{bars}{impacts}</div>
             <div class="timeline-scale" aria-hidden="true">
                 <span>"00"</span><span>"06"</span><span>"12"</span><span>"18"</span><span>"24"</span>
             </div>
@@ -96,20 +128,7 @@ fn Segments(shown: Shown, index: usize) -> impl IntoView {
     };
     let play_drive = {
         let shown = shown.clone();
-        move |_| {
-            crate::drive_player::close(card.drive_player);
-            let playback = card.bytes.with_value(|bytes| {
-                DrivePlayback::new(
-                    bytes,
-                    &shown.listing,
-                    &shown.catalog,
-                    &shown.telemetry,
-                    index,
-                )
-            });
-            card.drive_player.set(playback);
-            crate::scroll_to_top();
-        }
+        move |_| crate::drive_player::open(card, &shown, index, 0.0)
     };
     let rows = drive
         .files
@@ -152,6 +171,11 @@ fn DriveRow(shown: Shown, index: usize) -> impl IntoView {
     let tz = shown.catalog.time_zone.clone();
     let open = RwSignal::new(false);
     let risk = Risk::of(fate.overwrite, index == 0);
+    let impact_count = shown
+        .telemetry
+        .drives
+        .get(index)
+        .map_or(0, |t| t.impacts.len());
     let segments = move || view! { <Segments shown=shown.clone() index=index /> };
     view! {
         <li class="drive">
@@ -170,6 +194,11 @@ fn DriveRow(shown: Shown, index: usize) -> impl IntoView {
                     <span class="drive-size">{format::bytes(d.bytes)}</span>
                     <span class="drive-segments">{format!("{} segments", d.segments)}</span>
                     <RiskBadge risk=risk title=fate.overwrite.describe() />
+                    {(impact_count > 0).then(|| view! {
+                        <span class="badge impact" data-testid="drive-impacts">
+                            {if impact_count == 1 { "1 impact".to_string() } else { format!("{impact_count} impacts") }}
+                        </span>
+                    })}
                     {fate.partly_overwritten.map(|evidence| view! {
                         <span class="badge partly" title=evidence>"partly overwritten"</span>
                     })}

@@ -49,3 +49,58 @@ pub fn in_zone(tz: &TimeZone, text: String) -> String {
         text
     }
 }
+
+/// Kilometres in a mile.
+const KM_PER_MILE: f64 = 1.609_344;
+
+/// Whether the reader's locale measures roads in miles (the United States, the United
+/// Kingdom, Liberia, Myanmar), from the browser's language ("en-US"): speeds and distances
+/// then lead with miles. Read once.
+pub fn miles() -> bool {
+    thread_local! {
+        static MILES: bool = {
+            let language = web_sys::window()
+                .and_then(|w| js_sys::Reflect::get(&w, &"navigator".into()).ok())
+                .and_then(|n| js_sys::Reflect::get(&n, &"language".into()).ok())
+                .and_then(|l| l.as_string())
+                .unwrap_or_default();
+            miles_in(&language)
+        };
+    }
+    MILES.with(|m| *m)
+}
+
+/// Whether a BCP 47 language tag's region drives in miles.
+fn miles_in(language: &str) -> bool {
+    language.split(['-', '_']).skip(1).any(|part| {
+        matches!(
+            part.to_ascii_uppercase().as_str(),
+            "US" | "GB" | "LR" | "MM"
+        )
+    })
+}
+
+/// A speed in both units, the reader's first: "33.7 km/h (20.9 mph)" or "20.9 mph (33.7 km/h)".
+pub fn speed(kmh: f64) -> String {
+    let mph = kmh / KM_PER_MILE;
+    if miles() {
+        format!("{mph:.1} mph ({kmh:.1} km/h)")
+    } else {
+        format!("{kmh:.1} km/h ({mph:.1} mph)")
+    }
+}
+
+/// The reader's speed unit, for chart captions.
+pub fn speed_unit() -> &'static str {
+    if miles() { "mph" } else { "km/h" }
+}
+
+/// A distance in both units, the reader's first: "3.21 km (1.99 mi)".
+pub fn distance(km: f64) -> String {
+    let mi = km / KM_PER_MILE;
+    if miles() {
+        format!("{mi:.2} mi ({km:.2} km)")
+    } else {
+        format!("{km:.2} km ({mi:.2} mi)")
+    }
+}

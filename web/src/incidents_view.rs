@@ -1,21 +1,25 @@
 //! Incidents: parking incidents (first generation) and SOS events (the newer cameras) in one
 //! list — when, what kind, how long, where the camera keeps it, the drive it followed or
-//! happened in, and how soon it will be overwritten.
+//! happened in, and how soon it will be overwritten. An SOS event whose window holds an impact
+//! (from the motion logs) says so, and plays its drive from that moment.
 
 use chrono::NaiveDateTime;
 use dashcard::catalog::classify::Pool;
 use leptos::prelude::*;
 
-use crate::card::Shown;
+use crate::card::{Card, Shown};
 use crate::file_actions::FileActions;
 use crate::format;
 use crate::risk::{Risk, RiskBadge};
+use crate::telemetry_view::{DriveClock, impact_facts};
 
 /// One row: a parking incident or an SOS event.
 #[derive(Clone)]
 struct Incident {
     file: usize,
     event: bool,
+    /// Index in the catalog's events (SOS events).
+    event_index: Option<usize>,
     drive: Option<usize>,
     start: Option<NaiveDateTime>,
 }
@@ -29,18 +33,46 @@ fn incidents(shown: &Shown) -> Vec<Incident> {
         .map(|p| Incident {
             file: p.file,
             event: false,
+            event_index: None,
             drive: p.after_drive,
             start: start(p.file),
         })
-        .chain(c.events.iter().map(|e| Incident {
+        .chain(c.events.iter().enumerate().map(|(n, e)| Incident {
             file: e.file,
             event: true,
+            event_index: Some(n),
             drive: e.after_drive,
             start: start(e.file),
         }))
         .collect();
     all.sort_by_key(|i| (i.start.is_none(), i.start, i.file));
     all
+}
+
+/// The impact linked to SOS event `event`, as a button that plays its drive from it.
+fn impact_button(card: Card, shown: &Shown, event: usize) -> Option<impl IntoView + use<>> {
+    let link = shown.telemetry.event_impact(event)?;
+    let impact = shown
+        .telemetry
+        .drives
+        .get(link.drive)?
+        .impacts
+        .get(link.impact)?;
+    let clock = DriveClock::of(&shown.catalog, link.drive)?;
+    let at = clock.offset_of(impact.at_utc);
+    let when = format::in_zone(
+        &shown.catalog.time_zone,
+        format::full(clock.local(impact.at_utc)),
+    );
+    let text = format!("Impact {when} · {}", impact_facts(impact));
+    let (shown, drive) = (shown.clone(), link.drive);
+    Some(view! {
+        <button type="button" class="button small impact-link" data-testid="incident-impact"
+            title="Play the drive from the impact"
+            on:click=move |_| crate::drive_player::open(card, &shown, drive, at)>
+            {text}" ▶"
+        </button>
+    })
 }
 
 /// The incidents table.
@@ -60,6 +92,7 @@ pub fn IncidentsView(shown: Shown) -> impl IntoView {
         .as_ref()
         .map(|o| o.position.after_bytes);
     let tz = shown.catalog.time_zone.clone();
+    let card = expect_context::<Card>();
     let rows = move || {
         let want = filter.get();
         let mut list: Vec<_> = all
@@ -96,7 +129,8 @@ pub fn IncidentsView(shown: Shown) -> impl IntoView {
                 view! {
                     <tr>
                         <td>{f.start.map(|t| format::in_zone(&tz, format::full(t))).unwrap_or_else(|| "unknown".into())}</td>
-                        <td class="incident-kind">{if i.event { "SOS event" } else { "parking" }}</td>
+                        <td class="incident-kind">{if i.event { "SOS event" } else { "parking" }}
+                            {i.event_index.and_then(|e| impact_button(card, &shown, e))}</td>
                         <td>{f.duration_s.map(format::duration)}</td>
                         <td>{kept_in}</td>
                         <td>{drive.unwrap_or_else(|| "—".to_string())}</td>

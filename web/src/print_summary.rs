@@ -1,5 +1,5 @@
-//! The print-friendly summary: the card, its drives, incidents (parking and SOS events) and
-//! estimates, and every file taken out with its SHA-256, on paper (or PDF) for an insurer or an
+//! The print-friendly summary: the card, its drives, incidents (parking and SOS events),
+//! impacts from the motion logs (time, g, speed, position) and estimates, and every file taken out with its SHA-256, on paper (or PDF) for an insurer or an
 //! investigator. Times carry the camera's zone where the card knows it. Hidden on screen; the
 //! print stylesheet shows only this.
 
@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use crate::card::Card;
 use crate::cards::Cards;
 use crate::format;
+use crate::telemetry_view::{DriveClock, position};
 
 /// Builds the summary and opens the browser's print dialog; the summary goes away after.
 pub fn print(printing: RwSignal<bool>) {
@@ -80,6 +81,31 @@ pub fn PrintSummary() -> impl IntoView {
                     }
                 })
                 .collect_view();
+            // Every drive's impacts, oldest first: the evidence record.
+            let impacts: Vec<_> = shown
+                .telemetry
+                .drives
+                .iter()
+                .enumerate()
+                .filter_map(|(d, t)| Some((DriveClock::of(&shown.catalog, d)?, t)))
+                .flat_map(|(clock, t)| t.impacts.iter().map(move |i| (clock, i.clone())))
+                .map(|(clock, i)| {
+                    view! {
+                        <tr data-testid="print-impact">
+                            <td>{at(clock.local(i.at_utc))}</td>
+                            <td>{format!("{:.2} g", i.peak_g)}</td>
+                            <td>{i.speed_kmh.map(format::speed).unwrap_or_else(|| "—".into())}</td>
+                            <td>{i.position.map(position).unwrap_or_else(|| "—".into())}</td>
+                            <td>{at(clock.start)}</td>
+                        </tr>
+                    }
+                })
+                .collect();
+            let impacts = (!impacts.is_empty()).then(|| view! {
+                <h3>"Impacts (from the camera's motion and GPS logs)"</h3>
+                <table><thead><tr><th>"Time"</th><th>"Peak"</th><th>"Speed"</th><th>"Position (lat, lon)"</th><th>"Drive of"</th></tr></thead>
+                    <tbody>{impacts}</tbody></table>
+            });
             let zone = if shown.catalog.time_zone.utc_names {
                 format!("times in the camera's zone, {}", shown.catalog.time_zone.label())
             } else {
@@ -135,6 +161,7 @@ pub fn PrintSummary() -> impl IntoView {
                     <h3>"Incidents"</h3>
                     <table><thead><tr><th>"Time"</th><th>"Kind"</th><th>"Pool"</th><th>"File"</th></tr></thead>
                         <tbody>{parking}</tbody></table>
+                    {impacts}
                     <h3>"Files taken out"</h3>
                     <table><thead><tr><th>"Saved as"</th><th>"Path on the card"</th><th>"Bytes"</th><th>"SHA-256"</th></tr></thead>
                         <tbody>{exports}</tbody></table>

@@ -6,7 +6,8 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use dashcard::telemetry::{DriveTelemetry, Impact, export};
+use dashcard::catalog::Catalog;
+use dashcard::telemetry::{DriveTelemetry, Impact, LatLon, export};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -31,6 +32,16 @@ pub struct DriveClock {
 }
 
 impl DriveClock {
+    /// The clock of drive `index` of `catalog`.
+    pub fn of(catalog: &Catalog, index: usize) -> Option<Self> {
+        let d = catalog.drives.get(index)?;
+        Some(Self {
+            start: d.start,
+            utc_offset_s: catalog.time_zone.utc_offset_s.unwrap_or(0),
+            duration_s: d.duration_s,
+        })
+    }
+
     /// Seconds into the drive of `at`.
     pub fn offset_of(&self, at: DateTime<Utc>) -> f64 {
         let local = at.naive_utc() + chrono::Duration::seconds(i64::from(self.utc_offset_s));
@@ -47,25 +58,30 @@ impl DriveClock {
     }
 }
 
-/// A speed in km/h and mph.
-pub fn speed(kmh: f64) -> String {
-    format!("{kmh:.1} km/h ({:.1} mph)", kmh / 1.609_344)
-}
-
 /// An impact in one line: local time, g, speed, position.
 pub fn impact_line(clock: &DriveClock, i: &Impact) -> String {
-    let mut text = format!(
-        "{} · {:.2} g",
+    format!(
+        "{} · {}",
         format::full(clock.local(i.at_utc)),
-        i.peak_g
-    );
+        impact_facts(i)
+    )
+}
+
+/// An impact's peak, speed and position: "3.20 g · 33.7 km/h (20.9 mph) · 40.791010, -73.955120".
+pub fn impact_facts(i: &Impact) -> String {
+    let mut text = format!("{:.2} g", i.peak_g);
     if let Some(kmh) = i.speed_kmh {
-        text += &format!(" · {}", speed(kmh));
+        text += &format!(" · {}", format::speed(kmh));
     }
     if let Some(p) = i.position {
-        text += &format!(" · {:.6}, {:.6}", p.lat, p.lon);
+        text += &format!(" · {}", position(p));
     }
     text
+}
+
+/// A position in decimal degrees, as the exports give it: "40.791010, -73.955120".
+pub fn position(p: LatLon) -> String {
+    format!("{:.6}, {:.6}", p.lat, p.lon)
 }
 
 /// Seconds into the drive under a pointer event on a chart.
@@ -295,8 +311,12 @@ pub fn DriveTelemetryView(
             .into_any()
     };
     let summary = match (t.track.is_empty(), t.max_speed_kmh) {
-        (false, Some(kmh)) => format!("{:.2} km, top speed {}", t.distance_km, speed(kmh)),
-        (false, None) => format!("{:.2} km", t.distance_km),
+        (false, Some(kmh)) => format!(
+            "{}, top speed {}",
+            format::distance(t.distance_km),
+            format::speed(kmh)
+        ),
+        (false, None) => format::distance(t.distance_km),
         (true, _) => "No GPS fixes".to_string(),
     };
     let exports = (!t.track.is_empty()).then(|| {
@@ -317,7 +337,7 @@ pub fn DriveTelemetryView(
             <p class="note" data-testid="telemetry-summary">{summary}</p>
             {route}
             <figure class="chart">
-                <figcaption>"Speed (km/h)"</figcaption>
+                <figcaption>{format!("Speed ({})", format::speed_unit())}</figcaption>
                 <svg data-testid="speed-chart" viewBox=format!("0 0 {CHART_W} {CHART_H}") preserveAspectRatio="none"
                     on:pointerdown=move |ev| seek_at(ev, true) on:pointermove=move |ev| seek_at(ev, false)>
                     <polyline class="chart-line" points=speed_points fill="none" />
