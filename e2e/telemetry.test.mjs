@@ -116,7 +116,10 @@ test('a drive with sidecar logs shows its route, charts and impact, and the impa
   );
   const longest = segments.indexOf(Math.max(...segments));
   assert.ok(segments[longest] >= 50, `${segments[longest]} segments`);
-  await drives.nth(longest).locator('summary').click();
+  // (It may be the drive opened above, still unfolded.)
+  await drives.nth(longest).locator('details').evaluate((d) => {
+    d.open = true;
+  });
   await drives.nth(longest).getByRole('button', { name: 'Play this drive' }).click();
   const scrubber = page.getByRole('slider', { name: 'Position in the drive' });
   await scrubber.waitFor();
@@ -133,7 +136,15 @@ test('a drive with sidecar logs shows its route, charts and impact, and the impa
   }
 
   assert.deepEqual(foreignRequests(), []);
-  assert.deepEqual(errors, []);
+  // Moving a video to another segment abandons the load of the one it left, which Chromium
+  // reports as an aborted request of that segment's URL; any other failure (the blob store
+  // running out, a segment that cannot load) counts, as does an abort of a URL still playing.
+  const playing = await page.evaluate(() => [...document.querySelectorAll('video')].map((v) => v.currentSrc));
+  const abandoned = (e) => {
+    const m = e.match(/^request failed: (blob:\S+) net::ERR_ABORTED$/);
+    return m && !playing.includes(m[1]);
+  };
+  assert.deepEqual(errors.filter((e) => !abandoned(e)), []);
   await context.close();
 });
 
@@ -158,10 +169,13 @@ test('in the United States: the SOS event plays its drive from the impact, in mp
   assert.equal(await link.count(), 1);
   const text = await link.innerText();
   assert.match(text, /^Impact \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(UTC.\d+\) · 3\.20 g · 20\.9 mph \(33\.7 km\/h\) · -?\d+\.\d{6}, -?\d+\.\d{6}/);
-  // The impact is 3 s into the SOS recording, which starts in the same row.
+  // The impact lies inside the SOS recording's window (its start and length in the same row).
   const row = link.locator('xpath=ancestor::tr');
-  const start = clockSeconds(await row.locator('td').first().innerText());
-  assert.equal(clockSeconds(text) - start, 3);
+  const start = clockSeconds(await row.locator('td').nth(0).innerText());
+  const length = (await row.locator('td').nth(2).innerText()).match(/^(\d+) (s|min)$/);
+  assert.ok(length);
+  const into = clockSeconds(text) - start;
+  assert.ok(into >= 0 && into <= Number(length[1]) * (length[2] === 'min' ? 60 : 1), `${into} s into ${length[0]}`);
   // Opening it plays the drive from the impact.
   await link.click();
   await page.locator('[data-testid=wall-clock]').waitFor({ timeout: 10000 });
