@@ -13,7 +13,7 @@
 use std::io::{Read, Seek};
 
 use crate::block_reader::BlockReader;
-use crate::clip_header::{Keys, read_clip};
+use crate::clip_header::{Keys, read_clip, read_clip_from_end};
 use crate::exfat::{self, ExfatError, ExfatListing};
 use crate::fat::{self, FatError, VolumeListing, WalkLimits};
 use crate::imu_headers;
@@ -223,6 +223,12 @@ const HEAD_BYTES: u64 = 4096;
 /// tail and the next clip's head are read in one call: for sources where a call costs more
 /// than the bytes (a browser `Blob`), about one call per clip instead of two. `max_gap` 0
 /// reads each clip on its own (what the CLI wants: natively, bytes read are the cost).
+///
+/// With `max_gap` set, a clip whose start was not read with the clip before it (more than
+/// `max_gap` after its end, as the slack of a 256 KiB exFAT cluster often puts it) is first
+/// read from its tail alone: a camera's clip ends with its `moov`, and found there whole it
+/// gives the header in that one call (with the next clip's head); otherwise the clip is read
+/// from its start as usual.
 pub fn read_headers<R: Read + Seek>(
     reader: &mut BlockReader<R>,
     clips: &[ClipRef],
@@ -232,7 +238,9 @@ pub fn read_headers<R: Read + Seek>(
 ) -> Vec<HeaderResult> {
     let total = clips.len();
     let mut results = Vec::with_capacity(total);
+    let mut head_held = false;
     for (done, clip) in clips.iter().enumerate() {
+        let mut close_to_next = false;
         if max_gap > 0 {
             let end = clip.extents.last().map(|e| e.offset + e.bytes);
             let next = clips
@@ -241,16 +249,25 @@ pub fn read_headers<R: Read + Seek>(
                 .map(|e| e.offset);
             match (end, next) {
                 (Some(end), Some(next)) if next >= end && next - end <= max_gap => {
+                    close_to_next = true;
                     reader.hint_span(end.saturating_sub(TAIL_BYTES), next + HEAD_BYTES)
                 }
+                // The tail alone, so that a clip read from its start after all (a fragmented
+                // one) finds its tail already read.
+                (Some(end), _) => reader.hint_span(end.saturating_sub(TAIL_BYTES), end),
                 _ => reader.hint_span(0, 0),
             }
         }
         let mut stream = clip.open(reader);
+        let from_end = (max_gap > 0 && !head_held)
+            .then(|| read_clip_from_end(&mut stream, clip.bytes, TAIL_BYTES))
+            .flatten();
+        let header = from_end.unwrap_or_else(|| read_clip(&mut stream, clip.bytes, keys));
         results.push(HeaderResult {
             index: clip.index,
-            header: read_clip(&mut stream, clip.bytes, keys),
+            header,
         });
+        head_held = close_to_next;
         progress(done + 1, total);
     }
     reader.hint_span(0, 0);
