@@ -213,6 +213,14 @@ fn exfat_listing(volume: ExfatListing) -> (Volume, Vec<ListedFile>, Vec<String>)
 
 /// Bytes from the end of a clip that its `moov` tail read covers (the MP4 reader's read-ahead).
 const TAIL_BYTES: u64 = 8 * 1024;
+
+/// While clips are read from their tails, a clip's tail and the next clip's head are read in
+/// one call only across gaps up to this: a browser reads 64 KiB at a time, and a larger read
+/// costs more than the next clip's own one-call tail read.
+const PROBE_GAP_BYTES: u64 = 32 * 1024;
+
+/// Tail reads tried before they are given up when they fail at least as often as they work.
+const PROBE_TRIALS: u32 = 8;
 /// Bytes of a clip's start that its head read covers: `ftyp` and the `mdat` header, or a
 /// fragmented clip's whole `moov` (the newer cameras' is under 2 KiB).
 const HEAD_BYTES: u64 = 4096;
@@ -224,11 +232,13 @@ const HEAD_BYTES: u64 = 4096;
 /// than the bytes (a browser `Blob`), about one call per clip instead of two. `max_gap` 0
 /// reads each clip on its own (what the CLI wants: natively, bytes read are the cost).
 ///
-/// With `max_gap` set, a clip whose start was not read with the clip before it (more than
-/// `max_gap` after its end, as the slack of a 256 KiB exFAT cluster often puts it) is first
-/// read from its tail alone: a camera's clip ends with its `moov`, and found there whole it
-/// gives the header in that one call (with the next clip's head); otherwise the clip is read
-/// from its start as usual.
+/// With `max_gap` set, a clip whose start was not read with the clip before it is first read
+/// from its tail alone: a camera's clip ends with its `moov`, and found there whole it gives
+/// the header in that one call; otherwise the clip is read from its start as usual. While
+/// that works (first-generation clips), a clip's tail and the next one's head are read
+/// together only across gaps of up to [`PROBE_GAP_BYTES`] (a larger gap costs more than the
+/// next clip's own tail read: the slack of a 256 KiB exFAT cluster is up to 256 KiB); once it
+/// mostly fails (fragmented clips, whose `moov` is at their start), across `max_gap`.
 pub fn read_headers<R: Read + Seek>(
     reader: &mut BlockReader<R>,
     clips: &[ClipRef],
@@ -239,8 +249,15 @@ pub fn read_headers<R: Read + Seek>(
     let total = clips.len();
     let mut results = Vec::with_capacity(total);
     let mut head_held = false;
+    let (mut hits, mut misses) = (0u32, 0u32);
     for (done, clip) in clips.iter().enumerate() {
         let mut close_to_next = false;
+        let probing = max_gap > 0 && (misses < PROBE_TRIALS || hits >= misses);
+        let max_gap = if probing {
+            max_gap.min(PROBE_GAP_BYTES)
+        } else {
+            max_gap
+        };
         if max_gap > 0 {
             let end = clip.extents.last().map(|e| e.offset + e.bytes);
             let next = clips
@@ -259,8 +276,16 @@ pub fn read_headers<R: Read + Seek>(
             }
         }
         let mut stream = clip.open(reader);
-        let from_end = (max_gap > 0 && !head_held)
+        let from_end = (probing && !head_held)
             .then(|| read_clip_from_end(&mut stream, clip.bytes, TAIL_BYTES))
+            .map(|found| {
+                if found.is_some() {
+                    hits += 1;
+                } else {
+                    misses += 1;
+                }
+                found
+            })
             .flatten();
         let header = from_end.unwrap_or_else(|| read_clip(&mut stream, clip.bytes, keys));
         results.push(HeaderResult {
