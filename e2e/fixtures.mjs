@@ -57,6 +57,27 @@ export function realCard(dir) {
 }
 
 /**
+ * The real card with one clip's `mvhd` patched in the image's bytes to claim 4,294,967,280 s,
+ * as a corrupt entry might: the page must leave it out of its figures and say so.
+ */
+export function corruptCard(dir) {
+  const image = realCard(dir);
+  const clip = cliReport(image).files.find((f) => f.path === 'Nexar/Movie/20241012_075702_1.mp4');
+  if (clip.extents.length !== 1) throw new Error('the clip to corrupt is not contiguous');
+  const { offset } = clip.extents[0];
+  const fd = fs.openSync(image, 'r+');
+  const bytes = Buffer.alloc(clip.bytes);
+  fs.readSync(fd, bytes, 0, clip.bytes, offset);
+  const at = bytes.indexOf('mvhd');
+  const fields = Buffer.alloc(8);
+  fields.writeUInt32BE(1, 0); // timescale
+  fields.writeUInt32BE(0xfffffff0, 4); // duration
+  fs.writeSync(fd, fields, 0, 8, offset + at + 16);
+  fs.closeSync(fd);
+  return image;
+}
+
+/**
  * A card for playback: a real clip written by mtools into a hole left by a deleted file, so it
  * is fragmented, and a second clip deleted afterwards, so it is recoverable. Returns the image
  * and the host copies of both clips.
