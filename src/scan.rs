@@ -276,17 +276,14 @@ pub fn read_headers<R: Read + Seek>(
             }
         }
         let mut stream = clip.open(reader);
-        let from_end = (probing && !head_held)
-            .then(|| read_clip_from_end(&mut stream, clip.bytes, TAIL_BYTES))
-            .map(|found| {
-                if found.is_some() {
-                    hits += 1;
-                } else {
-                    misses += 1;
-                }
-                found
-            })
-            .flatten();
+        let mut from_end = None;
+        if probing && !head_held {
+            from_end = read_clip_from_end(&mut stream, clip.bytes, TAIL_BYTES);
+            match from_end {
+                Some(_) => hits += 1,
+                None => misses += 1,
+            }
+        }
         let header = from_end.unwrap_or_else(|| read_clip(&mut stream, clip.bytes, keys));
         results.push(HeaderResult {
             index: clip.index,

@@ -193,7 +193,7 @@ pub fn render(listing: &Listing, catalog: &Catalog, estimate: &Estimate, list: b
             }
         }
         for (f, why) in &excluded {
-            let _ = writeln!(out, "  - {}: {why}", f.path);
+            let _ = writeln!(out, "  - {}: {why}", shown(&f.path));
         }
     }
     if list {
