@@ -101,6 +101,8 @@ test('mark in / mark out across a join exports the original frames as one MP4', 
   const cli = path.join(dir, 'cli.mp4');
   cliClip(card.image, '2024-10-12T17:41:02', '2024-10-12T17:41:10', cli);
   assert.equal(sha256(file), sha256(cli));
+  // The summary is built while the page prints.
+  await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
   const summary = await page.locator('[data-testid=print-summary]').textContent();
   assert.ok(summary.includes(sha256(file)), 'the SHA-256 is on the print summary');
   assert.ok(summary.includes('Nexar/20241012_174100_1.mp4, Nexar/20241012_174104_1.mp4, Nexar/20241012_174108_1.mp4'),
