@@ -33,7 +33,8 @@ fn check(name: &str, report: &str) {
 }
 
 /// The report `dashcard report --json [what-if] IMAGE` prints for a card simulated as
-/// `dashcard simulate --family F --size 2300M --days D --seed S --sos-limit 4 IMAGE`.
+/// `dashcard simulate --family F --size 2300M --days D --seed S --sos-limit 4 IMAGE` (the
+/// newer cameras, which keep 3 GiB free: `--size 4G`).
 fn simulated_report(
     family: CameraModel,
     days: u32,
@@ -44,7 +45,7 @@ fn simulated_report(
     let sim = Simulation {
         seed,
         sos_limit: 4,
-        ..Simulation::new(family, 2_300_000_000, days)
+        ..Simulation::new(family, card_bytes(family), days)
     };
     let mut card = SparseMemory::new(sim.card_bytes);
     simulate(&mut card, &sim).expect("simulation");
@@ -58,12 +59,23 @@ fn simulated_report(
     dashcard::analyze(&listing, what_if).to_json() + "\n"
 }
 
+/// 2300M, or 4G for the newer cameras (their loop keeps 3 GiB free).
+fn card_bytes(family: CameraModel) -> u64 {
+    if family.facts().newer {
+        4_000_000_000
+    } else {
+        2_300_000_000
+    }
+}
+
 #[test]
 fn simulated_cards_report_byte_for_byte_as_before() {
     for (family, days, seed, name) in [
         (CameraModel::Beam, 1, 2, "beam-seed2"),
         (CameraModel::Nexs1, 1, 3, "nexs1-seed3"),
         (CameraModel::Nexc1, 1, 4, "nexc1-seed4"),
+        // The newer generation: format 2's zone, camera record, events, photos, sidecars, locks.
+        (CameraModel::N1, 1, 5, "n1-seed5"),
     ] {
         let report = simulated_report(
             family,

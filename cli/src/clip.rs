@@ -15,7 +15,7 @@ use dashcard::export::time_range::{parse_local, select};
 use dashcard::listing::Listing;
 use dashcard::remux::TimeRange;
 
-use crate::{Failure, folder_walk, open_image, read_listing};
+use crate::{Failure, folder_walk, input, read_listing};
 
 /// What to export.
 pub struct Request<'a> {
@@ -54,39 +54,46 @@ pub fn run(r: &Request) -> Result<(), Failure> {
     let range = TimeRange { start, end };
     let chosen =
         select(&listing, &catalog, r.camera, range).map_err(|e| Failure::input(e.to_string()))?;
-    let export = if r.image.is_dir() {
-        let mut sources = Vec::new();
-        for seg in &chosen {
-            let file = listed(&listing, seg.file)?;
-            let host = folder_walk::resolve(r.image, &file.path).map_err(Failure::input)?;
-            let source = File::open(&host)
-                .map_err(|e| Failure::input(format!("cannot open {}: {e}", host.display())))?;
-            sources.push(RangeSource {
-                segment: *seg,
-                path: file.path.clone(),
-                source,
-                bytes: file.bytes,
-            });
+    let export = match input::open(r.image).map_err(Failure::input)? {
+        input::Input::Folder(root) => {
+            let mut sources = Vec::new();
+            for seg in &chosen {
+                let file = listed(&listing, seg.file)?;
+                let host = folder_walk::resolve(&root, &file.path).map_err(Failure::input)?;
+                let source = input::open_nonblocking(&host)
+                    .map_err(|e| Failure::input(format!("cannot open {}: {e}", host.display())))?;
+                sources.push(RangeSource {
+                    segment: *seg,
+                    path: file.path.clone(),
+                    source,
+                    bytes: file.bytes,
+                });
+            }
+            write(sources, range, r)?
         }
-        write(sources, range, r)?
-    } else {
-        let reader = open_image(r.image)?;
-        let file = reader.into_inner();
-        let reader = RefCell::new(
-            BlockReader::with_cache(file, BLOCK_BYTES, CACHE_BYTES)
-                .map_err(|e| Failure::input(format!("cannot read {}: {e}", r.image.display())))?,
-        );
-        let mut sources = Vec::new();
-        for seg in &chosen {
-            let file = listed(&listing, seg.file)?;
-            sources.push(RangeSource {
-                segment: *seg,
-                path: file.path.clone(),
-                source: SharedClip::new(&reader, &file.extents, file.written_bytes(), file.bytes),
-                bytes: file.bytes,
-            });
+        input::Input::Image(file) => {
+            let reader = RefCell::new(
+                BlockReader::with_cache(file, BLOCK_BYTES, CACHE_BYTES).map_err(|e| {
+                    Failure::input(format!("cannot read {}: {e}", r.image.display()))
+                })?,
+            );
+            let mut sources = Vec::new();
+            for seg in &chosen {
+                let file = listed(&listing, seg.file)?;
+                sources.push(RangeSource {
+                    segment: *seg,
+                    path: file.path.clone(),
+                    source: SharedClip::new(
+                        &reader,
+                        &file.extents,
+                        file.written_bytes(),
+                        file.bytes,
+                    ),
+                    bytes: file.bytes,
+                });
+            }
+            write(sources, range, r)?
         }
-        write(sources, range, r)?
     };
     print_summary(&export, r, &catalog);
     Ok(())

@@ -1,6 +1,5 @@
 //! Walks a mounted card folder with `std::fs` for the folder source.
 
-use std::fs::File;
 use std::path::{Component, Path, PathBuf};
 
 use chrono::{DateTime, NaiveDateTime};
@@ -24,7 +23,7 @@ pub fn listing(root: &Path, capacity: Option<u64>, keys: &Keys) -> Result<Listin
         .unwrap_or_else(|| root.display().to_string());
     let listing = folder::list_folder(&name, files, capacity);
     let clips = listing.folder_clips();
-    let open = |p: &str| File::open(root.join(p));
+    let open = |p: &str| crate::input::open_nonblocking(&root.join(p));
     let headers = folder::read_headers(&listing, &clips, keys, open, |_, _| {});
     let imu = folder::read_imu_headers(&listing, open);
     Ok(listing.with_headers(headers).with_imu_headers(imu))

@@ -5,7 +5,9 @@
 
 mod clip;
 mod folder_walk;
+mod input;
 mod summary;
+mod terminal;
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -241,7 +243,8 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("dashcard: {}", f.message);
+            // One line, escaped: messages may echo names from the card.
+            eprintln!("dashcard: {}", terminal::escape(&f.message));
             ExitCode::from(f.code)
         }
     }
@@ -253,9 +256,7 @@ pub(crate) fn source_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
-pub(crate) fn open_image(path: &Path) -> Result<BlockReader<File>, Failure> {
-    let file = File::open(path)
-        .map_err(|e| Failure::input(format!("cannot open {}: {e}", path.display())))?;
+fn open_image(path: &Path, file: File) -> Result<BlockReader<File>, Failure> {
     BlockReader::new(file)
         .map_err(|e| Failure::input(format!("cannot read {}: {e}", path.display())))
 }
@@ -277,10 +278,13 @@ pub(crate) fn read_listing(
     stats: bool,
     keys: &Keys,
 ) -> Result<Listing, Failure> {
-    if path.is_dir() {
-        return folder_walk::listing(path, capacity, keys).map_err(Failure::input);
-    }
-    let mut reader = open_image(path)?;
+    let file = match input::open(path).map_err(Failure::input)? {
+        input::Input::Folder(root) => {
+            return folder_walk::listing(&root, capacity, keys).map_err(Failure::input);
+        }
+        input::Input::Image(file) => file,
+    };
+    let mut reader = open_image(path, file)?;
     let options = ScanOptions {
         source_name: Some(source_name(path)),
         keys: keys.clone(),
@@ -326,16 +330,19 @@ fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
 }
 
 fn cat(image: &Path, path: &str, stats: bool, keys: Option<&Keys>) -> Result<(), Failure> {
-    if image.is_dir() {
-        let file = folder_walk::resolve(image, path).map_err(Failure::input)?;
-        let mut f = File::open(&file)
-            .map_err(|e| Failure::input(format!("cannot open {}: {e}", file.display())))?;
-        return match keys {
-            Some(keys) => copy_decrypted(&mut f, path, keys),
-            None => copy_to_stdout(&mut f),
-        };
-    }
-    let mut reader = open_image(image)?;
+    let file = match input::open(image).map_err(Failure::input)? {
+        input::Input::Folder(root) => {
+            let file = folder_walk::resolve(&root, path).map_err(Failure::input)?;
+            let mut f = input::open_nonblocking(&file)
+                .map_err(|e| Failure::input(format!("cannot open {}: {e}", file.display())))?;
+            return match keys {
+                Some(keys) => copy_decrypted(&mut f, path, keys),
+                None => copy_to_stdout(&mut f),
+            };
+        }
+        input::Input::Image(file) => file,
+    };
+    let mut reader = open_image(image, file)?;
     let options = ScanOptions {
         source_name: Some(source_name(image)),
         ..ScanOptions::default()

@@ -1,11 +1,14 @@
 //! The readable summary `dashcard report` prints, from the card as read, its catalog and its
-//! estimate.
+//! estimate. Every text that comes from the card (names, the label, warnings that quote them)
+//! is escaped for the terminal ([`crate::terminal::escape`]).
 
 use std::fmt::Write;
 
 use dashcard::catalog::Catalog;
 use dashcard::estimate::{Estimate, format_hours, when_in_words};
 use dashcard::listing::{ListedFile, Listing, SourceKind, is_video_name};
+
+use crate::terminal::escape as shown;
 
 /// Bytes as people read card sizes: decimal units, like the label on the card.
 pub use dashcard::estimate::decimal_bytes as human_bytes;
@@ -33,7 +36,7 @@ pub fn render(listing: &Listing, catalog: &Catalog, estimate: &Estimate, list: b
             let _ = write!(
                 out,
                 "Card image {} ({})",
-                listing.source.name,
+                shown(&listing.source.name),
                 human_bytes(listing.source.bytes.unwrap_or(0))
             );
             if let Some(table) = &listing.partition_table {
@@ -55,7 +58,7 @@ pub fn render(listing: &Listing, catalog: &Catalog, estimate: &Estimate, list: b
                 v.filesystem.as_deref().unwrap_or("?"),
                 v.label
                     .as_deref()
-                    .map(|l| format!(" \"{l}\""))
+                    .map(|l| format!(" \"{}\"", shown(l)))
                     .unwrap_or_default(),
                 v.partition_offset.unwrap_or(0),
                 v.cluster_bytes
@@ -64,7 +67,7 @@ pub fn render(listing: &Listing, catalog: &Catalog, estimate: &Estimate, list: b
             );
         }
         SourceKind::Folder => {
-            let _ = writeln!(out, "Card folder {}", listing.source.name);
+            let _ = writeln!(out, "Card folder {}", shown(&listing.source.name));
         }
     }
     match (v.capacity_bytes, v.free_bytes) {
@@ -157,11 +160,11 @@ pub fn render(listing: &Listing, catalog: &Catalog, estimate: &Estimate, list: b
     if !listing.warnings.is_empty() || file_warnings > 0 {
         out.push_str("Warnings:\n");
         for w in &listing.warnings {
-            let _ = writeln!(out, "  - {w}");
+            let _ = writeln!(out, "  - {}", shown(w));
         }
         for f in listing.files.iter().filter(|f| !f.warnings.is_empty()) {
             for w in &f.warnings {
-                let _ = writeln!(out, "  - {}: {w}", f.path);
+                let _ = writeln!(out, "  - {}: {}", shown(&f.path), shown(w));
             }
         }
     }
@@ -176,7 +179,7 @@ pub fn render(listing: &Listing, catalog: &Catalog, estimate: &Estimate, list: b
                     .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
                     .unwrap_or_else(|| "-".repeat(19)),
                 duration(i).map(human_duration).unwrap_or_default(),
-                f.path,
+                shown(&f.path),
                 match status(f) {
                     "" => String::new(),
                     s => format!("  [{s}]"),
@@ -203,7 +206,7 @@ fn story(out: &mut String, catalog: &Catalog, estimate: &Estimate, list: bool) {
     };
     let _ = writeln!(out, "Camera: {}{cameras}", family.name);
     for e in &family.evidence {
-        let _ = writeln!(out, "  - {e}");
+        let _ = writeln!(out, "  - {}", shown(e));
     }
     if let Some(info) = &catalog.camera_info {
         let _ = writeln!(

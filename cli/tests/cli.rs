@@ -297,6 +297,22 @@ fn simulate_then_report_tells_the_story() {
     let bad = dashcard(&["simulate", "--family", "one", "--size", "8G", "x.img"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown family"));
+    // A newer camera keeps 3 GiB free: a smaller card is refused in words, not a panic.
+    let small = dir.path().join("small.img");
+    let tiny = dashcard(&[
+        "simulate",
+        "--family",
+        "n1",
+        "--size",
+        "2300M",
+        small.to_str().unwrap(),
+    ]);
+    assert_eq!(tiny.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&tiny.stderr);
+    assert!(
+        stderr.contains("keeps 3221225472 bytes free") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
 
     let summary = String::from_utf8(dashcard(&["report", p]).stdout).unwrap();
     assert!(

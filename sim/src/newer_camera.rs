@@ -202,6 +202,13 @@ fn stamp(t: NaiveDateTime) -> String {
 /// [`crate::camera::simulate`]).
 pub fn simulate_onto<C: CardWriter>(mut card: C, sim: &Simulation) -> Result<SimTruth, BuildError> {
     let facts = sim.family.facts();
+    // The loop keeps the reserve free: a card without room beyond it cannot hold a recording.
+    if card.free_bytes() <= facts.reserve_bytes {
+        return Err(BuildError::Layout(format!(
+            "a {} keeps {} bytes free; a card of {} bytes has no room for its loop",
+            facts.name, facts.reserve_bytes, sim.card_bytes
+        )));
+    }
     let mount = sim
         .first_day
         .and_hms_opt(6, 0, 0)

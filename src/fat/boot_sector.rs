@@ -2,8 +2,17 @@
 //! region are, checked before anything else touches the volume.
 //!
 //! `fatfs` trusts the BPB and can divide by zero or loop on impossible values, so every field
-//! is validated here first; the FAT type is decided by the cluster count, as the Microsoft FAT
-//! specification says, never by the "FAT32   " label string.
+//! is validated here first. The FAT type is decided by the cluster count, as the Microsoft FAT
+//! specification says, never by the "FAT32   " label string — except for a volume laid out as
+//! FAT32 (no fixed root directory, no 16-bit FAT size) with too few clusters for FAT32: cameras
+//! and `mkfs.fat -F 32` make those, and they are read as the FAT32 they are, with a warning, as
+//! `fsck.fat` reads them.
+//!
+//! Two more things real volumes get slightly wrong are read rather than refused, with a
+//! warning: a FAT a little shorter than the cluster count (the clusters without an entry cannot
+//! hold data, so they are left out), and FAT32's "active FAT" index naming a FAT that does not
+//! exist. What is read differently from the specification is marked in
+//! [`Geometry::spec_layout`], so `fatfs` (which follows the specification) is not asked.
 
 use std::fmt;
 
@@ -55,6 +64,8 @@ pub struct Geometry {
     pub cluster_bytes: u32,
     /// Number of FAT copies.
     pub fat_count: u8,
+    /// The media descriptor byte, which the FAT's first entry repeats.
+    pub media: u8,
     /// Offset of the first FAT.
     pub fat_offset: u64,
     /// Size of one FAT copy.
@@ -69,14 +80,24 @@ pub struct Geometry {
     pub data_offset: u64,
     /// Number of data clusters.
     pub cluster_count: u32,
-    /// FAT type, from the cluster count.
+    /// FAT type: from the cluster count, or FAT32 for a volume laid out as FAT32.
     pub fat_type: FatType,
+    /// The FAT copy in use (0-based): FAT32 with mirroring disabled names one in `ExtFlags`
+    /// (bits 0–3 when bit 7 is set); otherwise 0, and all copies are kept the same.
+    pub active_fat: u8,
     /// Total bytes the BPB says the volume spans.
     pub volume_bytes: u64,
     /// Sector of the FSInfo structure (FAT32), if any.
     pub fsinfo_sector: Option<u32>,
-    /// Label stored in the boot sector, if not blank or "NO NAME".
+    /// Label stored in the boot sector, if not blank or "NO NAME". Only a fallback: the
+    /// volume's label is the root folder's label entry (what fatlabel, mtools and Windows show).
     pub label: Option<String>,
+    /// False when the volume was read in a way the FAT specification does not allow (forced
+    /// FAT32, a short FAT, an impossible active FAT): then `fatfs`, which would read it
+    /// differently, is not used, and the listing comes from the raw directory entries alone.
+    pub spec_layout: bool,
+    /// What was read leniently, in plain words.
+    pub warnings: Vec<String>,
 }
 
 fn u16_at(b: &[u8], at: usize) -> u16 {
@@ -87,20 +108,17 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
 
-/// Trims an 11-byte space-padded label; blank and "NO NAME" mean no label.
-pub fn clean_label(raw: &[u8]) -> Option<String> {
-    let text: String = raw
-        .iter()
-        .map(|&b| {
-            if b.is_ascii_graphic() || b == b' ' {
-                b as char
-            } else {
-                '?'
-            }
-        })
-        .collect();
-    let text = text.trim_end().to_string();
-    (!text.is_empty() && text != "NO NAME").then_some(text)
+/// An 11-byte space-padded label as text (code page 437, like 8.3 names); `None` when blank.
+/// A root-folder label entry reading "NO NAME" is a label (fatlabel and mtools show it).
+pub fn label_text(raw: &[u8]) -> Option<String> {
+    let text: String = raw.iter().map(|&b| super::names::oem_char(b)).collect();
+    let text = text.trim_end_matches(' ').to_string();
+    (!text.is_empty()).then_some(text)
+}
+
+/// The boot sector's label field: "NO NAME" there is what formatters write for no label.
+fn boot_label(raw: &[u8]) -> Option<String> {
+    label_text(raw).filter(|t| t != "NO NAME")
 }
 
 impl Geometry {
@@ -176,19 +194,59 @@ impl Geometry {
         if cluster_count == 0 {
             return bad("the volume has no data clusters".into());
         }
-        let fat_type = FatType::from_cluster_count(cluster_count);
-        // The FAT must have an entry for every cluster (plus the two reserved ones).
+        let mut cluster_count = cluster_count;
+        let mut warnings = Vec::new();
+        let by_count = FatType::from_cluster_count(cluster_count);
+        let fat32_layout = root_entries == 0 && fat16_sectors == 0;
+        let fat_type = if fat32_layout {
+            FatType::Fat32
+        } else {
+            by_count
+        };
+        if fat_type != by_count {
+            warnings.push(format!(
+                "the volume is laid out as FAT32 but has only {cluster_count} clusters, which the FAT specification makes {by_count} (a formatter forced FAT32 on a volume too small for it); it is read as FAT32, as fsck.fat reads it (mtools and some systems refuse it)"
+            ));
+        }
+        // The FAT must have an entry for every cluster (plus the two reserved ones). A FAT
+        // short by less than one sector of entries is a formatter's rounding: the clusters
+        // without an entry cannot be in any chain, so they are left out. Shorter than that,
+        // the FAT size in the boot sector is wrong — and with it where the data region
+        // starts, so no chain could be found.
         let entry_bits: u64 = match fat_type {
             FatType::Fat12 => 12,
             FatType::Fat16 => 16,
             FatType::Fat32 => 32,
         };
-        let needed = (cluster_count as u64 + 2) * entry_bits;
-        if fat_sectors * sb * 8 < needed {
-            return bad(format!(
-                "each FAT ({} bytes) is too small for {cluster_count} clusters",
-                fat_sectors * sb
+        let fat_entries = fat_sectors * sb * 8 / entry_bits;
+        let needed = cluster_count as u64 + 2;
+        if fat_entries < needed {
+            let missing = needed - fat_entries;
+            if missing > sb * 8 / entry_bits || fat_entries <= 2 {
+                return bad(format!(
+                    "each FAT ({} bytes) is too small for {cluster_count} clusters",
+                    fat_sectors * sb
+                ));
+            }
+            let covered = (fat_entries - 2) as u32;
+            warnings.push(format!(
+                "each FAT has entries for only {covered} of the volume's {cluster_count} clusters; the last {missing} cannot hold data and are left out"
             ));
+            cluster_count = covered;
+        }
+        let mut active_fat = 0;
+        if fat_type == FatType::Fat32 {
+            let ext_flags = u16_at(sector, 40);
+            if ext_flags & 0x80 != 0 {
+                let index = (ext_flags & 0x0F) as u8;
+                if index < fat_count {
+                    active_fat = index;
+                } else {
+                    warnings.push(format!(
+                        "the boot sector says only FAT {index} (counting from 0) is in use, but the volume has {fat_count} FAT(s); FAT 0 is read instead"
+                    ));
+                }
+            }
         }
         let (root_cluster, fsinfo_sector, label_at) = match fat_type {
             FatType::Fat32 => {
@@ -205,11 +263,6 @@ impl Geometry {
                 (root, fsinfo, 71)
             }
             _ => {
-                if root_entries == 0 && fat16_sectors == 0 {
-                    return bad(format!(
-                        "the volume is laid out as FAT32 but has only {cluster_count} clusters, which the FAT specification makes {fat_type} (a formatter forced FAT32 on a volume too small for it)"
-                    ));
-                }
                 if root_entries == 0 {
                     return bad(format!(
                         "a {fat_type} volume without root directory entries"
@@ -221,7 +274,7 @@ impl Geometry {
         // The extended boot signature (0x29) says the label field is present.
         let sig_at = if fat_type == FatType::Fat32 { 66 } else { 38 };
         let label = if sector[sig_at] == 0x29 {
-            clean_label(&sector[label_at..label_at + 11])
+            boot_label(&sector[label_at..label_at + 11])
         } else {
             None
         };
@@ -233,6 +286,7 @@ impl Geometry {
             sector_bytes,
             cluster_bytes,
             fat_count,
+            media: sector[21],
             fat_offset,
             fat_bytes,
             root_dir_offset,
@@ -245,10 +299,18 @@ impl Geometry {
             data_offset: root_dir_offset + root_dir_bytes,
             cluster_count,
             fat_type,
+            active_fat,
             volume_bytes: total_sectors * sb,
             fsinfo_sector,
             label,
+            spec_layout: warnings.is_empty(),
+            warnings,
         })
+    }
+
+    /// Offset of the FAT copy in use, relative to the volume start.
+    pub fn active_fat_offset(&self) -> u64 {
+        self.fat_offset + self.active_fat as u64 * self.fat_bytes
     }
 
     /// Highest valid cluster number.

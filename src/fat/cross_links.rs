@@ -40,7 +40,15 @@ impl ClaimedClusters {
                     .iter()
                     .find(|(r, _)| r.start <= hit && hit < r.start + r.len)
                     .map(|(_, i)| *i);
-                if let Some(other) = other {
+                if other == Some(index) {
+                    // Its own chain came back: a loop, not a second owner.
+                    let w = format!(
+                        "its cluster chain comes back to cluster {hit}, which it already uses (a loop): its bytes cannot be read as they were"
+                    );
+                    if !entries[index].warnings.contains(&w) {
+                        entries[index].warnings.push(w);
+                    }
+                } else if let Some(other) = other {
                     let (a, b) = (entries[other].path.clone(), entries[index].path.clone());
                     entries[index].warnings.push(format!(
                         "shares cluster {hit} with {a} (cross-linked): one of them is damaged"

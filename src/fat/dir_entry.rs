@@ -199,26 +199,14 @@ impl ShortEntry {
         checksum(&self.name)
     }
 
-    /// The name as shown without a long name: "NAME.EXT" with the case flags applied, bytes
-    /// outside ASCII as U+FFFD.
+    /// The name as shown without a long name: "NAME.EXT" with the case flags applied, decoded
+    /// with code page 437 (see [`super::names`]).
     pub fn display_name(&self, key: &[u8]) -> String {
-        let text: String = key
-            .iter()
-            .map(|&b| if b.is_ascii() { b as char } else { '\u{FFFD}' })
-            .collect();
-        let lower_base = self.case_flags & CASE_LOWER_BASE != 0;
-        let lower_ext = self.case_flags & CASE_LOWER_EXT != 0;
-        let cased = |s: &str, lower: bool| {
-            if lower {
-                s.to_ascii_lowercase()
-            } else {
-                s.to_string()
-            }
-        };
-        match text.split_once('.') {
-            Some((base, ext)) => format!("{}.{}", cased(base, lower_base), cased(ext, lower_ext)),
-            None => cased(&text, lower_base),
-        }
+        super::names::short_name(
+            key,
+            self.case_flags & CASE_LOWER_BASE != 0,
+            self.case_flags & CASE_LOWER_EXT != 0,
+        )
     }
 }
 
@@ -332,8 +320,9 @@ pub fn long_name_entries(long: &str, short: &[u8; 11]) -> Vec<[u8; ENTRY_BYTES]>
         .collect()
 }
 
-/// A long name from its parts in disk order (last part first): cut at the first 0 unit, the
-/// 0xFFFF padding dropped; `None` when nothing is left.
+/// A long name from its parts in disk order (last part first): cut at the first 0 unit (a NUL
+/// inside a name ends it, as mtools and The Sleuth Kit read it), the 0xFFFF padding dropped,
+/// decoded without merging lone surrogates (see [`super::names`]); `None` when nothing is left.
 pub fn assemble_long_name(parts: &[[u16; LFN_UNITS]]) -> Option<String> {
     let mut units = Vec::with_capacity(parts.len() * LFN_UNITS);
     for part in parts.iter().rev() {
@@ -345,8 +334,7 @@ pub fn assemble_long_name(parts: &[[u16; LFN_UNITS]]) -> Option<String> {
     while units.last() == Some(&0xFFFF) {
         units.pop();
     }
-    let name = String::from_utf16_lossy(&units);
-    (!name.is_empty()).then_some(name)
+    (!units.is_empty()).then(|| super::names::utf16_name(&units))
 }
 
 #[cfg(test)]
@@ -408,6 +396,17 @@ mod tests {
             Some("20241012_075700_1.mp4")
         );
         assert_eq!(parts[1].encode(), entries[1]);
+    }
+
+    #[test]
+    fn a_nul_inside_a_long_name_ends_it() {
+        let mut part = [0xFFFFu16; LFN_UNITS];
+        for (u, c) in part.iter_mut().zip("ab\0cd".encode_utf16()) {
+            *u = c;
+        }
+        assert_eq!(assemble_long_name(&[part]).as_deref(), Some("ab"));
+        part[0] = 0;
+        assert_eq!(assemble_long_name(&[part]), None);
     }
 
     #[test]

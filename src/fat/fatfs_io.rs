@@ -51,7 +51,7 @@ impl DirCache {
     }
 }
 
-/// The first FAT, answered from the parsed table (FAT16/32).
+/// Every FAT copy, answered from the parsed table (the copy in use; FAT16/32).
 struct FatShortcut<'a> {
     table: &'a FatTable,
     /// Volume-relative start and end of all FAT copies.

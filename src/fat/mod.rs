@@ -5,22 +5,30 @@
 //! - [`dir_entry`]: the on-disk layout of directory entries, decoded and encoded in one place;
 //!   [`dos_time`]: their timestamps.
 //! - `raw_dir`: a directory's entries in disk order, with positions; `walk`: the walk that
-//!   pairs them with `fatfs`'s listing by position.
-//! - `table`: the FAT itself; `recovery`: deleted entries' verdicts; `cross_links`: clusters
-//!   claimed twice; `fsinfo`: FSInfo's (often stale) free count.
+//!   pairs them with `fatfs`'s listing by position; `names`: names decoded without loss (code
+//!   page 437, lone surrogates kept) and made safe as path components; `folder_names`: names
+//!   repeated within a folder, and invalid 8.3 names.
+//! - `table`: the FAT itself; `recovery`: deleted entries' verdicts; `deleted`: which deleted
+//!   slots are entries at all, and deleted folders' contents; `cross_links`: clusters claimed
+//!   twice; `fsinfo`: FSInfo's (often stale) free count; `volume_flags`: what the FAT's two
+//!   reserved entries say (media byte, unclean shutdown, disk error).
 //!
 //! Everything is bounded: chains by the cluster count, walks by depth and entry count, and a
 //! broken structure gives a per-file warning or a clear [`FatError`], never a panic or a hang.
 
 mod boot_sector;
 mod cross_links;
+mod deleted;
 pub mod dir_entry;
 pub mod dos_time;
 mod fatfs_io;
+mod folder_names;
 mod fsinfo;
+mod names;
 mod raw_dir;
 mod recovery;
 mod table;
+mod volume_flags;
 mod walk;
 
 use std::io::{Read, Seek};
@@ -70,10 +78,13 @@ pub struct VolumeInfo {
     pub free_bytes: u64,
     /// The free cluster count FSInfo claims (FAT32), for comparison; often stale.
     pub fsinfo_free_clusters: Option<u32>,
-    /// Volume label (root directory entry, else boot sector).
+    /// Volume label: the root folder's label entry (a label only in the boot sector is
+    /// stale, and given in a warning instead).
     pub label: Option<String>,
     /// Absolute offset of the first FAT.
     pub fat_offset: u64,
+    /// The FAT copy read (0-based): FAT32 with mirroring off may name another.
+    pub active_fat: u8,
     /// Size of one FAT copy.
     pub fat_bytes: u64,
     /// Absolute offset of the data region (cluster 2).

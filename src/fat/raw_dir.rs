@@ -37,12 +37,13 @@ impl RawEntry {
         self.entry.is_dir()
     }
 
-    /// The name to show: the long name, else the 8.3 name with its case flags applied.
+    /// The name to show, as a path component: the long name, else the 8.3 name with its case
+    /// flags applied; never empty, "." or ".." (see [`super::names::path_component`]).
     pub fn display_name(&self) -> String {
-        match &self.long_name {
+        super::names::path_component(match &self.long_name {
             Some(long) => long.clone(),
             None => self.entry.display_name(&self.short_key),
-        }
+        })
     }
 }
 
@@ -139,7 +140,7 @@ pub fn parse_directory(bytes: &[u8]) -> RawDirectory {
         let deleted = entry.is_deleted();
         if entry.is_volume_label() {
             if !deleted {
-                out.label = super::boot_sector::clean_label(&entry.name);
+                out.label = super::boot_sector::label_text(&entry.name);
             }
             continue;
         }
@@ -168,6 +169,13 @@ pub fn parse_directory(bytes: &[u8]) -> RawDirectory {
         });
     }
     out
+}
+
+/// Whether a subfolder's bytes start as every FAT driver writes a folder: "." then "..".
+/// (Where they do not, the folder is damaged, though its other entries may still be read.)
+pub fn starts_with_dot_entries(bytes: &[u8]) -> bool {
+    let name = |slot: usize| bytes.get(slot * ENTRY_BYTES..slot * ENTRY_BYTES + 11);
+    name(0) == Some(b".          ") && name(1) == Some(b"..         ")
 }
 
 #[cfg(test)]

@@ -171,6 +171,8 @@ impl ClusterBits {
 
 /// The FAT, compactly: free bits plus the entries that are not "next = this + 1".
 pub struct FatTable {
+    /// FAT entries 0 and 1 as stored (reserved: media byte and volume flags).
+    head: [u32; 2],
     max_cluster: u32,
     free: ClusterBits,
     free_count: u32,
@@ -179,7 +181,8 @@ pub struct FatTable {
 }
 
 impl FatTable {
-    /// Reads the first FAT of the volume at `volume_offset` in a few large direct reads.
+    /// Reads the FAT copy in use ([`Geometry::active_fat`]: the first, unless FAT32 mirroring
+    /// is off) of the volume at `volume_offset` in a few large direct reads.
     pub fn read<R: Read + Seek>(
         reader: &mut BlockReader<R>,
         volume_offset: u64,
@@ -192,8 +195,9 @@ impl FatTable {
             FatType::Fat32 => 32,
         };
         let needed_bytes = ((max_cluster as u64 + 1) * entry_bits).div_ceil(8);
-        let fat_start = volume_offset + geometry.fat_offset;
+        let fat_start = volume_offset + geometry.active_fat_offset();
         let mut table = FatTable {
+            head: [0; 2],
             max_cluster,
             free: ClusterBits::new(max_cluster),
             free_count: 0,
@@ -204,6 +208,10 @@ impl FatTable {
                 // At most 6 KiB: read whole.
                 let mut fat = vec![0u8; needed_bytes as usize];
                 reader.read_direct(fat_start, &mut fat)?;
+                table.head = [
+                    u16::from_le_bytes([fat[0], fat[1]]) as u32 & 0x0FFF,
+                    u16::from_le_bytes([fat[1], fat[2]]) as u32 >> 4,
+                ];
                 for c in 2..=max_cluster {
                     let at = c as usize * 3 / 2;
                     let pair = u16::from_le_bytes([fat[at], fat[at + 1]]);
@@ -219,6 +227,14 @@ impl FatTable {
                     let len = (needed_bytes - offset).min(CHUNK_BYTES) as usize;
                     buf.resize(len, 0);
                     reader.read_direct(fat_start + offset, &mut buf)?;
+                    if offset == 0 {
+                        let word = |i: usize| match buf.get(i * entry..(i + 1) * entry) {
+                            Some(&[a, b]) => u16::from_le_bytes([a, b]) as u32,
+                            Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
+                            _ => 0,
+                        };
+                        table.head = [word(0), word(1)];
+                    }
                     let first = offset / entry as u64;
                     if entry == 4 {
                         table.note_fat32(first, &buf);
@@ -283,6 +299,11 @@ impl FatTable {
         } else {
             self.exceptions.push((c, value));
         }
+    }
+
+    /// FAT entries 0 and 1 as stored: the media byte and (FAT16/32) the volume's flags.
+    pub fn reserved_entries(&self) -> [u32; 2] {
+        self.head
     }
 
     /// Number of free clusters.
@@ -421,6 +442,7 @@ mod tests {
     /// A FAT16-like table built from (cluster, value) pairs; others are free.
     fn table(max: u32, entries: &[(u32, u32)]) -> FatTable {
         let mut t = FatTable {
+            head: [0xFFF8, 0xFFFF],
             max_cluster: max,
             free: ClusterBits::new(max),
             free_count: 0,

@@ -6,8 +6,13 @@
 //! yields, in disk order, every live short entry but the volume label ("." and ".." included),
 //! so its k-th entry is the raw entry with [`RawEntry::fatfs_position`] k. The 8.3 names must
 //! agree at every pair; where they do not, the rest of that folder comes from the raw entries
-//! alone. Names, sizes and times come from `fatfs`; clusters, extents, deleted entries and
-//! recovery verdicts from the raw layer.
+//! alone. Sizes and times come from `fatfs`; names, clusters, extents, deleted entries and
+//! recovery verdicts from the raw layer. Names are decoded here rather than by `fatfs`, which
+//! turns lone surrogates and every 8.3 byte above 0x7F into U+FFFD (merging different names)
+//! and keeps a NUL inside a long name (see [`super::names`]).
+//!
+//! Deleted folders are walked too, while their clusters still hold them (see
+//! [`super::deleted`]): everything listed inside one is deleted.
 
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -21,9 +26,12 @@ use crate::extent::Extent;
 
 use super::boot_sector::{FatType, Geometry};
 use super::cross_links::ClaimedClusters;
+use super::deleted::{self, FolderGone};
 use super::dir_entry::ENTRY_BYTES;
 use super::fatfs_io::{DirCache, FatfsIo};
-use super::raw_dir::{RawEntry, parse_directory};
+use super::folder_names::FolderNames;
+use super::names;
+use super::raw_dir::{RawEntry, parse_directory, starts_with_dot_entries};
 use super::recovery::recover;
 use super::table::{FatTable, Run};
 use super::{Entry, FatError, VolumeInfo, VolumeListing, WalkLimits};
@@ -34,7 +42,6 @@ const MAX_DIRECTORY_BYTES: u64 = 4 * 1024 * 1024;
 /// What `fatfs` says about one entry it lists.
 struct FatfsEntry<'a, T: ReadWriteSeek> {
     short_key: Vec<u8>,
-    name: String,
     bytes: u64,
     created: Option<NaiveDateTime>,
     modified: Option<NaiveDateTime>,
@@ -65,7 +72,6 @@ fn fatfs_listing<'a, T: ReadWriteSeek>(
         let e = item?;
         out.push(Some(FatfsEntry {
             short_key: e.short_file_name_as_bytes().to_vec(),
-            name: e.file_name(),
             bytes: e.len(),
             created: fatfs_time(e.created()),
             modified: fatfs_time(e.modified()),
@@ -125,6 +131,9 @@ struct Walker<'w, 'r, R> {
     warnings: Vec<String>,
     claimed: ClaimedClusters,
     visited_dirs: HashSet<u32>,
+    /// First clusters of the deleted folders walked (apart from `visited_dirs`: a live folder
+    /// may have reused a deleted one's cluster, and must still be walked).
+    visited_deleted_dirs: HashSet<u32>,
     entry_count: u64,
     root_label: Option<String>,
     /// Directory bytes read here, kept for `fatfs` to re-read without I/O.
@@ -235,6 +244,11 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
             return;
         }
         let dir = self.directory_bytes(location, path);
+        if depth > 0 && !dir.bytes.is_empty() && !starts_with_dot_entries(&dir.bytes) {
+            self.warnings.push(format!(
+                "folder {path} does not start with its \".\" and \"..\" entries (a damaged folder)"
+            ));
+        }
         let raw = parse_directory(&dir.bytes);
         if depth == 0 {
             self.root_label = raw.label.clone();
@@ -254,6 +268,8 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
             None => Vec::new(),
         };
         let mut paired = true;
+        let mut folder_names = FolderNames::default();
+        let folder_start = self.entries.len();
         for entry in raw.entries {
             if self.entry_count >= self.limits.max_entries {
                 self.warnings.push(format!(
@@ -265,7 +281,7 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
             self.entry_count += 1;
             let entry_offset = dir.slot_offset(entry.slot);
             if entry.deleted {
-                self.add_deleted(path, &entry, entry_offset);
+                self.add_deleted(path, &entry, entry_offset, depth);
                 continue;
             }
             let mut found = None;
@@ -277,15 +293,21 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
                         self.warnings.push(format!(
                             "folder {}: the FAT driver lists {} where the directory holds {} (entry {}); the rest of it is shown from the raw entries",
                             shown(path),
-                            String::from_utf8_lossy(&f.short_key),
-                            String::from_utf8_lossy(&entry.short_key),
+                            names::short_name(&f.short_key, false, false),
+                            names::short_name(&entry.short_key, false, false),
                             k + 1
                         ));
                     }
                     None => {}
                 }
             }
+            let index = self.entries.len();
             self.add_live(path, &entry, entry_offset, found, depth);
+            let mut problems =
+                folder_names.problems(&self.entries, folder_start, index, &entry.entry.name);
+            if let Some(e) = self.entries.get_mut(index) {
+                e.warnings.append(&mut problems);
+            }
         }
     }
 
@@ -297,16 +319,22 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
         }
     }
 
-    fn add_deleted(&mut self, parent: &str, raw: &RawEntry, entry_offset: u64) {
+    /// Lists a deleted entry — if it is plausibly one (see [`deleted::plausible`]) — and, for a
+    /// deleted folder, what it still holds.
+    fn add_deleted(&mut self, parent: &str, raw: &RawEntry, entry_offset: u64, depth: u32) {
+        if !deleted::plausible(&raw.entry, !raw.deleted, self.geometry) {
+            return;
+        }
         let name = raw.display_name();
         let bytes = raw.entry.size as u64;
         let first = raw.entry.first_cluster;
         let verdict = recover(raw.is_dir(), bytes, first, self.geometry, self.table);
         let extents = self.extents(&verdict.runs, bytes);
+        let path = Self::child_path(parent, &name);
         self.entries.push(Entry {
-            path: Self::child_path(parent, &name),
+            path: path.clone(),
             name,
-            short_name: String::from_utf8_lossy(&raw.short_key).into_owned(),
+            short_name: names::short_name(&raw.short_key, false, false),
             is_dir: raw.is_dir(),
             bytes,
             created: raw.entry.created(),
@@ -320,6 +348,69 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
             entry_offset,
             read_only: raw.entry.attributes & super::dir_entry::ATTR_READ_ONLY != 0,
         });
+        if raw.is_dir() {
+            self.walk_deleted_folder(first, &path, depth + 1);
+        }
+    }
+
+    /// Lists what a deleted folder starting at `first` still holds: its clusters taken
+    /// contiguously while free, up to the end marker, and only while the first one still
+    /// holds the folder. Every entry in it is deleted, whatever its first byte says.
+    fn walk_deleted_folder(&mut self, first: u32, path: &str, depth: u32) {
+        if depth > self.limits.max_depth || !self.visited_deleted_dirs.insert(first) {
+            return;
+        }
+        let run = match deleted::folder_run(first, self.geometry, self.table, MAX_DIRECTORY_BYTES) {
+            Ok(run) => run,
+            Err(gone) => {
+                self.warnings.push(gone.describe(path));
+                return;
+            }
+        };
+        let cluster = self.geometry.cluster_bytes as usize;
+        let start = self.offset + self.geometry.cluster_offset(run.start);
+        let mut bytes: Vec<u8> = Vec::new();
+        let mut ended = false;
+        for i in 0..run.len as usize {
+            let mut chunk = vec![0u8; cluster];
+            let at = start + (i * cluster) as u64;
+            if self
+                .reader
+                .borrow_mut()
+                .read_direct(at, &mut chunk)
+                .is_err()
+            {
+                break;
+            }
+            if i == 0 && !deleted::still_holds_folder(&chunk, first) {
+                self.warnings.push(FolderGone::Overwritten.describe(path));
+                return;
+            }
+            // Another folder's first cluster: this one ended before it.
+            if i > 0 && deleted::dot_entry_cluster(&chunk).is_some() {
+                ended = true;
+                break;
+            }
+            ended = chunk.chunks_exact(ENTRY_BYTES).any(|slot| slot[0] == 0);
+            bytes.extend_from_slice(&chunk);
+            if ended {
+                break;
+            }
+        }
+        if !ended {
+            self.warnings.push(format!(
+                "deleted folder {path}: only its first {} cluster(s) could be read (the next is in use again or unreadable), so what it listed may be incomplete",
+                bytes.len() / cluster
+            ));
+        }
+        for entry in parse_directory(&bytes).entries {
+            if self.entry_count >= self.limits.max_entries {
+                return;
+            }
+            self.entry_count += 1;
+            let entry_offset = start + (entry.slot * ENTRY_BYTES) as u64;
+            self.add_deleted(path, &entry, entry_offset, depth);
+        }
     }
 
     fn add_live<T: ReadWriteSeek>(
@@ -331,10 +422,10 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
         depth: u32,
     ) {
         let mut warnings = Vec::new();
-        let (name, bytes, created, modified, fatfs_dir) = match from_fatfs {
-            Some(f) => (f.name, f.bytes, f.created, f.modified, f.dir),
+        let name = raw.display_name();
+        let (bytes, created, modified, fatfs_dir) = match from_fatfs {
+            Some(f) => (f.bytes, f.created, f.modified, f.dir),
             None => (
-                raw.display_name(),
                 raw.entry.size as u64,
                 raw.entry.created(),
                 raw.entry.modified(),
@@ -344,7 +435,7 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
         let path = Self::child_path(parent, &name);
         let first = raw.entry.first_cluster;
         let index = self.entries.len();
-        let short_name = String::from_utf8_lossy(&raw.short_key).into_owned();
+        let short_name = names::short_name(&raw.short_key, false, false);
         if raw.is_dir() {
             self.entries.push(Entry {
                 path: path.clone(),
@@ -437,7 +528,7 @@ pub fn read_volume<R: Read + Seek>(
         .read_at(partition_offset, &mut sector)
         .map_err(|e| FatError::from_io(e, "boot sector"))?;
     let geometry = Geometry::parse(&sector)?;
-    let mut warnings = Vec::new();
+    let mut warnings = geometry.warnings.clone();
     let volume_end = partition_offset.saturating_add(geometry.volume_bytes);
     if volume_end > reader.len() {
         warnings.push(format!(
@@ -454,15 +545,31 @@ pub fn read_volume<R: Read + Seek>(
     }
     let table = FatTable::read(reader, partition_offset, &geometry)
         .map_err(|e| FatError::from_io(e, "file allocation table"))?;
+    warnings.extend(super::volume_flags::warnings(
+        geometry.fat_type,
+        geometry.media,
+        table.reserved_entries(),
+    ));
     let fsinfo_free_clusters = super::fsinfo::free_clusters(reader, partition_offset, &geometry);
 
     let cell = RefCell::new(reader);
     let dir_cache = RefCell::new(DirCache::default());
     let io = FatfsIo::new(&cell, partition_offset, geometry.volume_bytes)
         .with_shortcuts(&table, &geometry, &dir_cache);
-    let fs = match fatfs::FileSystem::new(io, FsOptions::new().update_accessed_date(false)) {
-        Ok(fs) => Some(fs),
-        Err(e) => {
+    // fatfs follows the specification: a volume read otherwise (see `Geometry::spec_layout`)
+    // would be read differently by it, so only the raw entries are used there.
+    let opened = if geometry.spec_layout {
+        Some(fatfs::FileSystem::new(
+            io,
+            FsOptions::new().update_accessed_date(false),
+        ))
+    } else {
+        None
+    };
+    let fs = match opened {
+        None => None,
+        Some(Ok(fs)) => Some(fs),
+        Some(Err(e)) => {
             warnings.push(format!(
                 "the FAT driver could not open the volume ({e}); the listing comes from the raw directory entries"
             ));
@@ -479,6 +586,7 @@ pub fn read_volume<R: Read + Seek>(
         warnings: Vec::new(),
         claimed: ClaimedClusters::new(geometry.max_cluster()),
         visited_dirs: HashSet::new(),
+        visited_deleted_dirs: HashSet::new(),
         entry_count: 0,
         root_label: None,
         dir_cache: &dir_cache,
@@ -495,7 +603,18 @@ pub fn read_volume<R: Read + Seek>(
     };
     walker.walk(root, "", 0, fs.as_ref().map(|fs| fs.root_dir()));
     warnings.append(&mut walker.warnings);
-    let label = walker.root_label.take().or_else(|| geometry.label.clone());
+    // The root folder's label entry is the label (fatlabel, mtools and Windows agree); a label
+    // left only in the boot sector is stale, so it is reported, not shown as the label.
+    let label = walker.root_label.take();
+    match (&label, &geometry.label) {
+        (None, Some(boot)) => warnings.push(format!(
+            "the root folder has no volume label; the boot sector still names it \"{boot}\", a stale copy that fatlabel and mtools do not show"
+        )),
+        (Some(root), Some(boot)) if root != boot => warnings.push(format!(
+            "the boot sector names the volume \"{boot}\", a stale copy of its label: the root folder's \"{root}\" is the label (as fatlabel and mtools show)"
+        )),
+        _ => {}
+    }
     let entries = std::mem::take(&mut walker.entries);
     drop(walker);
     drop(fs);
@@ -511,6 +630,7 @@ pub fn read_volume<R: Read + Seek>(
             fsinfo_free_clusters,
             label,
             fat_offset: partition_offset + geometry.fat_offset,
+            active_fat: geometry.active_fat,
             fat_bytes: geometry.fat_bytes,
             data_offset: partition_offset + geometry.data_offset,
         },

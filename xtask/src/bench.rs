@@ -215,11 +215,28 @@ fn road_clip(dir: &Path, rebuild: bool) -> Result<PathBuf, String> {
     if rebuild || !clip.exists() {
         setup::run(
             Command::new("ffmpeg")
-                .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+                .args([
+                    "-hide_banner",
+                    "-loglevel",
+                    "error",
+                    "-y",
+                    "-f",
+                    "lavfi",
+                    "-i",
+                ])
                 .args(["testsrc2=size=1920x1080:rate=30", "-f", "lavfi", "-i"])
                 .args(["sine=frequency=440:sample_rate=48000", "-t", "60"])
-                .args(["-pix_fmt", "yuv420p", "-c:v", "libx264", "-preset", "ultrafast"])
-                .args(["-b:v", "4200k", "-maxrate", "4200k", "-bufsize", "8400k", "-g", "30"])
+                .args([
+                    "-pix_fmt",
+                    "yuv420p",
+                    "-c:v",
+                    "libx264",
+                    "-preset",
+                    "ultrafast",
+                ])
+                .args([
+                    "-b:v", "4200k", "-maxrate", "4200k", "-bufsize", "8400k", "-g", "30",
+                ])
                 .args(["-c:a", "aac", "-b:a", "128k"])
                 .arg(&clip),
         )?;
