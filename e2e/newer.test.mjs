@@ -1,10 +1,12 @@
 // A card of the newer Nexar generation (Beam 2K, Zero, N1) made by real tools, opened in the
 // built page: UTC names shown in the camera's zone, the SOS event under Incidents, thumbnails,
-// the camera's own record, an encrypted clip that plays once the factory default key opened it,
+// the camera's own record, an encrypted clip that plays once the factory default key opened it
+// and downloads as its plaintext (SHA-256 on record), local times with the offset in the CSV,
 // a wrong typed key that says so and a right one that opens the rest, and the JSON report equal
 // to `dashcard report --json`. Then the newer-camera sample card.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { serveDist, launchBrowser, watchedPage, screenshot } from './support.mjs';
 import { tempDir, newerCard, cliReport, cliReportText, OWNER_KEY } from './fixtures.mjs';
@@ -45,6 +47,16 @@ async function cardShown(page) {
 async function tab(page, name) {
   await page.getByRole('tab', { name }).click();
   await page.getByRole('tab', { name, selected: true }).waitFor();
+}
+
+const sha256 = (file) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+async function downloaded(page, buttonName) {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: buttonName }).click(),
+  ]);
+  return { file: await download.path(), name: download.suggestedFilename() };
 }
 
 async function plays(page) {
@@ -88,6 +100,24 @@ test('a newer-camera card shows its SOS event in local time, its camera and thum
   // The photo is viewable.
   await page.getByRole('button', { name: 'View 20241012_223000A.jpg' }).click();
   await page.locator('[data-testid=player-photo]').waitFor();
+  // Downloaded, the encrypted clip is its plaintext (decrypted as it goes out; the card is
+  // untouched), and the plaintext's SHA-256 is what goes on record.
+  const clip = await downloaded(page, 'Download 20241012_223500A.mp4');
+  assert.equal(clip.name, '20241012_223500A.mp4');
+  const plainSha = sha256(card.plain['video/20241012_223500A.mp4']);
+  assert.equal(sha256(clip.file), plainSha);
+  await page.getByRole('status').filter({ hasText: 'SHA-256' }).waitFor();
+  await page.evaluate(() => { window.print = () => { window.__printed = true; }; });
+  await page.getByRole('button', { name: 'Print summary' }).click();
+  await page.waitForFunction(() => window.__printed === true);
+  assert.ok((await page.locator('[data-testid=print-summary]').textContent()).includes(plainSha));
+  // The CSV gives local times with the camera's offset, and UTC beside them.
+  const csv = fs.readFileSync((await downloaded(page, 'Recordings (CSV)')).file, 'utf8').trim().split('\n');
+  const header = csv[0].split(',');
+  const sos = csv.find((l) => l.startsWith('sos/20241012_223000A_SOS.mp4,')).split(',');
+  assert.equal(sos[header.indexOf('kind')], 'event');
+  assert.equal(sos[header.indexOf('start')], '2024-10-12T17:30:00-05:00');
+  assert.equal(sos[header.indexOf('start_utc')], '2024-10-12T22:30:00Z');
 
   // The JSON report is byte for byte what the CLI prints.
   const [download] = await Promise.all([
@@ -124,6 +154,8 @@ test('a wrong typed key says so; the owner key opens the rest, which then play',
   await tab(page, 'Files');
   await page.getByRole('button', { name: 'Play 20241012_223600A.mp4' }).click();
   await plays(page);
+  const clip = await downloaded(page, 'Download 20241012_223700A.mp4');
+  assert.equal(sha256(clip.file), sha256(card.plain['video/20241012_223700A.mp4']));
   assert.deepEqual(errors, []);
   await context.close();
 });
