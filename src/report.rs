@@ -102,6 +102,9 @@ pub struct FileRecord {
     pub extents: Vec<Extent>,
     /// Problems with this file, in plain words.
     pub warnings: Vec<String>,
+    /// Why the file is left out of drives, totals and the estimate — a size or header duration
+    /// that cannot be true — in words (also among `warnings`); `null` when it counts.
+    pub excluded: Option<String>,
     /// "drive", "parking", "event", "photo", "sidecar" or "other".
     pub kind: FileKind,
     /// "road", "cabin" or "second" (the newer cameras' external camera).
@@ -361,6 +364,9 @@ pub struct EstimateRecord {
     pub headline: String,
     /// The `sos` folder, when the card has one.
     pub sos: Option<SosEstimate>,
+    /// Files left out of every rate and sum because a size or header duration they claim
+    /// cannot be true (each file says why in `excluded`).
+    pub excluded_files: u64,
 }
 
 /// The next recording to be overwritten.
@@ -511,6 +517,7 @@ impl Report {
                 oldest,
                 headline: estimate.headline.clone(),
                 sos: estimate.sos.clone(),
+                excluded_files: estimate.excluded_files,
             },
             totals: catalog.totals.clone(),
         }
@@ -545,6 +552,9 @@ fn file_warnings(l: &ListedFile, c: &crate::catalog::CatalogFile) -> Vec<String>
         ),
         None => {}
     }
+    if let Some(why) = &c.excluded {
+        warnings.push(why.describe());
+    }
     warnings
 }
 
@@ -572,6 +582,7 @@ fn file_record(l: &ListedFile, c: &crate::catalog::CatalogFile, o: Overwrite) ->
         }),
         extents: l.extents.clone(),
         warnings: file_warnings(l, c),
+        excluded: c.excluded.as_ref().map(|why| why.describe()),
         kind: c.kind,
         camera: c.camera,
         pool: c.pool,

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod card_files;
+mod clip;
 mod folder_walk;
 mod input;
 mod summary;
@@ -17,6 +18,7 @@ use std::process::ExitCode;
 use chrono::Timelike;
 use clap::{Parser, Subcommand, ValueEnum};
 use dashcard::block_reader::BlockReader;
+use dashcard::catalog::classify::Camera;
 use dashcard::catalog::models::CameraModel;
 use dashcard::clip_header::Keys;
 use dashcard::encryption::{DecryptingReader, Key, PREFIX_BYTES};
@@ -140,6 +142,31 @@ enum Command {
         #[arg(long, value_parser = parse_key)]
         key: Option<Key>,
     },
+    /// Export a time range of a drive as one MP4 (the original frames, across segments, no
+    /// re-encoding), starting at the keyframe at or before --from.
+    Clip {
+        /// A raw card image, or a mounted card folder.
+        image: PathBuf,
+        /// First moment wanted, camera local time (e.g. 2024-10-12T17:41:05).
+        #[arg(long, value_name = "LOCAL_ISO")]
+        from: String,
+        /// First moment not wanted, camera local time.
+        #[arg(long, value_name = "LOCAL_ISO")]
+        to: String,
+        /// Which camera: road, cabin or second (cabin and second both name the other camera).
+        #[arg(long, default_value = "road", value_parser = parse_camera)]
+        camera: Camera,
+        /// The MP4 file to write (never the card).
+        #[arg(short = 'o', long = "out", value_name = "OUT.mp4")]
+        out: PathBuf,
+        /// Replace OUT if it exists.
+        #[arg(long)]
+        force: bool,
+        /// The camera's encryption key (32 characters, from Nexar support), for clips the
+        /// factory default key does not open; encrypted clips are exported decrypted.
+        #[arg(long, value_parser = parse_key)]
+        key: Option<Key>,
+    },
 }
 
 /// The formats `track` writes.
@@ -154,19 +181,19 @@ enum TrackFormat {
 }
 
 /// An error and the exit code it earns.
-struct Failure {
+pub(crate) struct Failure {
     code: u8,
     message: String,
 }
 
 impl Failure {
-    fn input(message: impl Into<String>) -> Self {
+    pub(crate) fn input(message: impl Into<String>) -> Self {
         Self {
             code: 2,
             message: message.into(),
         }
     }
-    fn other(message: impl Into<String>) -> Self {
+    pub(crate) fn other(message: impl Into<String>) -> Self {
         Self {
             code: 1,
             message: message.into(),
@@ -233,6 +260,23 @@ fn main() -> ExitCode {
             let keys = (decrypt || key.is_some()).then(|| Keys::new(key.as_ref()));
             cat(&image, &path, stats, keys.as_ref())
         }
+        Command::Clip {
+            image,
+            from,
+            to,
+            camera,
+            out,
+            force,
+            key,
+        } => clip::run(&clip::Request {
+            image: &image,
+            from: &from,
+            to: &to,
+            camera,
+            out: &out,
+            force,
+            keys: &Keys::new(key.as_ref()),
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -244,7 +288,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn source_name(path: &Path) -> String {
+pub(crate) fn source_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string())
@@ -266,7 +310,7 @@ fn print_stats(reader: &BlockReader<File>) {
 }
 
 /// The card at `path` as read, every video header included, and where its files' bytes are.
-fn read_card(
+pub(crate) fn read_card(
     path: &Path,
     capacity: Option<u64>,
     keys: &Keys,
@@ -531,6 +575,17 @@ fn parse_family(text: &str) -> Result<CameraModel, String> {
     CameraModel::parse(text).ok_or_else(|| {
         format!("unknown family `{text}` (use pro, beam, nexc1, nexs1, nexc2, beam2k, zero or n1)")
     })
+}
+
+fn parse_camera(text: &str) -> Result<Camera, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "road" | "front" => Ok(Camera::Road),
+        "cabin" | "inside" => Ok(Camera::Cabin),
+        "second" | "rear" => Ok(Camera::Second),
+        _ => Err(format!(
+            "unknown camera `{text}` (use road, cabin or second)"
+        )),
+    }
 }
 
 fn parse_key(text: &str) -> Result<Key, String> {

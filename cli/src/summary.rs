@@ -96,6 +96,7 @@ pub fn render(
     story(&mut out, catalog, estimate, telemetry, list);
 
     let duration = |i: usize| catalog.files.get(i).and_then(|c| c.duration_s);
+    let counted = |i: usize| catalog.files.get(i).is_none_or(|c| c.excluded.is_none());
     let live: Vec<(usize, &ListedFile)> = listing
         .files
         .iter()
@@ -107,8 +108,19 @@ pub fn render(
         .filter(|(_, f)| is_video_name(&f.path))
         .map(|(i, _)| *i)
         .collect();
-    let footage: f64 = videos.iter().filter_map(|&i| duration(i)).sum();
-    let unreadable = videos.iter().filter(|&&i| duration(i).is_none()).count();
+    let footage: f64 = videos
+        .iter()
+        .filter(|&&i| counted(i))
+        .filter_map(|&i| duration(i))
+        .sum();
+    let unreadable = videos
+        .iter()
+        .filter(|&&i| counted(i) && duration(i).is_none())
+        .count();
+    let live_bytes = live
+        .iter()
+        .filter(|(i, _)| counted(*i))
+        .fold(0u64, |sum, (_, f)| sum.saturating_add(f.bytes));
     let deleted: Vec<&ListedFile> = listing.files.iter().filter(|f| f.deleted).collect();
     let recoverable = deleted
         .iter()
@@ -118,7 +130,7 @@ pub fn render(
         out,
         "Files: {} ({}), of which {} videos with {} of footage{}",
         live.len(),
-        human_bytes(live.iter().map(|(_, f)| f.bytes).sum()),
+        human_bytes(live_bytes),
         videos.len(),
         human_duration(footage),
         if unreadable > 0 {
@@ -127,6 +139,13 @@ pub fn render(
             String::new()
         }
     );
+    if estimate.excluded_files > 0 {
+        let _ = writeln!(
+            out,
+            "Left out of these totals and the estimate: {} file(s) whose size or duration cannot be true (see Warnings)",
+            estimate.excluded_files
+        );
+    }
     if listing.source.kind == SourceKind::Image {
         let _ = writeln!(
             out,
@@ -164,7 +183,13 @@ pub fn render(
         let _ = writeln!(out, "Fragmented files: {fragmented}");
     }
     let file_warnings: usize = listing.files.iter().map(|f| f.warnings.len()).sum();
-    if !listing.warnings.is_empty() || file_warnings > 0 {
+    let excluded: Vec<(&ListedFile, String)> = listing
+        .files
+        .iter()
+        .zip(&catalog.files)
+        .filter_map(|(l, c)| Some((l, c.excluded.as_ref()?.describe())))
+        .collect();
+    if !listing.warnings.is_empty() || file_warnings > 0 || !excluded.is_empty() {
         out.push_str("Warnings:\n");
         for w in &listing.warnings {
             let _ = writeln!(out, "  - {}", shown(w));
@@ -173,6 +198,9 @@ pub fn render(
             for w in &f.warnings {
                 let _ = writeln!(out, "  - {}: {}", shown(&f.path), shown(w));
             }
+        }
+        for (f, why) in &excluded {
+            let _ = writeln!(out, "  - {}: {why}", shown(&f.path));
         }
     }
     if list {

@@ -152,7 +152,9 @@ impl Reading {
             | FromWorker::Digests
             | FromWorker::DigestFailed { .. }
             | FromWorker::Decrypted
-            | FromWorker::DecryptFailed { .. } => {}
+            | FromWorker::DecryptFailed { .. }
+            | FromWorker::Clipped { .. }
+            | FromWorker::ClipFailed { .. } => {}
         }
     }
 
@@ -365,7 +367,7 @@ pub fn clear_marks() {
 }
 
 /// Sets `data-*` on `<body>` (what the workers measured, for the benchmark).
-fn set_body_data(key: &str, value: &str) {
+pub(crate) fn set_body_data(key: &str, value: &str) {
     if let Some(body) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.body())
