@@ -403,3 +403,62 @@ fn a_deleted_file_whose_tail_clusters_were_reused_is_not_recoverable() {
     let live = find(&listing, "tail.bin", false);
     assert_eq!(content(&image, live), std::fs::read(&tail).unwrap());
 }
+
+/// The sector range fsstat gives for the cluster area (cluster 2 to the last cluster).
+fn fsstat_cluster_area(image: &Path) -> (u64, u64) {
+    let out = run(std::process::Command::new("fsstat").arg(image));
+    let line = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("** Cluster Area: "))
+        .expect("fsstat shows the cluster area");
+    let (a, b) = line.split_once(" - ").expect("a range");
+    (a.trim().parse().unwrap(), b.trim().parse().unwrap())
+}
+
+/// Deleted files at both ends of the data area, cluster 2 and the very last cluster, are
+/// recoverable: the bounds of the check are the volume's, not one cluster inside them. mtools
+/// fills a FAT16 volume (first-fit) so that `last.bin` ends on its last cluster; fsstat and
+/// istat (The Sleuth Kit) confirm where both files lie. A deleted empty file is trivially
+/// recoverable, in no run at all.
+#[test]
+fn deleted_files_on_the_first_and_last_clusters_are_recoverable() {
+    let dir = tempdir();
+    let image = dir.path().join("edges.img");
+    mkfs_fat(&image, &Mkfs::new(16, 4 * 1024).cluster_sectors(1));
+    let (area_first, area_last) = fsstat_cluster_area(&image);
+    let free = (area_last - area_first + 1) as usize * 512;
+    let first = host_file(dir.path(), "first.bin", 3 * 512, 5);
+    let last = host_file(dir.path(), "last.bin", 5 * 512 - 100, 6);
+    let filler = host_file(dir.path(), "filler.bin", free - 8 * 512, 7);
+    mcopy(&image, 0, &first, "first.bin");
+    mcopy(&image, 0, &filler, "filler.bin");
+    mcopy(&image, 0, &last, "last.bin");
+    let empty = host_file(dir.path(), "empty.bin", 0, 8);
+    mcopy(&image, 0, &empty, "empty.bin");
+    mdel(&image, 0, "first.bin");
+    mdel(&image, 0, "last.bin");
+    mdel(&image, 0, "empty.bin");
+    assert_eq!(
+        istat_sectors(&image, &fls_inode(&image, "_irst.bin", true))[0],
+        area_first,
+        "first.bin starts on cluster 2"
+    );
+    let last_sectors = istat_sectors(&image, &fls_inode(&image, "_ast.bin", true));
+    assert_eq!(
+        last_sectors.last().copied(),
+        Some(area_last),
+        "last.bin ends on the last cluster"
+    );
+
+    let listing = read(&image, 0);
+    for (path, host) in [("_irst.bin", &first), ("_ast.bin", &last)] {
+        let e = find(&listing, path, true);
+        assert_eq!(e.recoverable, Some(true), "{path}: {e:?}");
+        assert_eq!(content(&image, e), std::fs::read(host).unwrap(), "{path}");
+        assert_eq!(e.fragments, 1, "{path}");
+    }
+    let e = find(&listing, "_mpty.bin", true);
+    assert_eq!((e.bytes, e.recoverable), (0, Some(true)), "{e:?}");
+    assert_eq!(e.fragments, 0, "an empty file has no run: {e:?}");
+    assert!(e.extents.is_empty(), "{e:?}");
+}

@@ -14,7 +14,8 @@ use crate::setup::{self, root, run};
 pub const CARGO_MUTANTS_VERSION: &str = "27.1.0";
 
 /// One module: the files whose functions are mutated and the test targets that judge them
-/// (the core's unit tests plus the integration tests that exercise the module on real inputs).
+/// (`lib`: the core's unit tests; the others: integration tests that exercise the module on
+/// real inputs).
 struct Module {
     name: &'static str,
     files: &'static [&'static str],
@@ -32,6 +33,7 @@ const MODULES: &[Module] = &[
             "src/fat/cross_links.rs",
         ],
         tests: &[
+            "lib",
             "fat",
             "card_builder",
             "fragmented",
@@ -43,7 +45,7 @@ const MODULES: &[Module] = &[
     Module {
         name: "partition",
         files: &["src/partition/*.rs"],
-        tests: &["partition"],
+        tests: &["lib", "partition"],
     },
     Module {
         name: "mp4",
@@ -53,17 +55,17 @@ const MODULES: &[Module] = &[
             "src/mp4/fields.rs",
             "src/mp4/fragments.rs",
         ],
-        tests: &["mp4"],
+        tests: &["lib", "mp4"],
     },
     Module {
         name: "catalog",
         files: &["src/catalog/*.rs"],
-        tests: &["catalog", "golden"],
+        tests: &["lib", "catalog", "golden"],
     },
     Module {
         name: "estimate",
         files: &["src/estimate/*.rs"],
-        tests: &["catalog", "golden"],
+        tests: &["lib", "catalog", "golden"],
     },
     Module {
         name: "exfat",
@@ -73,7 +75,7 @@ const MODULES: &[Module] = &[
             "src/exfat/walk.rs",
             "src/exfat/cluster_set.rs",
         ],
-        tests: &["exfat", "exfat_robustness", "exfat_catalog"],
+        tests: &["lib", "exfat", "exfat_robustness", "exfat_catalog"],
     },
     Module {
         name: "telemetry",
@@ -82,16 +84,18 @@ const MODULES: &[Module] = &[
             "src/telemetry/imu.rs",
             "src/telemetry/drive.rs",
         ],
-        tests: &["telemetry"],
+        tests: &["lib", "telemetry"],
     },
 ];
 
-const USAGE: &str = "usage: cargo xtask mutants <MODULE|list> [-- CARGO-MUTANTS-ARGS...]
+const USAGE: &str = "usage: cargo xtask mutants <MODULE|list> [--tests T1,T2] [-- CARGO-MUTANTS-ARGS...]
 
   Runs cargo-mutants (installed at the pinned version when missing) on one module of the core,
   in place (the warm target/ is reused; the tree is restored after each mutant), judged by the
   core's unit tests and the module's integration tests. Arguments after `--` go to cargo-mutants,
   e.g. `-- -F recover --timeout 300` to mutate only functions matching `recover`.
+  --tests T1,T2 judges by these test targets instead of the module's own list (`lib` is the
+  core's unit tests, any other name a file in tests/): fewer binaries to rebuild per mutant.
   Results: mutants.out/ (caught.txt, missed.txt, timeout.txt, unviable.txt).";
 
 /// `cargo xtask mutants MODULE [-- ARGS]`.
@@ -100,8 +104,12 @@ pub fn run_module(args: &[String]) -> Result<(), String> {
         Some(i) => (&args[..i], &args[i + 1..]),
         None => (args, &[][..]),
     };
-    let name = match ours {
-        [name] => name.as_str(),
+    let (name, tests_override) = match ours {
+        [name] => (name.as_str(), None),
+        [name, flag, list] if flag == "--tests" => (
+            name.as_str(),
+            Some(list.split(',').map(str::to_string).collect::<Vec<_>>()),
+        ),
         _ => return Err(USAGE.to_string()),
     };
     if name == "list" {
@@ -117,17 +125,22 @@ pub fn run_module(args: &[String]) -> Result<(), String> {
     cargo_mutants()?;
     let mut cmd = Command::new("cargo");
     cmd.current_dir(root())
-        .args(["mutants", "--package", "dashcard", "--in-place"])
-        .args(["--output", "mutants.out"]);
+        .args(["mutants", "--package", "dashcard", "--in-place"]);
     for f in module.files {
         cmd.args(["--file", f]);
     }
-    cmd.args(theirs);
-    // What follows `--` is given to `cargo test`: the unit tests and the module's test files.
-    cmd.args(["--", "--lib"]);
-    for t in module.tests {
-        cmd.args(["--test", t]);
+    // The test targets go to every cargo command (`--cargo-arg`), so that each mutant's build
+    // (`cargo test --no-run`) compiles only them, not all twenty integration test files.
+    let tests = tests_override
+        .unwrap_or_else(|| module.tests.iter().map(|t| t.to_string()).collect());
+    for t in &tests {
+        if t == "lib" {
+            cmd.arg("--cargo-arg=--lib");
+        } else {
+            cmd.arg(format!("--cargo-arg=--test={t}"));
+        }
     }
+    cmd.args(theirs);
     run(&mut cmd)
 }
 
