@@ -800,4 +800,23 @@ fn bytes_become_hours_and_days_as_the_cards_repeating_days_say() {
         checked += 1;
     }
     assert_eq!(checked, days as usize * 14, "every recording is in the loop");
+
+    // What if the car is driven 2 h a day: a day then writes 12 times the footage plus the same
+    // parking. And if it is never driven: only parking fills the card, and an hour of driving
+    // (should there be one) is worth the drive footage alone.
+    for (hours, per_day, per_hour) in [
+        (2.0, drive_per_day * 12.0 + parking_per_day, None),
+        (0.0, parking_per_day, Some(drive_per_day / hours_per_day)),
+    ] {
+        let what_if = WhatIf {
+            driving_hours_per_day: Some(hours),
+            ..WhatIf::default()
+        };
+        let e = dashcard::analyze(&listing, &what_if).estimate;
+        let per_hour = per_hour.unwrap_or(per_day / hours);
+        close(e.driving_hours_per_day, hours, "what-if hours per day");
+        close(e.days_until_full, free / per_day, "what-if days until full");
+        close(e.hours_until_full, free / per_hour, "what-if hours until full");
+        close(e.capacity_hours, capacity / per_hour, "what-if capacity hours");
+    }
 }
