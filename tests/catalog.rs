@@ -795,12 +795,16 @@ fn bytes_become_hours_and_days_as_the_cards_repeating_days_say() {
         for minute in 0..10 {
             let t = at(8, minute);
             let path = format!("{folder}/{}_1.mp4", t.format("%Y%m%d_%H%M%S"));
-            builder.add_file(&path, &clip(SEGMENT, t, 60.0)).expect("segment");
+            builder
+                .add_file(&path, &clip(SEGMENT, t, 60.0))
+                .expect("segment");
         }
         for hour in [11, 13, 15, 19] {
             let t = at(hour, 30);
             let path = format!("{folder}/{}_U.mp4", t.format("%Y%m%d_%H%M%S"));
-            builder.add_file(&path, &clip(PARKING, t, 30.0)).expect("parking");
+            builder
+                .add_file(&path, &clip(PARKING, t, 30.0))
+                .expect("parking");
         }
     }
     let truth = builder.finish().expect("finish");
@@ -823,9 +827,21 @@ fn bytes_become_hours_and_days_as_the_cards_repeating_days_say() {
     };
     assert_eq!(report.drives.len(), days as usize);
     assert!(!e.looping, "{}", e.looping_evidence);
-    close(e.bytes_per_driving_hour, drive_per_day / hours_per_day, "drive bytes per hour");
-    close(e.driving_hours_per_day, hours_per_day, "driving hours per day");
-    close(e.parking_bytes_per_day, parking_per_day, "parking bytes per day");
+    close(
+        e.bytes_per_driving_hour,
+        drive_per_day / hours_per_day,
+        "drive bytes per hour",
+    );
+    close(
+        e.driving_hours_per_day,
+        hours_per_day,
+        "driving hours per day",
+    );
+    close(
+        e.parking_bytes_per_day,
+        parking_per_day,
+        "parking bytes per day",
+    );
 
     let free = truth.free_bytes as f64;
     close(e.days_until_full, free / written_per_day, "days until full");
@@ -852,7 +868,11 @@ fn bytes_become_hours_and_days_as_the_cards_repeating_days_say() {
         );
         checked += 1;
     }
-    assert_eq!(checked, days as usize * 14, "every recording is in the loop");
+    assert_eq!(
+        checked,
+        days as usize * 14,
+        "every recording is in the loop"
+    );
 
     // What if the car is driven 2 h a day: a day then writes 12 times the footage plus the same
     // parking. And if it is never driven: only parking fills the card, and an hour of driving
@@ -869,7 +889,15 @@ fn bytes_become_hours_and_days_as_the_cards_repeating_days_say() {
         let per_hour = per_hour.unwrap_or(per_day / hours);
         close(e.driving_hours_per_day, hours, "what-if hours per day");
         close(e.days_until_full, free / per_day, "what-if days until full");
-        close(e.hours_until_full, free / per_hour, "what-if hours until full");
-        close(e.capacity_hours, capacity / per_hour, "what-if capacity hours");
+        close(
+            e.hours_until_full,
+            free / per_hour,
+            "what-if hours until full",
+        );
+        close(
+            e.capacity_hours,
+            capacity / per_hour,
+            "what-if capacity hours",
+        );
     }
 }

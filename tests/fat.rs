@@ -389,8 +389,15 @@ fn a_deleted_file_whose_tail_clusters_were_reused_is_not_recoverable() {
     let clip_first = istat_sectors(&image, &fls_inode(&image, "Movie/_lip.bin", true))[0];
     let head_first = istat_sectors(&image, &fls_inode(&image, "_ead.bin", true))[0];
     let tail_sectors = istat_sectors(&image, &fls_inode(&image, "tail.bin", false));
-    assert_eq!(head_first, clip_first, "head.bin reused clip.bin's first cluster");
-    assert_eq!(tail_sectors, [clip_first + 3], "tail.bin took clip.bin's 4th cluster");
+    assert_eq!(
+        head_first, clip_first,
+        "head.bin reused clip.bin's first cluster"
+    );
+    assert_eq!(
+        tail_sectors,
+        [clip_first + 3],
+        "tail.bin took clip.bin's 4th cluster"
+    );
 
     let listing = read(&image, 0);
     let lost = find(&listing, "Movie/_lip.bin", true);

@@ -623,9 +623,24 @@ fn clip_with_timescales(dir: &Path, seconds: f64, movie: u32, track: u32) -> std
     let path = dir.join(format!("ts_{movie}_{track}.mp4"));
     common::run(
         std::process::Command::new("ffmpeg")
-            .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+            .args([
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+            ])
             .arg(format!("testsrc=size=320x240:rate=25:duration={seconds}"))
-            .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+            .args([
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-pix_fmt",
+                "yuv420p",
+            ])
             .args(["-movie_timescale", &movie.to_string()])
             .args(["-video_track_timescale", &track.to_string()])
             .arg(&path),
@@ -651,7 +666,11 @@ fn durations_follow_the_movie_and_track_timescales() {
     for (movie, track) in [(600, 90_000), (1000, 12_800), (90_000, 600)] {
         let path = clip_with_timescales(dir.path(), 3.0, movie, track);
         let data = std::fs::read(&path).unwrap();
-        assert_eq!(mvhd_timescale(&data), movie, "ffmpeg wrote the movie timescale");
+        assert_eq!(
+            mvhd_timescale(&data),
+            movie,
+            "ffmpeg wrote the movie timescale"
+        );
         let info = read_bytes(&data).0.unwrap();
         let want = common::ffprobe_duration(&path);
         let got = info.duration_s.expect("a duration");

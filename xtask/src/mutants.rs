@@ -88,7 +88,8 @@ const MODULES: &[Module] = &[
     },
 ];
 
-const USAGE: &str = "usage: cargo xtask mutants <MODULE|list> [--tests T1,T2] [-- CARGO-MUTANTS-ARGS...]
+const USAGE: &str =
+    "usage: cargo xtask mutants <MODULE|list> [--tests T1,T2] [-- CARGO-MUTANTS-ARGS...]
 
   Runs cargo-mutants (installed at the pinned version when missing) on one module of the core,
   in place (the warm target/ is reused; the tree is restored after each mutant), judged by the
@@ -131,8 +132,8 @@ pub fn run_module(args: &[String]) -> Result<(), String> {
     }
     // The test targets go to every cargo command (`--cargo-arg`), so that each mutant's build
     // (`cargo test --no-run`) compiles only them, not all twenty integration test files.
-    let tests = tests_override
-        .unwrap_or_else(|| module.tests.iter().map(|t| t.to_string()).collect());
+    let tests =
+        tests_override.unwrap_or_else(|| module.tests.iter().map(|t| t.to_string()).collect());
     for t in &tests {
         if t == "lib" {
             cmd.arg("--cargo-arg=--lib");
@@ -146,8 +147,8 @@ pub fn run_module(args: &[String]) -> Result<(), String> {
 
 /// cargo-mutants at [`CARGO_MUTANTS_VERSION`], unless present.
 fn cargo_mutants() -> Result<(), String> {
-    let have = setup::output(Command::new("cargo").args(["mutants", "--version"]))
-        .unwrap_or_default();
+    let have =
+        setup::output(Command::new("cargo").args(["mutants", "--version"])).unwrap_or_default();
     if have.split_whitespace().nth(1) == Some(CARGO_MUTANTS_VERSION) {
         return Ok(());
     }
