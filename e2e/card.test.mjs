@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { serveDist, launchBrowser, watchedPage, screenshot } from './support.mjs';
-import { tempDir, realCard, corruptCard, folderOf, simulatedCard, garbageImage, cliReport, cliReportText } from './fixtures.mjs';
+import { tempDir, realCard, realCardWithTruth, corruptCard, folderOf, simulatedCard, garbageImage, cliReport, cliReportText } from './fixtures.mjs';
 
 let server;
 let browser;
@@ -70,13 +70,32 @@ function expected(report) {
   };
 }
 
+/** The overview's card facts ("Drives", "Incidents", …) by their labels, and the legend's free space. */
+async function overviewFacts(page) {
+  await tab(page, 'Overview');
+  const facts = {};
+  for (const row of await page.locator('dl.card-facts > div').all()) {
+    facts[(await row.locator('dt').innerText()).trim()] = (await row.locator('dd').innerText()).trim();
+  }
+  const free = (await page.locator('figure.capacity li', { hasText: 'Free' }).innerText()).trim();
+  return { facts, free };
+}
+
 test('a card written by mtools with ffmpeg clips shows the drives, parking incident and family the CLI finds', async () => {
-  const image = realCard(dir);
+  const { image, truth } = realCardWithTruth(dir);
   const want = cliReport(image);
   assert.equal(want.drives.length, 2);
   const { page, context, errors, foreignRequests } = await openPage();
   await openImage(page, image);
   assert.deepEqual(await shown(page), expected(want));
+  // The headline figures against what the card holds by construction, mtools and ffprobe (not
+  // against the CLI, which shares the page's core).
+  const { facts, free } = await overviewFacts(page);
+  assert.equal(facts.Drives, `${truth.drives} drive(s), ${Math.round(truth.drivingSeconds)} s of driving`);
+  assert.equal(facts.Incidents, `${truth.parking + truth.events} (${truth.parking} parking, ${truth.events} SOS event(s))`);
+  assert.equal(facts['Deleted entries'], `${truth.deleted} (${truth.recoverable} still recoverable)`);
+  const [, mb] = free.match(/Free\s+([\d.]+) MB/) ?? [];
+  assert.ok(Math.abs(Number(mb) - truth.freeBytes / 1e6) <= 0.05, `free ${free} vs mdir ${truth.freeBytes} B`);
   await screenshot(page, 'card-overview');
   await tab(page, 'Drives');
   await page.locator('li.drive summary').first().click();

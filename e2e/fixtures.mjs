@@ -33,6 +33,29 @@ function clip(dir, name, seconds) {
  * after the first, a log file, and a deleted clip from the evening before.
  */
 export function realCard(dir) {
+  return realCardWithTruth(dir).image;
+}
+
+/**
+ * The same card and what it holds, known without dashcard: from how it was made (two drives,
+ * one parking clip, one deleted clip that nothing was written after, so still recoverable),
+ * the road clips' lengths as ffprobe reads them, and the free space as mtools' `mdir` counts it.
+ */
+export function realCardWithTruth(dir) {
+  const image = realCardImage(dir);
+  const roadSeconds = ['20241012_075700_1.mp4', '20241012_075702_1.mp4', '20241012_173000_1.mp4']
+    .map((name) => Number(run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration',
+      '-of', 'default=nw=1:nk=1', path.join(dir, name)]).trim()))
+    .reduce((a, b) => a + b, 0);
+  const freeLine = run('mdir', ['-i', image, '::']).split('\n').find((l) => l.includes('bytes free'));
+  const freeBytes = Number(freeLine.replace('bytes free', '').replace(/\s/g, ''));
+  return {
+    image,
+    truth: { drives: 2, drivingSeconds: roadSeconds, parking: 1, events: 0, deleted: 1, recoverable: 1, freeBytes },
+  };
+}
+
+function realCardImage(dir) {
   const image = path.join(dir, 'nexar-card.img');
   run('mkfs.fat', ['-C', '-F', '32', '-n', 'NEXAR', image, String(80 * 1024)]);
   run('mmd', ['-i', image, '::Nexar', '::Nexar/Movie']);

@@ -5,6 +5,7 @@
 mod common;
 
 use std::collections::HashMap;
+use std::io::Seek;
 
 use chrono::NaiveDateTime;
 use dashcard::block_reader::BlockReader;
@@ -756,4 +757,147 @@ fn a_simulation_with_a_real_clip_writes_it_into_every_recording() {
     let mut stream = dashcard::extent::ExtentReader::new(&mut reader, &file.extents, file.bytes);
     std::io::Read::read_exact(&mut stream, &mut head).expect("read");
     assert_eq!(head, clip);
+}
+
+/// Bytes become time as the card's days say, checked against arithmetic on a card whose days
+/// all look the same: each of 3 days has one 10-minute drive (ten 1-minute road segments of
+/// 50 MiB) and four 30-second parking clips of 25 MiB, all cluster multiples. So every day
+/// writes `D + P` bytes (drive footage plus parking) in 10 minutes of driving, and `B` more
+/// bytes take `B / (D + P)` days and `B / (D + P) × 1/6` hours of driving — whatever the
+/// estimate's own formulas are. Parking is a fifth of the footage here: leaving it out of the
+/// bytes per driving hour, or getting days from hours wrongly, is far outside the tolerance.
+#[test]
+fn bytes_become_hours_and_days_as_the_cards_repeating_days_say() {
+    use dashcard_sim::memory::SparseMemory;
+    use dashcard_sim::{CardBuilder, CardLayout, ClipHeader, Content, FileSpec};
+
+    const MIB: u64 = 1024 * 1024;
+    const SEGMENT: u64 = 50 * MIB;
+    const PARKING: u64 = 25 * MIB;
+    let days = 3;
+    let mut card = SparseMemory::new(4 * GB);
+    let mut builder = CardBuilder::format(&mut card, &CardLayout::new(4 * GB)).expect("format");
+    let clip = |bytes: u64, at: NaiveDateTime, seconds: f64| {
+        let header = ClipHeader {
+            duration_s: seconds,
+            created: at,
+            width: 1920,
+            height: 1080,
+            moov_at_end: true,
+        };
+        FileSpec::new(bytes, at, Content::Clip(header))
+    };
+    let first_day = chrono::NaiveDate::from_ymd_opt(2024, 10, 12).expect("date");
+    for day in 0..days {
+        let date = first_day + chrono::Duration::days(day);
+        let folder = format!("Nexar/Movie/{}", date.format("%Y%m%d"));
+        let at = |h: u32, m: u32| date.and_hms_opt(h, m, 0).expect("time");
+        for minute in 0..10 {
+            let t = at(8, minute);
+            let path = format!("{folder}/{}_1.mp4", t.format("%Y%m%d_%H%M%S"));
+            builder
+                .add_file(&path, &clip(SEGMENT, t, 60.0))
+                .expect("segment");
+        }
+        for hour in [11, 13, 15, 19] {
+            let t = at(hour, 30);
+            let path = format!("{folder}/{}_U.mp4", t.format("%Y%m%d_%H%M%S"));
+            builder
+                .add_file(&path, &clip(PARKING, t, 30.0))
+                .expect("parking");
+        }
+    }
+    let truth = builder.finish().expect("finish");
+    card.rewind().expect("rewind");
+    let mut reader = BlockReader::new(card).expect("reader");
+    let listing = scan_image(&mut reader, &ScanOptions::default()).expect("scan");
+    let report = dashcard::analyze(&listing, &WhatIf::default());
+    let e = &report.estimate;
+
+    let drive_per_day = (10 * SEGMENT) as f64;
+    let parking_per_day = (4 * PARKING) as f64;
+    let written_per_day = drive_per_day + parking_per_day;
+    let hours_per_day = 10.0 / 60.0;
+    let close = |got: Option<f64>, want: f64, what: &str| {
+        let got = got.unwrap_or_else(|| panic!("{what}: no value"));
+        assert!(
+            (got - want).abs() <= 1e-6 * want.abs().max(1.0),
+            "{what}: {got}, the card's days say {want}"
+        );
+    };
+    assert_eq!(report.drives.len(), days as usize);
+    assert!(!e.looping, "{}", e.looping_evidence);
+    close(
+        e.bytes_per_driving_hour,
+        drive_per_day / hours_per_day,
+        "drive bytes per hour",
+    );
+    close(
+        e.driving_hours_per_day,
+        hours_per_day,
+        "driving hours per day",
+    );
+    close(
+        e.parking_bytes_per_day,
+        parking_per_day,
+        "parking bytes per day",
+    );
+
+    let free = truth.free_bytes as f64;
+    close(e.days_until_full, free / written_per_day, "days until full");
+    close(
+        e.hours_until_full,
+        free / written_per_day * hours_per_day,
+        "hours until full",
+    );
+    // Everything on the card is in the loop: it holds the whole capacity's worth of days.
+    let capacity = truth.capacity_bytes as f64;
+    close(
+        e.capacity_hours,
+        capacity / written_per_day * hours_per_day,
+        "capacity hours",
+    );
+    let mut checked = 0;
+    for f in report.files.iter().filter(|f| f.pool == Some(Pool::Loop)) {
+        let bytes = f.overwrite_after_bytes.expect("a loop position") as f64;
+        close(f.overwrite_after_days, bytes / written_per_day, &f.path);
+        close(
+            f.overwrite_after_hours,
+            bytes / written_per_day * hours_per_day,
+            &f.path,
+        );
+        checked += 1;
+    }
+    assert_eq!(
+        checked,
+        days as usize * 14,
+        "every recording is in the loop"
+    );
+
+    // What if the car is driven 2 h a day: a day then writes 12 times the footage plus the same
+    // parking. And if it is never driven: only parking fills the card, and an hour of driving
+    // (should there be one) is worth the drive footage alone.
+    for (hours, per_day, per_hour) in [
+        (2.0, drive_per_day * 12.0 + parking_per_day, None),
+        (0.0, parking_per_day, Some(drive_per_day / hours_per_day)),
+    ] {
+        let what_if = WhatIf {
+            driving_hours_per_day: Some(hours),
+            ..WhatIf::default()
+        };
+        let e = dashcard::analyze(&listing, &what_if).estimate;
+        let per_hour = per_hour.unwrap_or(per_day / hours);
+        close(e.driving_hours_per_day, hours, "what-if hours per day");
+        close(e.days_until_full, free / per_day, "what-if days until full");
+        close(
+            e.hours_until_full,
+            free / per_hour,
+            "what-if hours until full",
+        );
+        close(
+            e.capacity_hours,
+            capacity / per_hour,
+            "what-if capacity hours",
+        );
+    }
 }

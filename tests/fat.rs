@@ -333,3 +333,139 @@ fn two_entries_with_the_same_short_name_each_keep_their_own_name_and_bytes() {
         }
     }
 }
+
+/// The sectors The Sleuth Kit's `istat` lists for the entry `fls` numbers `inode`.
+fn istat_sectors(image: &Path, inode: &str) -> Vec<u64> {
+    let out = run(std::process::Command::new("istat").arg(image).arg(inode));
+    let (_, sectors) = out.split_once("Sectors:").expect("istat lists sectors");
+    sectors
+        .split_whitespace()
+        .map(|s| s.parse().expect("a sector number"))
+        .collect()
+}
+
+/// The inode `fls -r -p` gives the entry at `path` (deleted or not).
+fn fls_inode(image: &Path, path: &str, deleted: bool) -> String {
+    fls(image, 0)
+        .iter()
+        .find_map(|line| {
+            let (meta, p) = line.split_once('\t')?;
+            (p == path && meta.contains('*') == deleted).then(|| {
+                meta.trim_end_matches(':')
+                    .rsplit(' ')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+        })
+        .unwrap_or_else(|| panic!("fls lists no {path}"))
+}
+
+/// A deleted file whose first cluster is still free but whose later clusters were taken by a
+/// newer file is lost: every cluster it would occupy must be free, not just the first. mtools
+/// makes the card (first-fit allocation, as a camera's FAT driver): `clip.bin` (16 clusters)
+/// in a folder, deleted; `head.bin` takes its first 3 clusters, `tail.bin` the 4th; `head.bin`
+/// deleted again. Which sectors `tail.bin` holds comes from The Sleuth Kit's `istat`.
+#[test]
+fn a_deleted_file_whose_tail_clusters_were_reused_is_not_recoverable() {
+    let dir = tempdir();
+    let image = dir.path().join("tail.img");
+    mkfs_fat(&image, &Mkfs::new(16, 4 * 1024).cluster_sectors(1));
+    mmd(&image, 0, "Movie");
+    let clip = host_file(dir.path(), "clip.bin", 16 * 512, 1);
+    let keep = host_file(dir.path(), "keep.bin", 2048, 2);
+    let head = host_file(dir.path(), "head.bin", 3 * 512, 3);
+    let tail = host_file(dir.path(), "tail.bin", 300, 4);
+    mcopy(&image, 0, &clip, "Movie/clip.bin");
+    mcopy(&image, 0, &keep, "keep.bin");
+    mdel(&image, 0, "Movie/clip.bin");
+    mcopy(&image, 0, &head, "head.bin");
+    mcopy(&image, 0, &tail, "tail.bin");
+    mdel(&image, 0, "head.bin");
+
+    // The independent view: head.bin (deleted) starts where clip.bin did, and tail.bin's one
+    // sector lies inside the 16 sectors clip.bin would take from there.
+    // (8.3 names, so a deleted entry has lost its first letter, to both readers.)
+    let clip_first = istat_sectors(&image, &fls_inode(&image, "Movie/_lip.bin", true))[0];
+    let head_first = istat_sectors(&image, &fls_inode(&image, "_ead.bin", true))[0];
+    let tail_sectors = istat_sectors(&image, &fls_inode(&image, "tail.bin", false));
+    assert_eq!(
+        head_first, clip_first,
+        "head.bin reused clip.bin's first cluster"
+    );
+    assert_eq!(
+        tail_sectors,
+        [clip_first + 3],
+        "tail.bin took clip.bin's 4th cluster"
+    );
+
+    let listing = read(&image, 0);
+    let lost = find(&listing, "Movie/_lip.bin", true);
+    assert_eq!(lost.recoverable, Some(false), "{lost:?}");
+    assert!(lost.extents.is_empty());
+    // head.bin's own clusters are all free again and untouched: its bytes come back whole.
+    let freed = find(&listing, "_ead.bin", true);
+    assert_eq!(freed.recoverable, Some(true), "{freed:?}");
+    assert_eq!(content(&image, freed), std::fs::read(&head).unwrap());
+    let live = find(&listing, "tail.bin", false);
+    assert_eq!(content(&image, live), std::fs::read(&tail).unwrap());
+}
+
+/// The sector range fsstat gives for the cluster area (cluster 2 to the last cluster).
+fn fsstat_cluster_area(image: &Path) -> (u64, u64) {
+    let out = run(std::process::Command::new("fsstat").arg(image));
+    let line = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("** Cluster Area: "))
+        .expect("fsstat shows the cluster area");
+    let (a, b) = line.split_once(" - ").expect("a range");
+    (a.trim().parse().unwrap(), b.trim().parse().unwrap())
+}
+
+/// Deleted files at both ends of the data area, cluster 2 and the very last cluster, are
+/// recoverable: the bounds of the check are the volume's, not one cluster inside them. mtools
+/// fills a FAT16 volume (first-fit) so that `last.bin` ends on its last cluster; fsstat and
+/// istat (The Sleuth Kit) confirm where both files lie. A deleted empty file is trivially
+/// recoverable, in no run at all.
+#[test]
+fn deleted_files_on_the_first_and_last_clusters_are_recoverable() {
+    let dir = tempdir();
+    let image = dir.path().join("edges.img");
+    mkfs_fat(&image, &Mkfs::new(16, 4 * 1024).cluster_sectors(1));
+    let (area_first, area_last) = fsstat_cluster_area(&image);
+    let free = (area_last - area_first + 1) as usize * 512;
+    let first = host_file(dir.path(), "first.bin", 3 * 512, 5);
+    let last = host_file(dir.path(), "last.bin", 5 * 512 - 100, 6);
+    let filler = host_file(dir.path(), "filler.bin", free - 8 * 512, 7);
+    mcopy(&image, 0, &first, "first.bin");
+    mcopy(&image, 0, &filler, "filler.bin");
+    mcopy(&image, 0, &last, "last.bin");
+    let empty = host_file(dir.path(), "empty.bin", 0, 8);
+    mcopy(&image, 0, &empty, "empty.bin");
+    mdel(&image, 0, "first.bin");
+    mdel(&image, 0, "last.bin");
+    mdel(&image, 0, "empty.bin");
+    assert_eq!(
+        istat_sectors(&image, &fls_inode(&image, "_irst.bin", true))[0],
+        area_first,
+        "first.bin starts on cluster 2"
+    );
+    let last_sectors = istat_sectors(&image, &fls_inode(&image, "_ast.bin", true));
+    assert_eq!(
+        last_sectors.last().copied(),
+        Some(area_last),
+        "last.bin ends on the last cluster"
+    );
+
+    let listing = read(&image, 0);
+    for (path, host) in [("_irst.bin", &first), ("_ast.bin", &last)] {
+        let e = find(&listing, path, true);
+        assert_eq!(e.recoverable, Some(true), "{path}: {e:?}");
+        assert_eq!(content(&image, e), std::fs::read(host).unwrap(), "{path}");
+        assert_eq!(e.fragments, 1, "{path}");
+    }
+    let e = find(&listing, "_mpty.bin", true);
+    assert_eq!((e.bytes, e.recoverable), (0, Some(true)), "{e:?}");
+    assert_eq!(e.fragments, 0, "an empty file has no run: {e:?}");
+    assert!(e.extents.is_empty(), "{e:?}");
+}

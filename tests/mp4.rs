@@ -616,3 +616,113 @@ fn clips_in_a_fat_image_are_read_through_the_block_reader_and_extents() {
         }
     }
 }
+
+/// A clip whose movie (`mvhd`) and video track (`mdhd`) timescales are the ones given: ffmpeg's
+/// `-movie_timescale` and `-video_track_timescale`.
+fn clip_with_timescales(dir: &Path, seconds: f64, movie: u32, track: u32) -> std::path::PathBuf {
+    let path = dir.join(format!("ts_{movie}_{track}.mp4"));
+    common::run(
+        std::process::Command::new("ffmpeg")
+            .args([
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+            ])
+            .arg(format!("testsrc=size=320x240:rate=25:duration={seconds}"))
+            .args([
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-pix_fmt",
+                "yuv420p",
+            ])
+            .args(["-movie_timescale", &movie.to_string()])
+            .args(["-video_track_timescale", &track.to_string()])
+            .arg(&path),
+    );
+    path
+}
+
+/// The timescale field of the first `mvhd` (version 0: after version/flags and two times).
+fn mvhd_timescale(data: &[u8]) -> u32 {
+    let at = data
+        .windows(4)
+        .position(|w| w == b"mvhd")
+        .expect("an mvhd box");
+    be_u32_at(data, at + 16)
+}
+
+/// Durations are in each header's own timescale: a movie timescale of 600 (QuickTime's), 1000
+/// (ffmpeg's default) or 90000, with track timescales that differ from it, all read as the
+/// seconds ffprobe reads.
+#[test]
+fn durations_follow_the_movie_and_track_timescales() {
+    let dir = common::tempdir();
+    for (movie, track) in [(600, 90_000), (1000, 12_800), (90_000, 600)] {
+        let path = clip_with_timescales(dir.path(), 3.0, movie, track);
+        let data = std::fs::read(&path).unwrap();
+        assert_eq!(
+            mvhd_timescale(&data),
+            movie,
+            "ffmpeg wrote the movie timescale"
+        );
+        let info = read_bytes(&data).0.unwrap();
+        let want = common::ffprobe_duration(&path);
+        let got = info.duration_s.expect("a duration");
+        assert!(
+            (got - want).abs() < 0.05 && (got - 3.0).abs() < 0.1,
+            "movie timescale {movie}, track {track}: {got} s, ffprobe {want} s"
+        );
+    }
+}
+
+/// `data` with the 32-bit field `offset` bytes after the first `kind` box's type set to 0
+/// (version-0 boxes only, which ffmpeg writes for these dates).
+fn zero_field(data: &mut [u8], kind: &[u8; 4], offset: usize) {
+    let at = data
+        .windows(4)
+        .position(|w| w == kind)
+        .unwrap_or_else(|| panic!("a {} box", String::from_utf8_lossy(kind)));
+    assert_eq!(data[at + 4], 0, "version 0");
+    data[at + offset..at + offset + 4].copy_from_slice(&[0; 4]);
+}
+
+/// With no duration in `mvhd` (or a timescale of 0 there), the length comes from the video
+/// track: its `mdhd` in the track's own timescale, else its `tkhd` in the movie's — each checked
+/// against ffprobe's reading of the clip before the patch, with timescales that differ.
+#[test]
+fn without_an_mvhd_duration_the_track_gives_it_in_its_own_timescale() {
+    let dir = common::tempdir();
+    for (movie, track) in [(600, 90_000), (90_000, 600)] {
+        let path = clip_with_timescales(dir.path(), 3.0, movie, track);
+        let want = common::ffprobe_duration(&path);
+        let original = std::fs::read(&path).unwrap();
+        let mut no_timescale = original.clone();
+        zero_field(&mut no_timescale, b"mvhd", 16);
+        let got = read_bytes(&no_timescale).0.unwrap().duration_s;
+        assert!(
+            got.is_some_and(|got| (got - want).abs() < 0.05),
+            "mvhd timescale 0, mdhd ({track}): {got:?} s, ffprobe {want} s"
+        );
+        let mut data = original;
+        zero_field(&mut data, b"mvhd", 20);
+        let info = read_bytes(&data).0.unwrap();
+        let got = info.duration_s.expect("a duration from mdhd");
+        assert!(
+            (got - want).abs() < 0.05,
+            "mdhd ({track}): {got} s, ffprobe {want} s"
+        );
+        zero_field(&mut data, b"mdhd", 20);
+        let info = read_bytes(&data).0.unwrap();
+        let got = info.duration_s.expect("a duration from tkhd");
+        assert!(
+            (got - want).abs() < 0.05,
+            "tkhd (movie {movie}): {got} s, ffprobe {want} s"
+        );
+    }
+}

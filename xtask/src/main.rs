@@ -7,22 +7,26 @@
 //!   browser end-to-end tests.
 //!
 //! Also `cargo xtask dist` (the release build into `dist/`, used by the Pages workflow) and
-//! `cargo xtask bench` (the documented benchmarks).
+//! `cargo xtask bench` (the documented benchmarks), and `cargo xtask mutants MODULE` (mutation
+//! testing of the core with a pinned cargo-mutants; by hand, not in CI).
 //!
 //! Only the standard library is used, so this builds in seconds before anything else exists.
 
 mod bench;
+mod mutants;
 mod setup;
 mod steps;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <serve|test|dist|bench> [options]
+const USAGE: &str = "usage: cargo xtask <serve|test|dist|bench|mutants> [options]
 
   serve          install what is missing, build, serve on http://127.0.0.1:8080
   test           install what tests need, run every check (fmt, clippy, native, wasm, e2e)
   dist           release build of the web app into dist/ (what GitHub Pages hosts)
-  bench          build the 256 GB synthetic card and compare `dashcard report` with `fls`";
+  bench          build the 256 GB synthetic card and compare `dashcard report` with `fls`
+  mutants MODULE mutation testing of one core module (fat, partition, mp4, catalog, estimate,
+                 exfat, telemetry; `list` shows their files) with a pinned cargo-mutants";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,6 +35,7 @@ fn main() -> ExitCode {
         Some("test") => steps::test(),
         Some("dist") => steps::dist(),
         Some("bench") => bench::run(&args[1..]),
+        Some("mutants") => mutants::run_module(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
