@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { serveDist, launchBrowser, watchedPage, screenshot } from './support.mjs';
+import { serveDist, launchBrowser, watchedPage, screenshot, chooseFolder } from './support.mjs';
 import { tempDir, realCard, folderOf, simulatedCard, garbageImage, cliReport, cliReportText } from './fixtures.mjs';
 
 let server;
@@ -103,7 +103,7 @@ test('the same card opened as a folder through the folder input gives the same c
   const folder = folderOf(image, tempDir());
   const fromImage = cliReport(image);
   const { page, context, errors } = await openPage();
-  await page.locator('[data-testid=folder-input]').setInputFiles(folder);
+  await chooseFolder(page, folder);
   await cardShown(page);
   // A folder does not tell the card's size: the page asks for it.
   const size = page.getByRole('combobox', { name: 'Card size' }).first();

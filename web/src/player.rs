@@ -154,6 +154,25 @@ pub fn click_download(url: &str, name: &str) {
     }
 }
 
+/// What the page says when the browser cannot play a recording: most often its codec. The
+/// cameras record H.264, which every browser plays, or H.265 (HEVC) where the camera is set so,
+/// which Firefox (and Chromium without an H.265 decoder) cannot. `detail` is the browser's own
+/// `MediaError` message.
+pub fn cannot_play_message(detail: &str) -> String {
+    let detail = detail.trim();
+    let detail = if detail.is_empty() {
+        String::new()
+    } else {
+        format!(" (it says: {detail})")
+    };
+    format!(
+        "This browser cannot play this recording{detail}. The clip is still on the card, \
+         unharmed: usually its video is H.265 (HEVC), which this browser has no decoder for \
+         (Firefox never plays it). Download it and play it in a video player such as VLC, or \
+         open the card in Chrome, Edge or Safari."
+    )
+}
+
 /// Playback speeds offered.
 const SPEEDS: [f64; 6] = [0.25, 0.5, 1.0, 1.5, 2.0, 4.0];
 
@@ -161,6 +180,19 @@ const SPEEDS: [f64; 6] = [0.25, 0.5, 1.0, 1.5, 2.0, 4.0];
 #[component]
 pub fn Player(playing: PlayerSlot) -> impl IntoView {
     let video = NodeRef::<leptos::html::Video>::new();
+    // Why the browser could not play the recording shown, if it could not.
+    let unplayable = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        playing.track();
+        unplayable.set(None);
+    });
+    // Leptos types a media element's `error` as an ErrorEvent; it is a plain Event (only its
+    // target is read).
+    let on_error = move |ev: web_sys::ErrorEvent| {
+        let video: HtmlVideoElement = event_target(&ev);
+        let detail = video.error().map(|e| e.message()).unwrap_or_default();
+        unplayable.set(Some(cannot_play_message(&detail)));
+    };
     let close = move |_| close(playing);
     let set_speed = move |ev: leptos::ev::Event| {
         let rate = event_target_value(&ev).parse::<f64>().unwrap_or(1.0);
@@ -188,7 +220,10 @@ pub fn Player(playing: PlayerSlot) -> impl IntoView {
                         }.into_any(),
                         (Some(url), _) => view! {
                             <video node_ref=video class="player-video" data-testid="player-video" controls=true autoplay=true muted=true src=url
-                                aria-label=format!("Recording {title}")></video>
+                                on:error=on_error aria-label=format!("Recording {title}")></video>
+                            {move || unplayable.get().map(|why| view! {
+                                <p class="action-error" role="alert" data-testid="player-unplayable">{why}</p>
+                            })}
                             <div class="player-tools">
                                 <label>"Speed "
                                     <select on:change=set_speed aria-label="Playback speed">
