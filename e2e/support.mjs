@@ -3,6 +3,7 @@
 // The same tests run in both engines; DASHCARD_BROWSER picks one (`cargo xtask test` runs both).
 import http from 'node:http';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, firefox } from 'playwright-core';
@@ -12,7 +13,7 @@ export const DIST = path.resolve(process.env.DASHCARD_DIST || path.join(here, '.
 /** Where the app is hosted in the tests, as on a GitHub Pages project site. */
 export const SUB_PATH = '/dashcard/';
 /** Screenshots and other artifacts of a run. */
-export const OUT_DIR = path.join(here, 'test-results');
+export const OUT_DIR = path.join(here, 'test-results', ...(process.env.DASHCARD_BROWSER === 'firefox' ? ['firefox'] : []));
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -79,6 +80,9 @@ export const BROWSER = process.env.DASHCARD_BROWSER || 'chromium';
 /** Whether this run drives Firefox. */
 export const FIREFOX = BROWSER === 'firefox';
 
+/** Where each Firefox saves its downloads. */
+const FIREFOX_DOWNLOADS = new WeakMap();
+
 /**
  * Debian's Chromium or Firefox ESR, never a downloaded one. `dark` starts the browser in dark
  * mode: over WebDriver BiDi playwright-core cannot emulate `prefers-color-scheme` per page
@@ -88,12 +92,17 @@ export async function launchBrowser({ dark = false } = {}) {
   if (FIREFOX) {
     // A `moz-` channel makes playwright-core speak WebDriver BiDi to a stock Firefox, rather
     // than to its own patched build (which would have to be downloaded).
-    return firefox.launch({
+    const downloads = fs.mkdtempSync(path.join(os.tmpdir(), 'dashcard-firefox-downloads-'));
+    const browser = await firefox.launch({
       channel: 'moz-firefox-esr',
       executablePath: process.env.FIREFOX || '/usr/bin/firefox-esr',
       headless: true,
+      downloadsPath: downloads,
       firefoxUserPrefs: dark ? { 'layout.css.prefers-color-scheme.content-override': 0 } : {},
     });
+    FIREFOX_DOWNLOADS.set(browser, downloads);
+    browser.on('disconnected', () => fs.rmSync(downloads, { recursive: true, force: true }));
+    return browser;
   }
   if (BROWSER !== 'chromium') throw new Error(`DASHCARD_BROWSER=${BROWSER}: chromium or firefox`);
   return chromium.launch({
@@ -182,6 +191,43 @@ export async function chooseFolder(page, folder) {
     node.files = list.files;
     node.dispatchEvent(new Event('change', { bubbles: true }));
   }, files);
+}
+
+/**
+ * Clicks the button `name` and returns the file it downloads: `{ file, name }`, the path of the
+ * bytes the browser saved and the name the page gave them. In Firefox ESR 153 the download is
+ * real too, but its WebDriver BiDi `downloadWillBegin` has no id playwright-core can follow, so
+ * no `download` event comes: the name is read off the page's download link as it is clicked,
+ * and the file is the one Firefox saved under that name in its downloads folder.
+ */
+export async function downloaded(page, name) {
+  const button = page.getByRole('button', { name });
+  if (!FIREFOX) {
+    const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);
+    return { file: await download.path(), name: download.suggestedFilename() };
+  }
+  const folder = FIREFOX_DOWNLOADS.get(page.context().browser());
+  const asked = page.evaluate(() => new Promise((resolve) => {
+    const seen = (e) => {
+      const link = e.target instanceof Element && e.target.closest('a[download]');
+      if (!link) return;
+      document.removeEventListener('click', seen, true);
+      resolve(link.download);
+    };
+    document.addEventListener('click', seen, true);
+  }));
+  await button.click();
+  const suggested = await asked;
+  const saved = path.join(folder, suggested);
+  // Firefox writes `name.part` and renames it to `name` when done.
+  for (const end = Date.now() + 30000; !fs.existsSync(saved) || fs.existsSync(`${saved}.part`);) {
+    if (Date.now() > end) throw new Error(`Firefox did not save ${suggested} in ${folder}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // Moved out, so that a later download of the same name is not renamed by Firefox.
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dashcard-download-')), suggested);
+  fs.renameSync(saved, file);
+  return { file, name: suggested };
 }
 
 /** Saves a screenshot under e2e/test-results/. */

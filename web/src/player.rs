@@ -154,23 +154,43 @@ pub fn click_download(url: &str, name: &str) {
     }
 }
 
-/// What the page says when the browser cannot play a recording: most often its codec. The
-/// cameras record H.264, which every browser plays, or H.265 (HEVC) where the camera is set so,
-/// which Firefox (and Chromium without an H.265 decoder) cannot. `detail` is the browser's own
-/// `MediaError` message.
-pub fn cannot_play_message(detail: &str) -> String {
+/// What the page says when the browser cannot play a recording. The cameras record H.264, or
+/// H.265 (HEVC) where set so; a browser decodes what its platform gives it (Debian's Chromium
+/// has no H.265, WebKitGTK plays H.264 only with GStreamer's libav plugins). `detail` is the
+/// browser's own `MediaError` message; `h264` and `h265` whether it says it plays each
+/// (`canPlayType`).
+pub fn cannot_play_message(detail: &str, h264: bool, h265: bool) -> String {
     let detail = detail.trim();
     let detail = if detail.is_empty() {
         String::new()
     } else {
         format!(" (it says: {detail})")
     };
+    let why = match (h264, h265) {
+        (false, _) => {
+            "this browser has no decoder for H.264, the video the cameras record (a WebKit \
+             browser on Linux plays it once GStreamer's libav plugins are installed)"
+        }
+        (true, false) => {
+            "most likely its video is H.265 (HEVC), which this browser has no decoder for"
+        }
+        (true, true) => {
+            "this browser could not decode it, though it says it plays H.264 and H.265 (a part of \
+             its decoders may be missing, or the recording is damaged)"
+        }
+    };
     format!(
-        "This browser cannot play this recording{detail}. The clip is still on the card, \
-         unharmed: usually its video is H.265 (HEVC), which this browser has no decoder for \
-         (Firefox never plays it). Download it and play it in a video player such as VLC, or \
-         open the card in Chrome, Edge or Safari."
+        "This browser cannot play this recording{detail}: {why}. The clip itself is still on \
+         the card: download it and play it in a video player such as VLC, or open the card in \
+         another browser."
     )
+}
+
+/// Whether `video`'s browser says it can play MP4 video in `codec`.
+fn plays(video: &HtmlVideoElement, codec: &str) -> bool {
+    !video
+        .can_play_type(&format!("video/mp4; codecs=\"{codec}\""))
+        .is_empty()
 }
 
 /// Playback speeds offered.
@@ -191,7 +211,11 @@ pub fn Player(playing: PlayerSlot) -> impl IntoView {
     let on_error = move |ev: web_sys::ErrorEvent| {
         let video: HtmlVideoElement = event_target(&ev);
         let detail = video.error().map(|e| e.message()).unwrap_or_default();
-        unplayable.set(Some(cannot_play_message(&detail)));
+        unplayable.set(Some(cannot_play_message(
+            &detail,
+            plays(&video, "avc1.42E01E"),
+            plays(&video, "hvc1.1.6.L93.B0"),
+        )));
     };
     let close = move |_| close(playing);
     let set_speed = move |ev: leptos::ev::Event| {
