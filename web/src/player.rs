@@ -156,7 +156,7 @@ pub fn click_download(url: &str, name: &str) {
 
 /// What the page says when the browser cannot play a recording. The cameras record H.264, or
 /// H.265 (HEVC) where set so; a browser decodes what its platform gives it (Debian's Chromium
-/// has no H.265, WebKitGTK plays H.264 only with GStreamer's libav plugins). `detail` is the
+/// has no H.265; WebKitGTK's GStreamer may have neither). `detail` is the
 /// browser's own `MediaError` message; `h264` and `h265` whether it says it plays each
 /// (`canPlayType`).
 pub fn cannot_play_message(detail: &str, h264: bool, h265: bool) -> String {
@@ -167,10 +167,7 @@ pub fn cannot_play_message(detail: &str, h264: bool, h265: bool) -> String {
         format!(" (it says: {detail})")
     };
     let why = match (h264, h265) {
-        (false, _) => {
-            "this browser has no decoder for H.264, the video the cameras record (a WebKit \
-             browser on Linux plays it once GStreamer's libav plugins are installed)"
-        }
+        (false, _) => "this browser has no decoder for H.264, the video the cameras record",
         (true, false) => {
             "most likely its video is H.265 (HEVC), which this browser has no decoder for"
         }

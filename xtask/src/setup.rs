@@ -17,12 +17,10 @@ pub const TEST_DEBIAN_PACKAGES: &[&str] = &[
     "chromium-driver",
     // The second engine: playwright-core drives Firefox ESR over WebDriver BiDi.
     "firefox-esr",
-    // The third: WebKitGTK's WebDriver and MiniBrowser, which need a display (Xvfb), and
-    // GStreamer's libav plugins, its H.264 decoder.
+    // The third: WebKitGTK's WebDriver and MiniBrowser, which need a display (Xvfb).
     "webkit2gtk-driver",
     "xvfb",
     "xauth",
-    "gstreamer1.0-libav",
     "dosfstools",
     "mtools",
     "fdisk",
