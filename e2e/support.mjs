@@ -200,10 +200,10 @@ export async function chooseFolder(page, folder) {
  * no `download` event comes: the name is read off the page's download link as it is clicked,
  * and the file is the one Firefox saved under that name in its downloads folder.
  */
-export async function downloaded(page, name) {
+export async function downloaded(page, name, { timeout = 30000 } = {}) {
   const button = page.getByRole('button', { name });
   if (!FIREFOX) {
-    const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout }), button.click()]);
     return { file: await download.path(), name: download.suggestedFilename() };
   }
   const folder = FIREFOX_DOWNLOADS.get(page.context().browser());
@@ -220,7 +220,7 @@ export async function downloaded(page, name) {
   const suggested = await asked;
   const saved = path.join(folder, suggested);
   // Firefox writes `name.part` and renames it to `name` when done.
-  for (const end = Date.now() + 30000; !fs.existsSync(saved) || fs.existsSync(`${saved}.part`);) {
+  for (const end = Date.now() + timeout; !fs.existsSync(saved) || fs.existsSync(`${saved}.part`);) {
     if (Date.now() > end) throw new Error(`Firefox did not save ${suggested} in ${folder}`);
     await new Promise((r) => setTimeout(r, 100));
   }
