@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { serveDist, launchBrowser, watchedPage, screenshot, chooseFolder, downloaded } from './support.mjs';
-import { tempDir, realCard, folderOf, simulatedCard, garbageImage, cliReport, cliReportText } from './fixtures.mjs';
+import { tempDir, realCard, corruptCard, folderOf, simulatedCard, garbageImage, cliReport, cliReportText } from './fixtures.mjs';
 
 let server;
 let browser;
@@ -94,6 +94,26 @@ test('a card written by mtools with ffmpeg clips shows the drives, parking incid
   await tab(page, 'Estimates');
   await screenshot(page, 'card-estimates');
   assert.deepEqual(foreignRequests(), []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a clip whose header claims 4.3e9 s is left out, and the overview says how many were', async () => {
+  const image = corruptCard(tempDir());
+  const want = cliReport(image);
+  assert.equal(want.estimate.excluded_files, 1);
+  const { page, context, errors } = await openPage();
+  await openImage(page, image);
+  assert.deepEqual(await shown(page), expected(want));
+  const excluded = (await page.locator('.card-facts .excluded').innerText()).trim();
+  assert.match(excluded, /^1 file\(s\) whose size or duration cannot be true/);
+  assert.doesNotMatch(await page.locator('.card-facts').innerText(), /4294967280|1193046/);
+  await tab(page, 'Files');
+  await page.getByRole('combobox', { name: 'Which files' }).selectOption('problems');
+  const body = await page.locator('table.files').innerText();
+  assert.match(body, /20241012_075702_1\.mp4/);
+  assert.match(body, /its header claims 4294967280 s, more than a day: left out of the totals and the estimate/);
+  await screenshot(page, 'card-excluded');
   assert.deepEqual(errors, []);
   await context.close();
 });

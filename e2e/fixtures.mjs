@@ -57,6 +57,27 @@ export function realCard(dir) {
 }
 
 /**
+ * The real card with one clip's `mvhd` patched in the image's bytes to claim 4,294,967,280 s,
+ * as a corrupt entry might: the page must leave it out of its figures and say so.
+ */
+export function corruptCard(dir) {
+  const image = realCard(dir);
+  const clip = cliReport(image).files.find((f) => f.path === 'Nexar/Movie/20241012_075702_1.mp4');
+  if (clip.extents.length !== 1) throw new Error('the clip to corrupt is not contiguous');
+  const { offset } = clip.extents[0];
+  const fd = fs.openSync(image, 'r+');
+  const bytes = Buffer.alloc(clip.bytes);
+  fs.readSync(fd, bytes, 0, clip.bytes, offset);
+  const at = bytes.indexOf('mvhd');
+  const fields = Buffer.alloc(8);
+  fields.writeUInt32BE(1, 0); // timescale
+  fields.writeUInt32BE(0xfffffff0, 4); // duration
+  fs.writeSync(fd, fields, 0, 8, offset + at + 16);
+  fs.closeSync(fd);
+  return image;
+}
+
+/**
  * A card for playback: a real clip written by mtools into a hole left by a deleted file, so it
  * is fragmented, and a second clip deleted afterwards, so it is recoverable. Returns the image
  * and the host copies of both clips.
@@ -236,4 +257,37 @@ export function exfatClipsCard(dir) {
 /** `dashcard cat`: a file's bytes as the CLI reads them. */
 export function cliCat(image, file) {
   return execFileSync(CLI, ['cat', image, file], { maxBuffer: 1 << 30 });
+}
+
+/** Seconds `index * 4 ..` of one continuous test picture and 440 Hz tone (H.264 + AAC). */
+function driveSegment(dir, name, index, fragmented) {
+  const file = path.join(dir, name);
+  const from = String(index * 4);
+  run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
+    '-ss', from, '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25',
+    '-ss', from, '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    '-t', '4', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-bf', '2',
+    '-sc_threshold', '0', '-c:a', 'aac', '-b:a', '64k',
+    ...(fragmented ? ['-movflags', 'frag_keyframe+empty_moov+default_base_moof'] : []), file]);
+  return file;
+}
+
+/**
+ * A FAT32 card (mkfs.fat + mtools) with one road drive of three 4-second segments from
+ * 17:41:00 — classic MP4, fragmented, classic — cut from one continuous recording, so a
+ * time range across the joins has a known answer. Returns the image and the host segments.
+ */
+export function clipCard(dir) {
+  const image = path.join(dir, 'clip-card.img');
+  run('mkfs.fat', ['-C', '-F', '32', '-n', 'NEXAR', image, String(80 * 1024)]);
+  run('mmd', ['-i', image, '::Nexar']);
+  const names = ['20241012_174100_1.mp4', '20241012_174104_1.mp4', '20241012_174108_1.mp4'];
+  const segments = names.map((name, i) => driveSegment(dir, name, i, i === 1));
+  segments.forEach((file, i) => run('mcopy', ['-i', image, file, `::Nexar/${names[i]}`]));
+  return { image, segments };
+}
+
+/** `dashcard clip` of `image` into `out`; returns what it printed. */
+export function cliClip(image, from, to, out) {
+  return run(CLI, ['clip', image, '--from', from, '--to', to, '-o', out]);
 }

@@ -55,6 +55,17 @@ pub fn read_clip<S: Read + Seek>(stream: &mut S, bytes: u64, keys: &Keys) -> Vid
     read_any(stream, bytes, keys)
 }
 
+/// The header of a plain clip read from its last `tail_bytes` alone, when its `moov` lies there
+/// whole (see [`mp4::read_moov_at_end`]); `None` otherwise, and the caller reads it with
+/// [`read_clip`].
+pub fn read_clip_from_end<S: Read + Seek>(
+    stream: &mut S,
+    bytes: u64,
+    tail_bytes: u64,
+) -> Option<VideoHeader> {
+    mp4::read_moov_at_end(stream, bytes, tail_bytes).map(|info| VideoHeader::from(Ok(info)))
+}
+
 /// [`read_clip`] on a trait object: compiled once for every kind of source.
 fn read_any(stream: &mut dyn ReadSeek, bytes: u64, keys: &Keys) -> VideoHeader {
     let plain = mp4::read_any(stream, bytes);

@@ -13,7 +13,7 @@
 use std::io::{Read, Seek};
 
 use crate::block_reader::BlockReader;
-use crate::clip_header::{Keys, read_clip};
+use crate::clip_header::{Keys, read_clip, read_clip_from_end};
 use crate::exfat::{self, ExfatError, ExfatListing};
 use crate::fat::{self, FatError, VolumeListing, WalkLimits};
 use crate::imu_headers;
@@ -213,6 +213,14 @@ fn exfat_listing(volume: ExfatListing) -> (Volume, Vec<ListedFile>, Vec<String>)
 
 /// Bytes from the end of a clip that its `moov` tail read covers (the MP4 reader's read-ahead).
 const TAIL_BYTES: u64 = 8 * 1024;
+
+/// While clips are read from their tails, a clip's tail and the next clip's head are read in
+/// one call only across gaps up to this: a browser reads 64 KiB at a time, and a larger read
+/// costs more than the next clip's own one-call tail read.
+const PROBE_GAP_BYTES: u64 = 32 * 1024;
+
+/// Tail reads tried before they are given up when they fail at least as often as they work.
+const PROBE_TRIALS: u32 = 8;
 /// Bytes of a clip's start that its head read covers: `ftyp` and the `mdat` header, or a
 /// fragmented clip's whole `moov` (the newer cameras' is under 2 KiB).
 const HEAD_BYTES: u64 = 4096;
@@ -223,6 +231,14 @@ const HEAD_BYTES: u64 = 4096;
 /// tail and the next clip's head are read in one call: for sources where a call costs more
 /// than the bytes (a browser `Blob`), about one call per clip instead of two. `max_gap` 0
 /// reads each clip on its own (what the CLI wants: natively, bytes read are the cost).
+///
+/// With `max_gap` set, a clip whose start was not read with the clip before it is first read
+/// from its tail alone: a camera's clip ends with its `moov`, and found there whole it gives
+/// the header in that one call; otherwise the clip is read from its start as usual. While
+/// that works (first-generation clips), a clip's tail and the next one's head are read
+/// together only across gaps of up to [`PROBE_GAP_BYTES`] (a larger gap costs more than the
+/// next clip's own tail read: the slack of a 256 KiB exFAT cluster is up to 256 KiB); once it
+/// mostly fails (fragmented clips, whose `moov` is at their start), across `max_gap`.
 pub fn read_headers<R: Read + Seek>(
     reader: &mut BlockReader<R>,
     clips: &[ClipRef],
@@ -232,7 +248,16 @@ pub fn read_headers<R: Read + Seek>(
 ) -> Vec<HeaderResult> {
     let total = clips.len();
     let mut results = Vec::with_capacity(total);
+    let mut head_held = false;
+    let (mut hits, mut misses) = (0u32, 0u32);
     for (done, clip) in clips.iter().enumerate() {
+        let mut close_to_next = false;
+        let probing = max_gap > 0 && (misses < PROBE_TRIALS || hits >= misses);
+        let max_gap = if probing {
+            max_gap.min(PROBE_GAP_BYTES)
+        } else {
+            max_gap
+        };
         if max_gap > 0 {
             let end = clip.extents.last().map(|e| e.offset + e.bytes);
             let next = clips
@@ -241,16 +266,30 @@ pub fn read_headers<R: Read + Seek>(
                 .map(|e| e.offset);
             match (end, next) {
                 (Some(end), Some(next)) if next >= end && next - end <= max_gap => {
+                    close_to_next = true;
                     reader.hint_span(end.saturating_sub(TAIL_BYTES), next + HEAD_BYTES)
                 }
+                // The tail alone, so that a clip read from its start after all (a fragmented
+                // one) finds its tail already read.
+                (Some(end), _) => reader.hint_span(end.saturating_sub(TAIL_BYTES), end),
                 _ => reader.hint_span(0, 0),
             }
         }
         let mut stream = clip.open(reader);
+        let mut from_end = None;
+        if probing && !head_held {
+            from_end = read_clip_from_end(&mut stream, clip.bytes, TAIL_BYTES);
+            match from_end {
+                Some(_) => hits += 1,
+                None => misses += 1,
+            }
+        }
+        let header = from_end.unwrap_or_else(|| read_clip(&mut stream, clip.bytes, keys));
         results.push(HeaderResult {
             index: clip.index,
-            header: read_clip(&mut stream, clip.bytes, keys),
+            header,
         });
+        head_held = close_to_next;
         progress(done + 1, total);
     }
     reader.hint_span(0, 0);

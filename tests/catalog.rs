@@ -677,6 +677,59 @@ fn coalesced_header_reads_give_the_same_report_in_fewer_calls() {
     );
 }
 
+/// On exFAT with the N1's 256 KiB clusters a clip's end and the next clip's start are often too
+/// far apart to read in one call: such a clip is read from its tail alone, where its `moov`
+/// lies — the same report, still about one call per clip; the N1's own fragmented clips (whose
+/// `moov` is at their start) are read from their start, in no more calls than one by one.
+#[test]
+fn coalesced_header_reads_on_exfat_give_the_same_report_in_about_one_call_per_clip() {
+    let dir = common::tempdir();
+    for (family, most_calls_per_clip) in [(CameraModel::Pro, 1.1), (CameraModel::N1, 2.5)] {
+        let mut sim = Simulation::new(family, 40 * GB, 3);
+        sim.filesystem = dashcard_sim::CardFilesystem::Exfat {
+            cluster_bytes: 256 * 1024,
+        };
+        let (_, _) = snapshot(dir.path(), &sim);
+        let path = dir
+            .path()
+            .join(format!("{:?}-{}.img", sim.family, sim.days));
+        let read = |gap: u64| {
+            let mut reader =
+                BlockReader::new(std::fs::File::open(&path).expect("open")).expect("reader");
+            let listing = list_image(&mut reader, &ScanOptions::default()).expect("list");
+            let listed = reader.stats().read_calls;
+            let headers = read_headers(
+                &mut reader,
+                &listing.image_clips(),
+                gap,
+                &Default::default(),
+                |_, _| {},
+            );
+            (
+                listing.with_headers(headers),
+                reader.stats().read_calls - listed,
+            )
+        };
+        let (plain, plain_calls) = read(0);
+        let (coalesced, coalesced_calls) = read(128 * 1024);
+        assert_eq!(plain, coalesced, "{family:?}");
+        let clips = plain
+            .files
+            .iter()
+            .filter(|f| f.header_duration().is_some())
+            .count() as f64;
+        assert!(clips > 100.0, "{family:?}: {clips} clips");
+        assert!(
+            (coalesced_calls as f64) <= most_calls_per_clip * clips,
+            "{family:?}: {coalesced_calls} calls for {clips} clips"
+        );
+        assert!(
+            coalesced_calls <= plain_calls,
+            "{family:?}: {coalesced_calls} calls, {plain_calls} one by one"
+        );
+    }
+}
+
 /// With a real clip, every simulated recording starts with that clip's bytes (the sample card's
 /// recordings really play), and the reader finds its duration.
 #[test]

@@ -178,6 +178,67 @@ fn the_summary_tells_the_story_in_words() {
     assert!(text.contains("Nexar/20241012_075700_2.mp4"), "{text}");
 }
 
+/// An `mvhd` claiming 4.3e9 s (patched into the image) is left out of the footage and the
+/// estimate, and the summary says how many files were left out and why (issue 14, item 5).
+#[test]
+fn the_summary_says_how_many_files_were_left_out() {
+    let dir = tempdir();
+    let image = dir.path().join("card.img");
+    mkfs_fat(&image, &Mkfs::new(32, 80 * 1024).label("NEXAR"));
+    mmd(&image, 0, "Nexar");
+    let clip = ffmpeg_clip(dir.path(), "clip.mp4", 1.0, false);
+    for name in [
+        "20241012_075700_1.mp4",
+        "20241012_075800_1.mp4",
+        "20241012_075900_1.mp4",
+    ] {
+        mcopy(&image, 0, &clip, &format!("Nexar/{name}"));
+    }
+    let path = image.to_str().unwrap();
+    let before = json(&["report", "--json", path]);
+    let bad = file(&before, "Nexar/20241012_075800_1.mp4", false);
+    let offset = bad["extents"][0]["offset"].as_u64().unwrap();
+    patch_mvhd(
+        &image,
+        offset,
+        bad["bytes"].as_u64().unwrap(),
+        1,
+        0xFFFF_FFF0,
+    );
+
+    let out = dashcard(&["report", path]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Left out of these totals and the estimate: 1 file(s)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "Nexar/20241012_075800_1.mp4: its header claims 4294967280 s, more than a day"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("3 videos with 0:00:02 of footage"), "{text}");
+    let after = json(&["report", "--json", path]);
+    assert_eq!(after["estimate"]["excluded_files"], 1);
+    assert_eq!(after["totals"]["excluded_files"], 1);
+    assert_eq!(after["estimate"]["looping"], false);
+    let headline = after["estimate"]["headline"].as_str().unwrap();
+    assert!(
+        headline.contains("will be overwritten after about"),
+        "{headline}"
+    );
+    let bad = file(&after, "Nexar/20241012_075800_1.mp4", false);
+    assert!(
+        bad["excluded"]
+            .as_str()
+            .unwrap()
+            .contains("more than a day")
+    );
+    assert!(bad["duration_s"].is_null());
+}
+
 #[test]
 fn a_folder_source_gives_the_same_files_without_deleted_entries() {
     let dir = tempdir();

@@ -8,6 +8,7 @@
 //! known (the web app builds once on names and the FAT, again when MP4 headers are read) is a
 //! new value, never a patch on the old one.
 
+pub mod bounds;
 pub mod camera_info;
 pub mod classify;
 pub mod drives;
@@ -27,6 +28,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::listing::Listing;
+use bounds::Implausible;
 use camera_info::CameraInfo;
 use classify::{Camera, Classified, FileKind, Pool, classify};
 use drives::{DeletedRecording, Drive, Segment};
@@ -89,6 +91,10 @@ pub struct CatalogFile {
     pub sidecars: Vec<usize>,
     /// For a sidecar: its clip (index in the listing), when on the card.
     pub sidecar_of: Option<usize>,
+    /// Why its size or header duration cannot be true: such a file stays listed but is left
+    /// out of drives, totals and the estimate (see [`bounds`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excluded: Option<Implausible>,
 }
 
 impl Catalog {
@@ -214,13 +220,14 @@ pub fn build(listing: &Listing) -> Catalog {
             file
         })
         .collect();
+    bounds::check(listing, &mut files);
     evidence.sos_median_s = median(&mut sos_durations);
     let family = family::identify(&evidence);
     link_sidecars(listing, &classes, &mut files);
 
     fill_gap_durations(&mut files);
     for file in &mut files {
-        if file.kind == FileKind::Parking && file.duration_s.is_none() {
+        if file.kind == FileKind::Parking && file.duration_s.is_none() && bounds::counts(file) {
             file.duration_s = Some(family.parking_clip_s);
             file.duration_source = Some(DurationSource::Typical);
         }
@@ -230,7 +237,7 @@ pub fn build(listing: &Listing) -> Catalog {
         .iter()
         .zip(&listing.files)
         .enumerate()
-        .filter(|(_, (f, l))| f.kind == FileKind::Drive && !l.deleted)
+        .filter(|(_, (f, l))| f.kind == FileKind::Drive && !l.deleted && bounds::counts(f))
         .filter_map(|(i, (f, l))| {
             Some(Segment {
                 file: i,
@@ -244,7 +251,7 @@ pub fn build(listing: &Listing) -> Catalog {
     let deleted: Vec<DeletedRecording> = files
         .iter()
         .zip(&listing.files)
-        .filter(|(f, l)| l.deleted && f.kind.is_recording())
+        .filter(|(f, l)| l.deleted && f.kind.is_recording() && bounds::counts(f))
         .filter_map(|(f, _)| {
             Some(DeletedRecording {
                 start: f.start?,
@@ -348,7 +355,7 @@ fn fill_gap_durations(files: &mut [CatalogFile]) {
         group.sort_by_key(|&i| files[i].start);
         for pair in group.windows(2) {
             let (this, next) = (pair[0], pair[1]);
-            if files[this].duration_s.is_some() {
+            if files[this].duration_s.is_some() || !bounds::counts(&files[this]) {
                 continue;
             }
             let (Some(start), Some(next_start)) = (files[this].start, files[next].start) else {

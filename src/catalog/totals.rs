@@ -46,6 +46,10 @@ pub struct Totals {
     pub fragmented_recordings: u64,
     /// Files (live or deleted) with a problem noted.
     pub files_with_warnings: u64,
+    /// Files whose size or header duration cannot be true: listed with a warning, left out of
+    /// every sum here and of the estimate.
+    #[serde(default)]
+    pub excluded_files: u64,
     /// Start of the oldest live recording.
     pub first_start: Option<NaiveDateTime>,
     /// Start of the newest live recording.
@@ -56,8 +60,11 @@ pub struct Totals {
 pub fn sum(listed: &[ListedFile], classified: &[CatalogFile]) -> Totals {
     let mut t = Totals::default();
     for (l, f) in listed.iter().zip(classified) {
-        if !l.warnings.is_empty() {
+        if !l.warnings.is_empty() || f.excluded.is_some() {
             t.files_with_warnings += 1;
+        }
+        if f.excluded.is_some() {
+            t.excluded_files += 1;
         }
         if l.deleted {
             t.deleted_files += 1;
@@ -67,6 +74,9 @@ pub fn sum(listed: &[ListedFile], classified: &[CatalogFile]) -> Totals {
             continue;
         }
         t.live_files += 1;
+        if f.excluded.is_some() {
+            continue;
+        }
         let slot = match (f.kind, f.camera, f.pool) {
             (FileKind::Other, _, _) => &mut t.other_bytes,
             (FileKind::Photo, _, _) => &mut t.photo_bytes,

@@ -10,6 +10,9 @@
 //! hours per day (drive time over the calendar days the drives span). Each can be overridden by
 //! a what-if input, and the document says which value came from where.
 //!
+//! A file whose size or duration cannot be true (see [`crate::catalog::bounds`]) is left out of
+//! every rate and sum; deleting it frees only what its clusters hold.
+//!
 //! The `sos` folder of NEXC1/NEXS1 is its own FIFO, counted in parking events: when its limit is
 //! unknown it is inferred (the folder shows deletions, so it is full at the clips it holds).
 
@@ -24,6 +27,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
+use crate::catalog::bounds::{counted_bytes, counts};
 use crate::catalog::classify::{FileKind, Pool};
 use crate::listing::Listing;
 
@@ -139,6 +143,10 @@ pub struct Estimate {
     pub files: Vec<Overwrite>,
     /// Each drive's fate, in the catalog's order.
     pub drives: Vec<DriveFate>,
+    /// Files left out of every rate and sum because a size or duration they claim cannot be
+    /// true (each is listed with a warning saying why).
+    #[serde(default)]
+    pub excluded_files: u64,
 }
 
 /// The next recording to be overwritten.
@@ -187,7 +195,12 @@ fn calendar_days(first: NaiveDate, last: NaiveDate) -> f64 {
 /// inputs applied: the card-wide figures, and each file's and drive's fate.
 pub fn build(listing: &Listing, catalog: &Catalog, what_if: &WhatIf) -> Estimate {
     let newer = catalog.family.code.newer();
-    let space = Space::of(listing, what_if, catalog.family.code.reserve_bytes());
+    let space = Space::of(
+        listing,
+        &catalog.files,
+        what_if,
+        catalog.family.code.reserve_bytes(),
+    );
     let unit = space.unit();
     let files = || listing.files.iter().zip(&catalog.files).enumerate();
     let queue = queue::of(listing, catalog, newer, unit);
@@ -198,9 +211,9 @@ pub fn build(listing: &Listing, catalog: &Catalog, what_if: &WhatIf) -> Estimate
         catalog.files[i]
             .sidecars
             .iter()
-            .filter_map(|&s| listing.files.get(s))
-            .filter(|s| !s.deleted)
-            .map(|s| s.bytes)
+            .filter_map(|&s| Some((listing.files.get(s)?, catalog.files.get(s)?)))
+            .filter(|(l, f)| !l.deleted && counts(f))
+            .map(|(l, _)| l.bytes)
             .sum()
     };
     let drive_bytes = saturating_sum(catalog.drives.iter().map(|d| {
@@ -233,8 +246,9 @@ pub fn build(listing: &Listing, catalog: &Catalog, what_if: &WhatIf) -> Estimate
         _ => Input::new(None, "unknown: no drives on the card"),
     };
     let live_loop = || {
-        files()
-            .filter(|(_, (l, f))| !l.deleted && f.kind.is_recording() && f.pool == Some(Pool::Loop))
+        files().filter(|(_, (l, f))| {
+            !l.deleted && counts(f) && f.kind.is_recording() && f.pool == Some(Pool::Loop)
+        })
     };
     let loop_parking: Vec<u64> = live_loop()
         .filter(|(_, (_, f))| f.kind == FileKind::Parking)
@@ -309,7 +323,9 @@ pub fn build(listing: &Listing, catalog: &Catalog, what_if: &WhatIf) -> Estimate
 
     // Card-wide figures.
     let deleted_loop = files()
-        .filter(|(_, (l, f))| l.deleted && f.kind.is_recording() && f.pool == Some(Pool::Loop))
+        .filter(|(_, (l, f))| {
+            l.deleted && counts(f) && f.kind.is_recording() && f.pool == Some(Pool::Loop)
+        })
         .count();
     let full = space.is_full(listing, &catalog.files);
     let looping = deleted_loop > 0 || full;
@@ -332,7 +348,7 @@ pub fn build(listing: &Listing, catalog: &Catalog, what_if: &WhatIf) -> Estimate
                 };
                 !l.deleted && !in_loop
             })
-            .map(|(_, (l, _))| round_up(l.bytes, unit)),
+            .map(|(_, (l, f))| round_up(counted_bytes(l, f), unit)),
     );
     let capacity_hours = space.capacity.value.and_then(|c| {
         let loop_space = c
@@ -387,6 +403,7 @@ pub fn build(listing: &Listing, catalog: &Catalog, what_if: &WhatIf) -> Estimate
         sos,
         files: overwrite,
         drives,
+        excluded_files: catalog.totals.excluded_files,
     };
     estimate.headline = headline::headline(listing, catalog, &estimate);
     estimate
@@ -417,9 +434,9 @@ fn kept_inputs(
         .flat_map(|&i| std::iter::once(i).chain(catalog.files[i].sidecars.iter().copied()));
     let bytes = saturating_sum(
         with_sidecars
-            .filter_map(|i| listing.files.get(i))
-            .filter(|f| !f.deleted)
-            .map(|f| round_up(f.bytes, unit)),
+            .filter_map(|i| Some((listing.files.get(i)?, catalog.files.get(i)?)))
+            .filter(|(l, _)| !l.deleted)
+            .map(|(l, f)| round_up(counted_bytes(l, f), unit)),
     );
     let events = kept
         .iter()
@@ -501,7 +518,10 @@ mod tests {
 
     fn listing(names: &[&str], bytes: u64) -> Listing {
         let t = chrono::NaiveDate::from_ymd_opt(2024, 10, 12).and_then(|d| d.and_hms_opt(7, 57, 0));
+        // A folder: no clusters to hold the sizes against (the card's bounds are tested on
+        // real images in tests/bounds.rs).
         let mut listing = Listing::default();
+        listing.source.kind = crate::listing::SourceKind::Folder;
         for name in names {
             listing.files.push(ListedFile {
                 path: name.to_string(),

@@ -9,6 +9,7 @@
 //! never cleaned.
 
 use crate::catalog::Catalog;
+use crate::catalog::bounds::counted_bytes;
 use crate::catalog::classify::{FileKind, Pool};
 use crate::listing::Listing;
 
@@ -59,11 +60,12 @@ pub(super) fn of(listing: &Listing, catalog: &Catalog, newer: bool, unit: u64) -
                 .sidecars
                 .iter()
                 .filter(|&&s| live(s))
-                .map(|&s| round_up(listing.files[s].bytes, unit))
+                .map(|&s| round_up(counted_bytes(&listing.files[s], &catalog.files[s]), unit))
                 .sum();
-            queue
-                .order
-                .push((i, round_up(l.bytes, unit).saturating_add(sidecars)));
+            queue.order.push((
+                i,
+                round_up(counted_bytes(l, f), unit).saturating_add(sidecars),
+            ));
             queue.in_loop[i] = true;
             for &s in &f.sidecars {
                 if let Some(slot) = queue.in_loop.get_mut(s) {
@@ -71,7 +73,7 @@ pub(super) fn of(listing: &Listing, catalog: &Catalog, newer: bool, unit: u64) -
                 }
             }
         } else if f.kind.is_recording() && f.pool == Some(Pool::Loop) && f.start.is_some() {
-            queue.order.push((i, round_up(l.bytes, unit)));
+            queue.order.push((i, round_up(counted_bytes(l, f), unit)));
             queue.in_loop[i] = true;
         }
     }

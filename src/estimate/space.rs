@@ -2,6 +2,7 @@
 //! unit, each from the card or a what-if input, with where it came from.
 
 use crate::catalog::CatalogFile;
+use crate::catalog::bounds::counted_bytes;
 use crate::catalog::classify::Pool;
 use crate::listing::{Listing, SourceKind};
 
@@ -22,7 +23,12 @@ pub(super) struct Space {
 impl Space {
     /// The space of `listing`, with the what-if inputs; `family_reserve` is what the family's
     /// loop keeps free (3 GiB on the newer cameras, 0 before).
-    pub fn of(listing: &Listing, what_if: &WhatIf, family_reserve: u64) -> Self {
+    pub fn of(
+        listing: &Listing,
+        files: &[CatalogFile],
+        what_if: &WhatIf,
+        family_reserve: u64,
+    ) -> Self {
         let volume = &listing.volume;
         let cluster = match volume.cluster_bytes {
             Some(c) if c > 0 => Input::new(Some(u64::from(c)), "card"),
@@ -32,7 +38,14 @@ impl Space {
             ),
         };
         let unit = cluster.value.unwrap_or(ASSUMED_CLUSTER_BYTES);
-        let used = saturating_sum(listing.live_files().map(|f| round_up(f.bytes, unit)));
+        let used = saturating_sum(
+            listing
+                .files
+                .iter()
+                .zip(files)
+                .filter(|(l, _)| !l.deleted)
+                .map(|(l, f)| round_up(counted_bytes(l, f), unit)),
+        );
         let (capacity, free) = match (what_if.capacity_bytes, volume.capacity_bytes) {
             (Some(c), measured) if measured != Some(c) => (
                 Input::new(Some(c), "what-if"),
@@ -102,7 +115,7 @@ impl Space {
             .files
             .iter()
             .zip(files)
-            .filter(|(l, f)| !l.deleted && f.pool == Some(Pool::Loop))
+            .filter(|(l, f)| !l.deleted && f.excluded.is_none() && f.pool == Some(Pool::Loop))
             .map(|(l, _)| round_up(l.bytes, self.unit()))
             .max();
         largest.is_some_and(|l| free < l.saturating_mul(2))

@@ -230,6 +230,74 @@ pub(crate) fn read_any(file: &mut dyn ReadSeek, file_bytes: u64) -> Result<Mp4In
     })
 }
 
+/// A camera clip's header from its last `tail_bytes` alone, in one read: dash cams end a clip
+/// with `moov`, so a `moov` box that ends exactly at the end of the file, found in its tail and
+/// read whole from there, is the clip's. `None` when there is none (a faststart or fragmented
+/// clip, a `moov` larger than the tail, an encrypted clip, zeros past the bytes written) or it
+/// cannot be read: the caller then walks the file from its start as [`read_header`] does.
+/// Used where a read costs more than its bytes and the clip's start is not at hand anyway (a
+/// browser reading an exFAT card, whose clusters leave the next clip's start far away).
+pub(crate) fn read_moov_at_end(
+    file: &mut dyn ReadSeek,
+    file_bytes: u64,
+    tail_bytes: u64,
+) -> Option<Mp4Info> {
+    let n = tail_bytes.min(file_bytes);
+    if n < 16 {
+        return None;
+    }
+    let from = file_bytes - n;
+    let mut tail = vec![0u8; n as usize];
+    file.seek(std::io::SeekFrom::Start(from)).ok()?;
+    file.read_exact(&mut tail).ok()?;
+    let at = (0..tail.len() - 8).find(|&p| {
+        &tail[p + 4..p + 8] == b"moov"
+            && u64::from(u32::from_be_bytes([
+                tail[p],
+                tail[p + 1],
+                tail[p + 2],
+                tail[p + 3],
+            ])) == n - p as u64
+    })?;
+    let pos = from + at as u64;
+    let mut src = Source::with_chunk(file, file_bytes, tail, from);
+    let header = read_box_header(&mut src, pos, file_bytes).ok()??;
+    src.limit_reads_to(header.end);
+    let summary = moov::read_moov(&mut src, &header).ok()?;
+    if summary.fragmented {
+        return None;
+    }
+    let mut warnings = Vec::new();
+    let camera_record = match summary.camera_record.clone() {
+        Some(Ok(record)) => Some(record),
+        Some(Err(problem)) => {
+            warnings.push(problem);
+            None
+        }
+        None => None,
+    };
+    let (duration_s, duration_from) = match (summary.mvhd_duration_s, summary.track_duration_s) {
+        (Some(d), _) => (Some(d), Some(DurationFrom::Mvhd)),
+        (None, Some(d)) => (Some(d), Some(DurationFrom::TrackHeader)),
+        (None, None) => (None, None),
+    };
+    Some(Mp4Info {
+        duration_s,
+        duration_from,
+        fragmented: false,
+        has_mehd: summary.has_mehd,
+        camera_record,
+        created: summary.created,
+        width: summary.width,
+        height: summary.height,
+        moov_offset: pos,
+        moov_bytes: header.bytes(),
+        moov_at_end: true,
+        major_brand: None,
+        warnings,
+    })
+}
+
 /// The duration of a fragmented clip, in the order the camera makes cheapest: `mehd` (checked
 /// against the camera's closing tail), else the tail, else the fragments (through ffmpeg's
 /// `mfra` index, else walked one by one). A `mehd` that disagrees with what the file holds is a

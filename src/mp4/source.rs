@@ -54,6 +54,21 @@ impl<'a> Source<'a> {
         }
     }
 
+    /// Reads from `file` as [`Source::new`], with `chunk` (the file's bytes at `chunk_offset`)
+    /// already read.
+    pub(crate) fn with_chunk(
+        file: &'a mut dyn ReadSeek,
+        file_bytes: u64,
+        chunk: Vec<u8>,
+        chunk_offset: u64,
+    ) -> Self {
+        Self {
+            chunk,
+            chunk_offset,
+            ..Self::new(file, file_bytes)
+        }
+    }
+
     /// From now on, read ahead no further than `end` (the end of `moov`, so that the bytes after
     /// it, often the media payload, are never read).
     /// Inside `moov` every byte is header, so reads may go further ahead.

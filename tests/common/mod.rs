@@ -372,3 +372,66 @@ pub fn mattrib_read_only(image: &Path, offset: u64, path_in_volume: &str) {
         .arg(format!("::{path_in_volume}"));
     run(&mut cmd);
 }
+
+/// Writes `bytes` at `offset` of `image` in place: a deliberate corruption.
+pub fn patch(image: &Path, offset: u64, bytes: &[u8]) {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(image)
+        .expect("open image for patching");
+    f.seek(SeekFrom::Start(offset)).expect("seek");
+    f.write_all(bytes).expect("patch");
+}
+
+/// The offset of the 32-byte directory entry of the file whose data starts at byte
+/// `data_offset` of the bare FAT volume `image` and that is `size` bytes long (found from the
+/// boot sector's geometry and a scan of every 32-byte slot).
+pub fn fat_entry_offset(image: &Path, data_offset: u64, size: u32) -> u64 {
+    let data = std::fs::read(image).expect("read image");
+    let u16_at = |o: usize| u16::from_le_bytes([data[o], data[o + 1]]) as u64;
+    let u32_at = |o: usize| u32::from_le_bytes([data[o], data[o + 1], data[o + 2], data[o + 3]]);
+    let sector = u16_at(11);
+    let per_cluster = data[13] as u64;
+    let reserved = u16_at(14);
+    let fats = data[16] as u64;
+    let fat_sectors = match u16_at(22) {
+        0 => u32_at(36) as u64,
+        n => n,
+    };
+    let root_sectors = (u16_at(17) * 32).div_ceil(sector);
+    let heap = (reserved + fats * fat_sectors + root_sectors) * sector;
+    let cluster = ((data_offset - heap) / (sector * per_cluster) + 2) as u32;
+    let found: Vec<usize> = (0..data.len() / 32)
+        .map(|slot| slot * 32)
+        .filter(|&o| {
+            let attr = data[o + 11];
+            data[o] != 0
+                && data[o] != 0xE5
+                && attr & 0x18 == 0
+                && attr != 0x0F
+                && ((u16_at(o + 20) as u32) << 16 | u16_at(o + 26) as u32) == cluster
+                && u32_at(o + 28) == size
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "one directory entry for cluster {cluster}");
+    found[0] as u64
+}
+
+/// Sets the `mvhd` (version 0) timescale and duration of the clip stored at
+/// `clip_offset..clip_offset + clip_bytes` of `image` (one contiguous run).
+pub fn patch_mvhd(image: &Path, clip_offset: u64, clip_bytes: u64, timescale: u32, duration: u32) {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut clip = vec![0u8; clip_bytes as usize];
+    let mut f = std::fs::File::open(image).expect("open image");
+    f.seek(SeekFrom::Start(clip_offset)).expect("seek");
+    f.read_exact(&mut clip).expect("read clip");
+    let at = clip
+        .windows(4)
+        .position(|w| w == b"mvhd")
+        .expect("the clip has an mvhd box");
+    assert_eq!(clip[at + 4], 0, "mvhd version 0");
+    let mut fields = timescale.to_be_bytes().to_vec();
+    fields.extend(duration.to_be_bytes());
+    patch(image, clip_offset + at as u64 + 16, &fields);
+}

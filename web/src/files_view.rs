@@ -45,6 +45,7 @@ pub fn FilesView(shown: Shown) -> impl IntoView {
     let selected = RwSignal::new(std::collections::BTreeSet::<usize>::new());
     let matching = Memo::new({
         let listing = shown.listing.clone();
+        let catalog = shown.catalog.clone();
         move |_| {
             let q = query.get().to_lowercase();
             let which = show.get();
@@ -52,10 +53,14 @@ pub fn FilesView(shown: Shown) -> impl IntoView {
                 .files
                 .iter()
                 .enumerate()
-                .filter(|(_, f)| match which.as_str() {
+                .filter(|(i, f)| match which.as_str() {
                     "live" => !f.deleted,
                     "deleted" => f.deleted,
-                    "problems" => !f.warnings.is_empty() || f.fragments > 1,
+                    "problems" => {
+                        !f.warnings.is_empty()
+                            || f.fragments > 1
+                            || catalog.files.get(*i).is_some_and(|c| c.excluded.is_some())
+                    }
                     _ => true,
                 })
                 .filter(|(_, f)| q.is_empty() || f.path.to_lowercase().contains(&q))
@@ -98,7 +103,7 @@ pub fn FilesView(shown: Shown) -> impl IntoView {
                                 <td>{catalogued.duration_s.map(format::duration)}</td>
                                 <td>{label}</td>
                                 <td class="num">{f.fragments}</td>
-                                <td>{f.warnings.join("; ")}</td>
+                                <td>{f.warnings.iter().cloned().chain(catalogued.excluded.as_ref().map(|why| why.describe())).collect::<Vec<_>>().join("; ")}</td>
                                 <td><FileActions shown=shown.clone() index=i /></td>
                             </tr>
                         }

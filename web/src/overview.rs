@@ -166,6 +166,7 @@ pub fn Overview(shown: Shown) -> impl IntoView {
     let deleted = totals.deleted_files;
     let recoverable = totals.recoverable_files;
     let file_problems = totals.files_with_warnings;
+    let excluded = estimate.excluded_files;
     let mut warnings = listing.warnings.clone();
     if file_problems > 0 {
         warnings.push(format!(
@@ -230,6 +231,9 @@ pub fn Overview(shown: Shown) -> impl IntoView {
                 })}
                 {kept.map(|k| view! { <div><dt>"Kept apart"</dt><dd class="kept">{k}</dd></div> })}
                 <div><dt>"Looping"</dt><dd>{looping}" "<small>{format!("({})", estimate.looping_evidence)}</small></dd></div>
+                {(excluded > 0).then(|| view! {
+                    <div><dt>"Left out"</dt><dd class="excluded">{format!("{excluded} file(s) whose size or duration cannot be true: not counted in these figures or the estimate (the Files view says why)")}</dd></div>
+                })}
                 <div><dt>"The card holds"</dt><dd>{holds}" "{fills}</dd></div>
                 <div><dt>"Deleted entries"</dt><dd>{if listing.source.kind == SourceKind::Image {
                     format!("{deleted} ({recoverable} still recoverable)")
