@@ -165,7 +165,7 @@ fn seek(
     }
     // Playing an ended clip would restart it from its first frame.
     if play && !video.ended() && video.paused() {
-        let _ = video.play();
+        play_quietly(video);
     }
 }
 
@@ -234,9 +234,9 @@ pub fn DrivePlayer(playing: DriveSlot) -> impl IntoView {
     let toggle = move || {
         if let Some(v) = media(&road) {
             if v.paused() {
-                let _ = v.play();
+                play_quietly(&v);
                 if let Some(c) = media(&cabin) {
-                    let _ = c.play();
+                    play_quietly(&c);
                 }
             } else {
                 let _ = v.pause();
@@ -460,5 +460,16 @@ fn ClipTools(
             })}
             {move || status().map(|text| view! { <p class="note" data-testid="clip-status">{text}</p> })}
         </div>
+    }
+}
+
+/// Starts playback and settles the promise `play()` returns: it rejects when a pause or a new
+/// source interrupts it (the user moved on), which is not an error; a clip that cannot play is
+/// reported by the element's `error` event instead.
+fn play_quietly(video: &web_sys::HtmlMediaElement) {
+    if let Ok(promise) = video.play() {
+        leptos::task::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        });
     }
 }
