@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { serveDist, launchBrowser, watchedPage, screenshot } from './support.mjs';
+import { serveDist, launchBrowser, watchedPage, screenshot, chooseFolder, downloaded } from './support.mjs';
 import { tempDir, realCard, realCardWithTruth, corruptCard, folderOf, simulatedCard, garbageImage, cliReport, cliReportText } from './fixtures.mjs';
 
 let server;
@@ -142,7 +142,7 @@ test('the same card opened as a folder through the folder input gives the same c
   const folder = folderOf(image, tempDir());
   const fromImage = cliReport(image);
   const { page, context, errors } = await openPage();
-  await page.locator('[data-testid=folder-input]').setInputFiles(folder);
+  await chooseFolder(page, folder);
   await cardShown(page);
   // A folder does not tell the card's size: the page asks for it.
   const size = page.getByRole('combobox', { name: 'Card size' }).first();
@@ -235,11 +235,8 @@ test('a card with many clips has its headers read by two workers, and its JSON r
   const { page, context, errors } = await openPage();
   await openImage(page, image);
   assert.ok(await page.evaluate(() => performance.getEntriesByName('dashcard:helper').length === 1), 'a helper read half of the headers');
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Download report (JSON)' }).click(),
-  ]);
-  assert.equal(fs.readFileSync(await download.path(), 'utf8'), cliReportText(image));
+  const download = await downloaded(page, 'Download report (JSON)');
+  assert.equal(fs.readFileSync(download.file, 'utf8'), cliReportText(image));
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { serveDist, launchBrowser, watchedPage, screenshot } from './support.mjs';
+import { serveDist, launchBrowser, watchedPage, screenshot, downloaded } from './support.mjs';
 import { tempDir, clipCard, cliClip } from './fixtures.mjs';
 
 let server;
@@ -69,14 +69,11 @@ test('mark in / mark out across a join exports the original frames as one MP4', 
   await page.locator('.drive-player').press('o');
   const range = await page.locator('[data-testid=clip-range]').textContent();
   assert.match(range, /In 17:41:02\.\d{3} · out 17:41:10\.\d{3}/);
-  const [download] = await Promise.all([
-    page.waitForEvent('download', { timeout: 60000 }),
-    page.getByRole('button', { name: 'Export clip' }).click(),
-  ]);
-  const name = download.suggestedFilename();
+  const download = await downloaded(page, 'Export clip', { timeout: 60000 });
+  const name = download.name;
   assert.equal(name, 'clip-road-20241012-174102.mp4');
   const file = path.join(dir, name);
-  await download.saveAs(file);
+  fs.copyFileSync(download.file, file);
   await page.waitForFunction(() => /saved/.test(document.querySelector('[data-testid=clip-status]')?.textContent || ''),
     null, { timeout: 10000 });
   await screenshot(page, 'clip-export');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { serveDist, launchBrowser, watchedPage, screenshot } from './support.mjs';
+import { serveDist, launchBrowser, watchedPage, screenshot, downloaded } from './support.mjs';
 import { tempDir, exfatCard, exfatClipsCard, cliReport, cliReportText, cliCat } from './fixtures.mjs';
 
 let server;
@@ -44,14 +44,6 @@ async function tab(page, name) {
   await page.getByRole('tab', { name, selected: true }).waitFor();
 }
 
-async function downloaded(page, buttonName) {
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name: buttonName }).click(),
-  ]);
-  return { file: await download.path(), name: download.suggestedFilename() };
-}
-
 /** A ZIP's entries and their SHA-256, as Python's zipfile reads them (fails on a bad CRC). */
 function zipEntries(file) {
   const out = execFileSync('python3', ['-c',
@@ -85,11 +77,8 @@ test('a simulated exFAT card opens and shows the drives, parking incidents and f
   await tab(page, 'Incidents');
   assert.equal(await page.locator('table.incidents tbody tr').count(), want.parking.length + want.events.length);
   await tab(page, 'Overview');
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Download report (JSON)' }).click(),
-  ]);
-  assert.equal(fs.readFileSync(await download.path(), 'utf8'), cliReportText(image));
+  const download = await downloaded(page, 'Download report (JSON)');
+  assert.equal(fs.readFileSync(download.file, 'utf8'), cliReportText(image));
   assert.deepEqual(foreignRequests(), []);
   assert.deepEqual(errors, []);
   await context.close();

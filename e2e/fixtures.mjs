@@ -126,6 +126,22 @@ export function playbackCard(dir) {
   return { image, fragmented, deleted };
 }
 
+/**
+ * A card whose only clip is H.265 (HEVC, ffmpeg's libx265), as cameras set to H.265 record it:
+ * browsers without an H.265 decoder cannot play it.
+ */
+export function hevcCard(dir) {
+  const image = path.join(dir, 'hevc.img');
+  run('mkfs.fat', ['-C', '-F', '16', '-n', 'NEXAR', image, String(16 * 1024)]);
+  run('mmd', ['-i', image, '::Nexar']);
+  const file = path.join(dir, '20241012_090000_1.mp4');
+  run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i',
+    'testsrc=size=320x240:rate=25:duration=2', '-c:v', 'libx265', '-preset', 'ultrafast',
+    '-x265-params', 'log-level=error', '-tag:v', 'hvc1', '-pix_fmt', 'yuv420p', file]);
+  run('mcopy', ['-i', image, file, '::Nexar/20241012_090000_1.mp4']);
+  return image;
+}
+
 /** `dashcard report --json` exactly as printed. */
 export function cliReportText(source) {
   return run(CLI, ['report', '--json', source]);

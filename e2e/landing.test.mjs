@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { serveDist, launchBrowser, watchedPage, screenshot } from './support.mjs';
+import { serveDist, launchBrowser, watchedPage, screenshot, FIREFOX } from './support.mjs';
 
 let server;
 let browser;
@@ -18,8 +18,8 @@ after(async () => {
   await server?.close();
 });
 
-async function openLanding(options) {
-  const watched = await watchedPage(browser, server, options);
+async function openLanding(options, on = browser) {
+  const watched = await watchedPage(on, server, options);
   await watched.page.goto(server.url, { waitUntil: 'load' });
   await watched.page.getByRole('heading', { level: 1, name: /Dashcard/ }).waitFor({ timeout: 20000 });
   return watched;
@@ -57,13 +57,15 @@ test('every asset URL in the built page is relative, so any sub-path works', () 
 });
 
 test('the landing page works on a phone-sized screen in dark mode', async () => {
+  // Firefox is dark from the start (see launchBrowser).
+  const dark = FIREFOX ? await launchBrowser({ dark: true }) : browser;
   const { page, context, errors } = await openLanding({
     viewport: { width: 390, height: 844 },
     deviceScaleFactor: 2,
     isMobile: true,
     hasTouch: true,
     colorScheme: 'dark',
-  });
+  }, dark);
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 390, `no horizontal scrolling on a phone (page is ${width}px wide)`);
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
@@ -72,4 +74,5 @@ test('the landing page works on a phone-sized screen in dark mode', async () => 
   await screenshot(page, 'landing-phone-dark');
   assert.deepEqual(errors, []);
   await context.close();
+  if (dark !== browser) await dark.close();
 });

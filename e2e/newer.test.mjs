@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { serveDist, launchBrowser, watchedPage, screenshot } from './support.mjs';
+import { serveDist, launchBrowser, watchedPage, screenshot, downloaded } from './support.mjs';
 import { tempDir, newerCard, cliReport, cliReportText, OWNER_KEY } from './fixtures.mjs';
 
 let server;
@@ -50,14 +50,6 @@ async function tab(page, name) {
 }
 
 const sha256 = (file) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-
-async function downloaded(page, buttonName) {
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name: buttonName }).click(),
-  ]);
-  return { file: await download.path(), name: download.suggestedFilename() };
-}
 
 async function plays(page) {
   await page.waitForFunction(() => {
@@ -120,11 +112,8 @@ test('a newer-camera card shows its SOS event in local time, its camera and thum
   assert.equal(sos[header.indexOf('start_utc')], '2024-10-12T22:30:00Z');
 
   // The JSON report is byte for byte what the CLI prints.
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Download report (JSON)' }).click(),
-  ]);
-  assert.equal(fs.readFileSync(await download.path(), 'utf8'), cliReportText(card.image));
+  const download = await downloaded(page, 'Download report (JSON)');
+  assert.equal(fs.readFileSync(download.file, 'utf8'), cliReportText(card.image));
   assert.deepEqual(foreignRequests(), []);
   assert.deepEqual(errors, []);
   await context.close();

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { serveDist, launchBrowser, watchedPage, screenshot } from './support.mjs';
-import { tempDir, playbackCard, realCard, cliReport, cliReportText } from './fixtures.mjs';
+import { serveDist, launchBrowser, watchedPage, screenshot, downloaded, FIREFOX } from './support.mjs';
+import { tempDir, playbackCard, realCard, hevcCard, cliReport, cliReportText } from './fixtures.mjs';
 
 let server;
 let browser;
@@ -53,14 +53,6 @@ async function openCard() {
   await page.waitForFunction(() => !document.querySelector('.durations-progress'), null, { timeout: 60000 });
   await page.getByRole('tab', { name: 'Files' }).click();
   return watched;
-}
-
-async function downloaded(page, buttonName) {
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name: buttonName }).click(),
-  ]);
-  return { file: await download.path(), name: download.suggestedFilename() };
 }
 
 test('a fragmented clip plays from slices of the image', async () => {
@@ -187,6 +179,39 @@ test('a selection of files, a recovered one among them, saves as one zip', async
     `playback_img-selection/20241012_075700_1.mp4 ${sha256(card.fragmented)}`,
     `playback_img-selection/20241012_080000_1.mp4 ${sha256(card.deleted)}`,
   ]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('an H.265 clip plays where the browser has a decoder, and the page says so where it has none', async () => {
+  const image = hevcCard(tempDir());
+  const watched = await watchedPage(browser, server, { viewport: { width: 1280, height: 900 } });
+  const { page, context, errors } = watched;
+  await page.goto(server.url, { waitUntil: 'load' });
+  await page.getByRole('button', { name: 'Open card image' }).waitFor({ timeout: 20000 });
+  await page.locator('[data-testid=image-input]').setInputFiles(image);
+  await page.getByRole('tab', { name: 'Overview' }).waitFor({ timeout: 60000 });
+  await page.getByRole('tab', { name: 'Files' }).click();
+  const hevc = await page.evaluate(() => document.createElement('video').canPlayType('video/mp4; codecs="hvc1.1.6.L93.B0"'));
+  // As the README says: Debian's Firefox ESR decodes H.265 (with the system's libavcodec),
+  // Debian's Chromium does not.
+  assert.equal(hevc !== '', FIREFOX, `canPlayType(H.265) is "${hevc}"`);
+  await page.getByRole('button', { name: 'Play 20241012_090000_1.mp4' }).click();
+  if (FIREFOX) {
+    await page.waitForFunction(() => {
+      const v = document.querySelector('[data-testid=player-video]');
+      return v && v.currentTime > 0.5 && !v.error && v.videoWidth === 320;
+    }, null, { timeout: 30000 });
+    assert.equal(await page.getByTestId('player-unplayable').count(), 0);
+  } else {
+    const why = page.getByTestId('player-unplayable');
+    await why.waitFor({ timeout: 30000 });
+    assert.equal(await why.getAttribute('role'), 'alert');
+    assert.match(await why.innerText(), /This browser cannot play this recording.*H\.265 \(HEVC\)/s);
+    // The download is still there, for another player.
+    assert.ok(await page.getByRole('button', { name: 'Download 20241012_090000_1.mp4' }).isVisible());
+  }
+  await screenshot(page, 'player-hevc');
   assert.deepEqual(errors, []);
   await context.close();
 });

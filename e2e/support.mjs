@@ -1,17 +1,19 @@
-// Shared e2e support: serve dist/ under a sub-path, start Debian's Chromium through
+// Shared e2e support: serve dist/ under a sub-path, start Debian's Chromium or Firefox ESR through
 // playwright-core, and watch everything the page does (console errors, network requests).
+// The same tests run in both engines; DASHCARD_BROWSER picks one (`cargo xtask test` runs both).
 import http from 'node:http';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { chromium, firefox } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DIST = path.resolve(process.env.DASHCARD_DIST || path.join(here, '..', 'dist'));
 /** Where the app is hosted in the tests, as on a GitHub Pages project site. */
 export const SUB_PATH = '/dashcard/';
 /** Screenshots and other artifacts of a run. */
-export const OUT_DIR = path.join(here, 'test-results');
+export const OUT_DIR = path.join(here, 'test-results', ...(process.env.DASHCARD_BROWSER === 'firefox' ? ['firefox'] : []));
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -72,8 +74,37 @@ export async function serveDist() {
   };
 }
 
-/** Debian's Chromium, never a downloaded one. */
-export async function launchBrowser() {
+/** Which engine this run drives: `chromium` (default) or `firefox` (DASHCARD_BROWSER). */
+export const BROWSER = process.env.DASHCARD_BROWSER || 'chromium';
+
+/** Whether this run drives Firefox. */
+export const FIREFOX = BROWSER === 'firefox';
+
+/** Where each Firefox saves its downloads. */
+const FIREFOX_DOWNLOADS = new WeakMap();
+
+/**
+ * Debian's Chromium or Firefox ESR, never a downloaded one. `dark` starts the browser in dark
+ * mode: over WebDriver BiDi playwright-core cannot emulate `prefers-color-scheme` per page
+ * (its `colorScheme` option does nothing there), so Firefox gets it as a preference.
+ */
+export async function launchBrowser({ dark = false } = {}) {
+  if (FIREFOX) {
+    // A `moz-` channel makes playwright-core speak WebDriver BiDi to a stock Firefox, rather
+    // than to its own patched build (which would have to be downloaded).
+    const downloads = fs.mkdtempSync(path.join(os.tmpdir(), 'dashcard-firefox-downloads-'));
+    const browser = await firefox.launch({
+      channel: 'moz-firefox-esr',
+      executablePath: process.env.FIREFOX || '/usr/bin/firefox-esr',
+      headless: true,
+      downloadsPath: downloads,
+      firefoxUserPrefs: dark ? { 'layout.css.prefers-color-scheme.content-override': 0 } : {},
+    });
+    FIREFOX_DOWNLOADS.set(browser, downloads);
+    browser.on('disconnected', () => fs.rmSync(downloads, { recursive: true, force: true }));
+    return browser;
+  }
+  if (BROWSER !== 'chromium') throw new Error(`DASHCARD_BROWSER=${BROWSER}: chromium or firefox`);
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: [
@@ -100,7 +131,9 @@ export async function watchedPage(browser, server, options = {}) {
   page.on('console', (msg) => {
     if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
   });
-  page.on('pageerror', (err) => errors.push(`exception: ${err.message}`));
+  page.on('pageerror', (err) => {
+    if (!isScreenshotStyle(err.message)) errors.push(`exception: ${err.message}`);
+  });
   page.on('request', (req) => requests.push(req.url()));
   page.on('requestfailed', (req) => errors.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
   const own = distFiles();
@@ -112,6 +145,89 @@ export async function watchedPage(browser, server, options = {}) {
       return !own.has(rel);
     });
   return { context, page, errors, requests, foreignRequests };
+}
+
+/**
+ * Over WebDriver BiDi, playwright-core's screenshot adds `<style>body {}</style>` to the page
+ * (to restart CSS animations), which the page's CSP rightly refuses and Firefox reports. That
+ * one report, recognised by the hash of exactly "body {}", is the test's doing, not the page's.
+ */
+function isScreenshotStyle(message) {
+  return FIREFOX && message.includes("'sha256-YjaKGiklmzC6wjXA513HAMmzus8VE61XCOT+SmwNZWA='");
+}
+
+/**
+ * Chooses `folder` in the page's folder input, as a visitor picking the card folder does.
+ * Chromium takes the folder itself. Firefox's WebDriver cannot (its `input.setFiles` refuses a
+ * directory: NS_ERROR_FILE_IS_DIRECTORY), so there the input gets what Firefox's folder picker
+ * gives: every file of the folder, read from disk, with its `webkitRelativePath`
+ * ("NEXAR/Nexar/Movie/…"), and a `change` event.
+ */
+export async function chooseFolder(page, folder) {
+  const input = page.locator('[data-testid=folder-input]');
+  if (!FIREFOX) {
+    await input.setInputFiles(folder);
+    return;
+  }
+  const root = path.basename(folder);
+  const files = fs.readdirSync(folder, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => {
+      const file = path.join(e.parentPath, e.name);
+      return {
+        relative: [root, ...path.relative(folder, file).split(path.sep)].join('/'),
+        base64: fs.readFileSync(file).toString('base64'),
+        lastModified: fs.statSync(file).mtimeMs,
+      };
+    });
+  await input.evaluate((node, files) => {
+    const list = new DataTransfer();
+    for (const f of files) {
+      const bytes = Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0));
+      const file = new File([bytes], f.relative.split('/').pop(), { lastModified: f.lastModified });
+      Object.defineProperty(file, 'webkitRelativePath', { value: f.relative });
+      list.items.add(file);
+    }
+    node.files = list.files;
+    node.dispatchEvent(new Event('change', { bubbles: true }));
+  }, files);
+}
+
+/**
+ * Clicks the button `name` and returns the file it downloads: `{ file, name }`, the path of the
+ * bytes the browser saved and the name the page gave them. In Firefox ESR 153 the download is
+ * real too, but its WebDriver BiDi `downloadWillBegin` has no id playwright-core can follow, so
+ * no `download` event comes: the name is read off the page's download link as it is clicked,
+ * and the file is the one Firefox saved under that name in its downloads folder.
+ */
+export async function downloaded(page, name, { timeout = 30000 } = {}) {
+  const button = page.getByRole('button', { name });
+  if (!FIREFOX) {
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout }), button.click()]);
+    return { file: await download.path(), name: download.suggestedFilename() };
+  }
+  const folder = FIREFOX_DOWNLOADS.get(page.context().browser());
+  const asked = page.evaluate(() => new Promise((resolve) => {
+    const seen = (e) => {
+      const link = e.target instanceof Element && e.target.closest('a[download]');
+      if (!link) return;
+      document.removeEventListener('click', seen, true);
+      resolve(link.download);
+    };
+    document.addEventListener('click', seen, true);
+  }));
+  await button.click();
+  const suggested = await asked;
+  const saved = path.join(folder, suggested);
+  // Firefox writes `name.part` and renames it to `name` when done.
+  for (const end = Date.now() + timeout; !fs.existsSync(saved) || fs.existsSync(`${saved}.part`);) {
+    if (Date.now() > end) throw new Error(`Firefox did not save ${suggested} in ${folder}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // Moved out, so that a later download of the same name is not renamed by Firefox.
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dashcard-download-')), suggested);
+  fs.renameSync(saved, file);
+  return { file, name: suggested };
 }
 
 /** Saves a screenshot under e2e/test-results/. */

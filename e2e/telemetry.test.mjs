@@ -101,8 +101,10 @@ test('a drive with sidecar logs shows its route, charts and impact, and the impa
   await impact.click();
   await playerAt(page, clockSeconds(text));
   // A higher threshold than the jolt leaves no impact.
-  await page.getByRole('spinbutton', { name: 'Impact threshold' }).fill('2.5');
-  await page.getByRole('spinbutton', { name: 'Impact threshold' }).press('Enter');
+  // Typed as a visitor types it (the player's keys, "." among them, must leave the field alone).
+  await page.getByRole('spinbutton', { name: 'Impact threshold' }).selectText();
+  await page.keyboard.type('2.5');
+  assert.equal(await page.getByRole('spinbutton', { name: 'Impact threshold' }).inputValue(), '2.5');
   await page.locator('[data-testid=no-impacts]').waitFor({ timeout: 5000 });
   await screenshot(page, 'drive-telemetry');
 

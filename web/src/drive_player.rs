@@ -374,6 +374,15 @@ pub fn DrivePlayer(playing: DriveSlot) -> impl IntoView {
         mark_out.set(Some((t + 30.0).min(d.max(0.0))));
     };
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        // Keys typed into a field inside the player (the impact threshold, the speed) are the
+        // field's: "2.5" typed there must not lose its "." to the next-frame key.
+        let in_field = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+        if in_field {
+            return;
+        }
         let frame = 1.0 / 25.0;
         match ev.key().as_str() {
             " " | "k" => toggle(),

@@ -154,6 +154,42 @@ pub fn click_download(url: &str, name: &str) {
     }
 }
 
+/// What the page says when the browser cannot play a recording. The cameras record H.264, or
+/// H.265 (HEVC) where set so; a browser decodes what its platform gives it (Debian's Chromium
+/// has no H.265; WebKitGTK's GStreamer may have neither). `detail` is the
+/// browser's own `MediaError` message; `h264` and `h265` whether it says it plays each
+/// (`canPlayType`).
+pub fn cannot_play_message(detail: &str, h264: bool, h265: bool) -> String {
+    let detail = detail.trim();
+    let detail = if detail.is_empty() {
+        String::new()
+    } else {
+        format!(" (it says: {detail})")
+    };
+    let why = match (h264, h265) {
+        (false, _) => "this browser has no decoder for H.264, the video the cameras record",
+        (true, false) => {
+            "most likely its video is H.265 (HEVC), which this browser has no decoder for"
+        }
+        (true, true) => {
+            "this browser could not decode it, though it says it plays H.264 and H.265 (a part of \
+             its decoders may be missing, or the recording is damaged)"
+        }
+    };
+    format!(
+        "This browser cannot play this recording{detail}: {why}. The clip itself is still on \
+         the card: download it and play it in a video player such as VLC, or open the card in \
+         another browser."
+    )
+}
+
+/// Whether `video`'s browser says it can play MP4 video in `codec`.
+fn plays(video: &HtmlVideoElement, codec: &str) -> bool {
+    !video
+        .can_play_type(&format!("video/mp4; codecs=\"{codec}\""))
+        .is_empty()
+}
+
 /// Playback speeds offered.
 const SPEEDS: [f64; 6] = [0.25, 0.5, 1.0, 1.5, 2.0, 4.0];
 
@@ -161,6 +197,23 @@ const SPEEDS: [f64; 6] = [0.25, 0.5, 1.0, 1.5, 2.0, 4.0];
 #[component]
 pub fn Player(playing: PlayerSlot) -> impl IntoView {
     let video = NodeRef::<leptos::html::Video>::new();
+    // Why the browser could not play the recording shown, if it could not.
+    let unplayable = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        playing.track();
+        unplayable.set(None);
+    });
+    // Leptos types a media element's `error` as an ErrorEvent; it is a plain Event (only its
+    // target is read).
+    let on_error = move |ev: web_sys::ErrorEvent| {
+        let video: HtmlVideoElement = event_target(&ev);
+        let detail = video.error().map(|e| e.message()).unwrap_or_default();
+        unplayable.set(Some(cannot_play_message(
+            &detail,
+            plays(&video, "avc1.42E01E"),
+            plays(&video, "hvc1.1.6.L93.B0"),
+        )));
+    };
     let close = move |_| close(playing);
     let set_speed = move |ev: leptos::ev::Event| {
         let rate = event_target_value(&ev).parse::<f64>().unwrap_or(1.0);
@@ -188,7 +241,10 @@ pub fn Player(playing: PlayerSlot) -> impl IntoView {
                         }.into_any(),
                         (Some(url), _) => view! {
                             <video node_ref=video class="player-video" data-testid="player-video" controls=true autoplay=true muted=true src=url
-                                aria-label=format!("Recording {title}")></video>
+                                on:error=on_error aria-label=format!("Recording {title}")></video>
+                            {move || unplayable.get().map(|why| view! {
+                                <p class="action-error" role="alert" data-testid="player-unplayable">{why}</p>
+                            })}
                             <div class="player-tools">
                                 <label>"Speed "
                                     <select on:change=set_speed aria-label="Playback speed">

@@ -356,7 +356,9 @@ pub fn DriveTelemetryView(
             </figure>
             <label>"Impact threshold (g above 1 g) "
                 <input type="number" min="0.3" max="8" step="0.1" aria-label="Impact threshold"
-                    prop:value=move || threshold.get().to_string()
+                    // Set once, not bound: writing the value back as it is typed moved the
+                    // caret, and "2.5" typed in Chromium came out as "52".
+                    prop:value=threshold.get_untracked().to_string()
                     on:input=move |ev| {
                         if let Ok(g) = event_target_value(&ev).parse::<f64>()
                             && (0.1..=16.0).contains(&g)

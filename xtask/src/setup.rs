@@ -10,11 +10,17 @@ use std::process::Command;
 /// Trunk 0.22 needs rustc 1.96; 0.21.x builds with the toolchain these machines have.
 pub const TRUNK_VERSION: &str = "0.21.14";
 
-/// Debian packages the tests need: the browser and its driver, and the real tools that make
+/// Debian packages the tests need: the browsers and their drivers, and the real tools that make
 /// and cross-check test cards.
 pub const TEST_DEBIAN_PACKAGES: &[&str] = &[
     "chromium",
     "chromium-driver",
+    // The second engine: playwright-core drives Firefox ESR over WebDriver BiDi.
+    "firefox-esr",
+    // The third: WebKitGTK's WebDriver and MiniBrowser, which need a display (Xvfb).
+    "webkit2gtk-driver",
+    "xvfb",
+    "xauth",
     "dosfstools",
     "mtools",
     "fdisk",

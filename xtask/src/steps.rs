@@ -105,17 +105,36 @@ pub fn test() -> Result<(), String> {
     report_dist_size(&root().join("dist"));
 
     section("browser end-to-end tests (Playwright + Debian Chromium, dist/ under a sub-path)");
-    run(Command::new("node")
-        .args(["--test", "--test-concurrency=1"])
-        .current_dir(root().join("e2e"))
-        .env("DASHCARD_DIST", root().join("dist"))
-        .env("DASHCARD_CLI", root().join("target/debug/dashcard")))?;
+    run(&mut e2e("chromium", &[]))?;
+    section("the same in Firefox ESR (Playwright over WebDriver BiDi)");
+    run(&mut e2e("firefox", &[]))?;
+    section("WebKit smoke test (WebKitGTK MiniBrowser + WebKitWebDriver, under Xvfb)");
+    run(&mut e2e("webkit", &["webkit.test.mjs"]))?;
 
     println!(
         "\nall checks passed in {:.0} s",
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// The e2e tests (`files`, or all of them) in `browser` (DASHCARD_BROWSER), against dist/ and
+/// the CLI. WebKitGTK needs a display, so its run gets one from Xvfb.
+fn e2e(browser: &str, files: &[&str]) -> Command {
+    let mut cmd = if browser == "webkit" {
+        let mut c = Command::new("xvfb-run");
+        c.args(["-a", "node"]);
+        c
+    } else {
+        Command::new("node")
+    };
+    cmd.args(["--test", "--test-concurrency=1"])
+        .args(files)
+        .current_dir(root().join("e2e"))
+        .env("DASHCARD_BROWSER", browser)
+        .env("DASHCARD_DIST", root().join("dist"))
+        .env("DASHCARD_CLI", root().join("target/debug/dashcard"));
+    cmd
 }
 
 fn section(title: &str) {
