@@ -102,7 +102,6 @@ fn Segments(shown: Shown, index: usize) -> impl IntoView {
                 DrivePlayback::new(bytes, &shown.listing, &shown.catalog, index)
             });
             card.drive_player.set(playback);
-            crate::scroll_to_top();
         }
     };
     let rows = drive
