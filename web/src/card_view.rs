@@ -161,7 +161,7 @@ fn CardTabs() -> impl IntoView {
     view! {
         <section class="card-view" aria-label="The card">
             <div class="card-header">
-                <h2 class="card-name">{card.name.get_value()}</h2>
+                <h2 class="card-name" tabindex="-1">{card.name.get_value()}</h2>
                 <p class="local-time">{move || card.shown.with(|s| {
                     let tz = s.as_ref().map(|s| s.catalog.time_zone.clone()).unwrap_or_default();
                     match tz.utc_offset_s {

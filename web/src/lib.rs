@@ -11,6 +11,7 @@
 mod app;
 pub mod blob_source;
 mod card;
+mod card_announcer;
 mod card_bytes;
 mod card_view;
 mod cards;
