@@ -179,6 +179,8 @@ test('the sample card opens, with every view', async () => {
     return v && v.currentTime > 0.5 && !v.error;
   }, null, { timeout: 30000 });
   await screenshot(page, 'sample-player');
+  // The player is a dialog over the page: Escape closes it.
+  await page.keyboard.press('Escape');
   // Keyboard: arrows move between the tabs.
   await tab(page, 'Estimates');
   await page.getByRole('tab', { name: 'Estimates' }).focus();

@@ -120,6 +120,8 @@ test('real clips on exFAT play, download, recover and zip with their own bytes',
   assert.equal(state.error, null);
   assert.ok(Math.abs(state.duration - 4) < 0.2, `duration ${state.duration}`);
   await screenshot(page, 'exfat-player');
+  // The player is a dialog over the page: Escape closes it.
+  await page.keyboard.press('Escape');
 
   const fragmented = await downloaded(page, 'Download 20241012_075700A.mp4');
   assert.equal(sha256(fs.readFileSync(fragmented.file)), sha256(road));

@@ -15,6 +15,7 @@ mod card_announcer;
 mod card_bytes;
 mod card_view;
 mod cards;
+mod drive_gaps;
 mod drive_player;
 mod drives_view;
 mod estimates_view;

@@ -230,7 +230,7 @@ pub fn Player(playing: PlayerSlot) -> impl IntoView {
                         <h3>{title.clone()}</h3>
                         <p class="note">{p.when.clone().map(|w| format!("Started {w}"))}</p>
                         <button type="button" class="button small" on:click=move |_| download(index)
-                            aria-label=format!("Download {title}")>"Download"</button>
+                            aria-label="Download the recording in the player">"Download"</button>
                         <button type="button" class="button small" on:click=close aria-label="Close the player">"Close"</button>
                     </div>
                     {move || save_error.get().map(|e| view! { <p class="action-error" role="alert">{e}</p> })}
