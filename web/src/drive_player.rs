@@ -117,7 +117,11 @@ fn starts(p: &DrivePlayback) -> Vec<f64> {
 
 /// The start of the segment after the one under way at `t` (either camera).
 fn next_start(p: &DrivePlayback, t: f64) -> Option<f64> {
-    starts(p).into_iter().find(|&s| s > t + 0.5)
+    let all = starts(p);
+    match all.iter().rposition(|&s| s <= t + 0.001) {
+        Some(current) => all.get(current + 1).copied(),
+        None => all.first().copied(),
+    }
 }
 
 /// The start of the segment before the one under way at `t` (either camera), else 0.
