@@ -66,7 +66,8 @@ function expected(report) {
     family: report.family.name + (report.family.dual_camera ? ' (road + cabin)' : ''),
     drives: report.drives.length,
     partly: report.drives.filter((d) => d.partly_overwritten).length,
-    incidents: report.parking.length + report.events.length,
+    // Every incident the card has evidence of: live, recoverable or lost (issue 16).
+    incidents: report.files.filter((f) => f.kind === 'parking' || f.kind === 'event').length,
   };
 }
 

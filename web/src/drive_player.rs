@@ -248,15 +248,26 @@ pub fn DrivePlayer(playing: DriveSlot) -> impl IntoView {
             other_index.set_value(oi);
         }
     };
-    // A segment ended: once neither camera still plays, the drive goes on at the next footage.
-    let on_ended = move |_| {
+    // A segment ended: once neither camera still plays, the drive goes on at the footage that
+    // follows the segment that ended (the clock may already stand at its very end).
+    let on_ended = move |road_camera: bool| {
         let Some(p) = playing.get_untracked() else {
             return;
         };
         if playing_now() {
             return;
         }
-        if let Some(next) = next_start(&p, position.get_untracked()) {
+        let (list, index) = if road_camera {
+            (&p.road, road_index)
+        } else {
+            (&p.cabin, cabin_index)
+        };
+        let from = index
+            .get_value()
+            .and_then(|i| list.get(i))
+            .map(|s| s.offset_s)
+            .unwrap_or_else(|| position.get_untracked());
+        if let Some(next) = next_start(&p, from) {
             go_to(next, true);
         }
     };
@@ -345,14 +356,14 @@ pub fn DrivePlayer(playing: DriveSlot) -> impl IntoView {
                     <div class="cameras" class:dual=has_cabin>
                         <figure>
                             <video node_ref=road class="player-video" data-testid="drive-road" muted=true
-                                on:timeupdate=move |_| on_time(true) on:ended=on_ended aria-label="Road camera"></video>
+                                on:timeupdate=move |_| on_time(true) on:ended=move |_| on_ended(true) aria-label="Road camera"></video>
                             <MissingFootage list=p.road.clone() position=position camera="road" />
                             <figcaption>"Road"</figcaption>
                         </figure>
                         {has_cabin.then(|| view! {
                             <figure>
                                 <video node_ref=cabin class="player-video" data-testid="drive-cabin" muted=true
-                                    on:timeupdate=move |_| on_time(false) on:ended=on_ended aria-label="Cabin camera"></video>
+                                    on:timeupdate=move |_| on_time(false) on:ended=move |_| on_ended(false) aria-label="Cabin camera"></video>
                                 <MissingFootage list=p.cabin.clone() position=position camera="cabin" />
                                 <figcaption>"Cabin"</figcaption>
                             </figure>

@@ -174,13 +174,21 @@ fn why_not_playable(shown: Option<&Shown>, index: usize, code: u16) -> String {
     let encrypted = file.is_some_and(|f| f.encrypted.is_some());
     let why = match code {
         2 => "its bytes could not be read from the card".to_string(),
-        3 if encrypted => "it did not decrypt to a playable video (a wrong key, or the clip is damaged)".to_string(),
+        3 if encrypted => {
+            "it did not decrypt to a playable video (a wrong key, or the clip is damaged)"
+                .to_string()
+        }
         3 => "the video is damaged".to_string(),
-        _ if encrypted => "it did not decrypt to a playable video (a wrong key, or the clip is damaged)".to_string(),
+        _ if encrypted => {
+            "it did not decrypt to a playable video (a wrong key, or the clip is damaged)"
+                .to_string()
+        }
         _ if mp4 => "it is a video, but in a format (codec) this browser does not play".to_string(),
         _ => "it is not a video this browser can read: damaged, or not a video at all".to_string(),
     };
-    format!("This clip cannot be played here: {why}. Download it and open it in a video player such as VLC.")
+    format!(
+        "This clip cannot be played here: {why}. Download it and open it in a video player such as VLC."
+    )
 }
 
 /// The player: the recording, its camera time, speed, download and close. It sits in a

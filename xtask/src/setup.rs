@@ -157,9 +157,12 @@ pub fn debian_packages(packages: &[&str]) -> Result<(), String> {
 pub fn npm_packages() -> Result<(), String> {
     let e2e = root().join("e2e");
     // playwright-core drives Chromium; axe-core is the accessibility check the e2e tests run.
-    let installed = ["playwright-core", "axe-core"]
-        .iter()
-        .all(|p| e2e.join("node_modules").join(p).join("package.json").exists());
+    let installed = ["playwright-core", "axe-core"].iter().all(|p| {
+        e2e.join("node_modules")
+            .join(p)
+            .join("package.json")
+            .exists()
+    });
     if installed {
         return Ok(());
     }
