@@ -255,3 +255,36 @@ export function incidentCard(dir) {
   run('mdel', ['-i', image, '::Nexar/Movie/20241012_110000_U.mp4']);
   return { image, live, broken, recoverable };
 }
+
+/** Seconds `index * 4 ..` of one continuous test picture and 440 Hz tone (H.264 + AAC). */
+function driveSegment(dir, name, index, fragmented) {
+  const file = path.join(dir, name);
+  const from = String(index * 4);
+  run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
+    '-ss', from, '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25',
+    '-ss', from, '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    '-t', '4', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-bf', '2',
+    '-sc_threshold', '0', '-c:a', 'aac', '-b:a', '64k',
+    ...(fragmented ? ['-movflags', 'frag_keyframe+empty_moov+default_base_moof'] : []), file]);
+  return file;
+}
+
+/**
+ * A FAT32 card (mkfs.fat + mtools) with one road drive of three 4-second segments from
+ * 17:41:00 — classic MP4, fragmented, classic — cut from one continuous recording, so a
+ * time range across the joins has a known answer. Returns the image and the host segments.
+ */
+export function clipCard(dir) {
+  const image = path.join(dir, 'clip-card.img');
+  run('mkfs.fat', ['-C', '-F', '32', '-n', 'NEXAR', image, String(80 * 1024)]);
+  run('mmd', ['-i', image, '::Nexar']);
+  const names = ['20241012_174100_1.mp4', '20241012_174104_1.mp4', '20241012_174108_1.mp4'];
+  const segments = names.map((name, i) => driveSegment(dir, name, i, i === 1));
+  segments.forEach((file, i) => run('mcopy', ['-i', image, file, `::Nexar/${names[i]}`]));
+  return { image, segments };
+}
+
+/** `dashcard clip` of `image` into `out`; returns what it printed. */
+export function cliClip(image, from, to, out) {
+  return run(CLI, ['clip', image, '--from', from, '--to', to, '-o', out]);
+}

@@ -6,7 +6,8 @@
 //! to `wasm32-unknown-unknown` (the web worker).
 //!
 //! Data flows one way, each stage a function returning a new value:
-//! **source → [`listing::Listing`] → [`catalog::build`] → [`estimate::build`] →
+//! **source → [`listing::Listing`] → [`catalog::build`] → [`telemetry::card::read`] (the
+//! sidecar logs, read through the source) → [`estimate::build`] →
 //! [`report::Report::assemble`]**. No stage changes another's output.
 //!
 //! - [`block_reader`]: bounded, cached, counted reads over any `Read + Seek`.
@@ -72,9 +73,15 @@ pub mod seek;
 pub mod telemetry;
 
 /// The report for a listing: the catalog and the estimate (with `what_if` applied) built on
-/// it, assembled into the document.
+/// it, assembled into the document. Sidecar logs are not read here (nothing reads files);
+/// see [`telemetry::card::read`].
 pub fn analyze(listing: &listing::Listing, what_if: &estimate::WhatIf) -> report::Report {
     let catalog = catalog::build(listing);
     let estimate = estimate::build(listing, &catalog, what_if);
-    report::Report::assemble(listing, &catalog, &estimate)
+    report::Report::assemble(
+        listing,
+        &catalog,
+        &estimate,
+        &telemetry::CardTelemetry::default(),
+    )
 }

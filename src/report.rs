@@ -8,7 +8,7 @@
 //! ISO 8601 `YYYY-MM-DDTHH:MM:SS`; `time_zone` says what zone that is, where the card tells
 //! (newer cameras), and `start_utc` gives the same instant in UTC with a `Z`.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde::{Serialize, Serializer};
 
 use crate::catalog::Catalog;
@@ -21,6 +21,8 @@ use crate::catalog::totals::Totals;
 use crate::estimate::{Estimate, Inputs, Overwrite, Protection, SosEstimate};
 use crate::extent::Extent;
 use crate::listing::{ListedFile, Listing, PartitionTableInfo, Source, Volume};
+use crate::telemetry::card::CardTelemetry;
+use crate::telemetry::{ClipSummary, DriveTelemetry, Impact};
 
 pub use crate::listing::is_video_name;
 
@@ -123,6 +125,10 @@ pub struct FileRecord {
     pub sidecars: Vec<String>,
     /// For a sidecar: the path of its clip.
     pub sidecar_of: Option<String>,
+    /// For a clip with `.gnss`/`.imu` sidecars (newer cameras): what they hold. Absent on
+    /// other files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub telemetry: Option<TelemetryRecord>,
     /// Why the camera never overwrites it: "locked" or "kept_folder"; `null` otherwise.
     pub protected: Option<Protection>,
     /// More bytes the camera writes before it overwrites this recording (loop pool).
@@ -133,6 +139,86 @@ pub struct FileRecord {
     pub overwrite_after_days: Option<f64>,
     /// Parking events before this clip is deleted (sos pool).
     pub overwrite_after_events: Option<u64>,
+}
+
+/// What a clip's sidecar logs hold.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct TelemetryRecord {
+    /// GNSS lines read (one a second while recording).
+    pub gnss_points: usize,
+    /// Of those, the ones with a position.
+    pub gnss_fixes: usize,
+    /// The first position, `[lat, lon]` in decimal degrees.
+    pub first_fix: Option<[f64; 2]>,
+    /// The highest speed over ground, km/h.
+    pub max_speed_kmh: Option<f64>,
+    /// Accelerometer samples read (about 50 a second).
+    pub imu_samples: usize,
+    /// The strongest acceleration, |a| in g (1 at rest).
+    pub peak_g: Option<f64>,
+    /// When it was.
+    #[serde(serialize_with = "utc_iso")]
+    pub peak_g_at_utc: Option<DateTime<Utc>>,
+}
+
+impl From<&ClipSummary> for TelemetryRecord {
+    fn from(s: &ClipSummary) -> Self {
+        Self {
+            gnss_points: s.gnss_points,
+            gnss_fixes: s.gnss_fixes,
+            first_fix: s.first_fix.map(|p| [p.lat, p.lon]),
+            max_speed_kmh: s.max_speed_kmh.map(round_2),
+            imu_samples: s.imu_samples,
+            peak_g: s.peak_g.map(round_3),
+            peak_g_at_utc: s.peak_g_at_utc,
+        }
+    }
+}
+
+/// A hard jolt in a drive.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ImpactRecord {
+    /// When (camera local time, milliseconds kept).
+    pub at: NaiveDateTime,
+    /// The same instant in UTC.
+    #[serde(serialize_with = "utc_iso")]
+    pub at_utc: Option<DateTime<Utc>>,
+    /// Its peak |a| in g.
+    pub g: f64,
+    /// Speed at the nearest fix, km/h.
+    pub speed_kmh: Option<f64>,
+    /// Position at the nearest fix, `[lat, lon]`.
+    pub position: Option<[f64; 2]>,
+}
+
+impl ImpactRecord {
+    fn new(i: &Impact, utc_offset_s: Option<i32>) -> Self {
+        let offset = Duration::seconds(i64::from(utc_offset_s.unwrap_or(0)));
+        Self {
+            at: i.at_utc.naive_utc() + offset,
+            at_utc: Some(i.at_utc),
+            g: round_3(i.peak_g),
+            speed_kmh: i.speed_kmh.map(round_2),
+            position: i.position.map(|p| [p.lat, p.lon]),
+        }
+    }
+}
+
+/// An SOS event's impact: where it is listed.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct ImpactLink {
+    /// Index in `drives`.
+    pub drive: usize,
+    /// Index in that drive's `impacts`.
+    pub impact: usize,
+}
+
+fn round_2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn round_3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
 }
 
 /// What a video's `moov` header says.
@@ -173,6 +259,12 @@ pub struct DriveRecord {
     pub overwrite_after_hours: Option<f64>,
     /// The same in calendar days.
     pub overwrite_after_days: Option<f64>,
+    /// Distance along its GPS track in km (jumps over 200 km/h left out); `null` without fixes.
+    pub distance_km: Option<f64>,
+    /// Its highest speed over ground, km/h; `null` without fixes.
+    pub max_speed_kmh: Option<f64>,
+    /// Hard jolts (|a| − 1 g over 1.5 g, merged within 2 s), oldest first.
+    pub impacts: Vec<ImpactRecord>,
 }
 
 /// One parking incident.
@@ -236,6 +328,8 @@ pub struct EventRecord {
     pub bytes: u64,
     /// Index in `drives` of the drive it happened in or last followed.
     pub after_drive: Option<usize>,
+    /// The strongest impact inside its time window, if any.
+    pub impact: Option<ImpactLink>,
 }
 
 /// The estimate's card-wide figures.
@@ -285,8 +379,15 @@ pub struct OldestRecord {
 }
 
 impl Report {
-    /// The document for a card: what was read, what the catalog makes of it, and the estimate.
-    pub fn assemble(listing: &Listing, catalog: &Catalog, estimate: &Estimate) -> Report {
+    /// The document for a card: what was read, what the catalog makes of it, the estimate, and
+    /// what its sidecar logs hold (`CardTelemetry::default()` when they were not read).
+    pub fn assemble(
+        listing: &Listing,
+        catalog: &Catalog,
+        estimate: &Estimate,
+        telemetry: &CardTelemetry,
+    ) -> Report {
+        let offset = catalog.time_zone.utc_offset_s;
         let fate = |i: usize| estimate.files.get(i).copied().unwrap_or_default();
         let path_of = |i: usize| listing.files.get(i).map(|f| f.path.clone());
         let files = listing
@@ -298,6 +399,7 @@ impl Report {
                 let mut record = file_record(l, c, fate(i));
                 record.sidecars = c.sidecars.iter().filter_map(|&s| path_of(s)).collect();
                 record.sidecar_of = c.sidecar_of.and_then(path_of);
+                record.telemetry = telemetry.clip(i).map(TelemetryRecord::from);
                 record
             })
             .collect();
@@ -307,6 +409,8 @@ impl Report {
             .enumerate()
             .map(|(i, d)| {
                 let f = estimate.drives.get(i).cloned().unwrap_or_default();
+                let t = telemetry.drives.get(i);
+                let fixed = t.filter(|t| !t.track.is_empty());
                 DriveRecord {
                     start: d.start,
                     end: d.end,
@@ -319,6 +423,13 @@ impl Report {
                     overwrite_after_bytes: f.overwrite.after_bytes(),
                     overwrite_after_hours: f.overwrite.after_hours(),
                     overwrite_after_days: f.overwrite.after_days(),
+                    distance_km: fixed.map(|t| round_3(t.distance_km)),
+                    max_speed_kmh: fixed.and_then(|t| t.max_speed_kmh).map(round_2),
+                    impacts: t
+                        .map_or(&[][..], |t: &DriveTelemetry| &t.impacts)
+                        .iter()
+                        .map(|i| ImpactRecord::new(i, offset))
+                        .collect(),
                 }
             })
             .collect();
@@ -345,7 +456,8 @@ impl Report {
         let events = catalog
             .events
             .iter()
-            .filter_map(|e| {
+            .enumerate()
+            .filter_map(|(n, e)| {
                 let (l, c) = (listing.files.get(e.file)?, catalog.files.get(e.file)?);
                 Some(EventRecord {
                     path: l.path.clone(),
@@ -355,6 +467,10 @@ impl Report {
                     duration_s: c.duration_s,
                     bytes: l.bytes,
                     after_drive: e.after_drive,
+                    impact: telemetry.event_impact(n).map(|l| ImpactLink {
+                        drive: l.drive,
+                        impact: l.impact,
+                    }),
                 })
             })
             .collect();
@@ -467,6 +583,7 @@ fn file_record(l: &ListedFile, c: &crate::catalog::CatalogFile, o: Overwrite) ->
         encrypted: c.encrypted.is_some(),
         sidecars: Vec::new(),
         sidecar_of: None,
+        telemetry: None,
         protected: o.protection(),
         overwrite_after_bytes: o.after_bytes(),
         overwrite_after_hours: o.after_hours(),

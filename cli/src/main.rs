@@ -3,6 +3,8 @@
 //! Exit codes: 0 ok, 2 unreadable input (one-line reason on stderr), 1 anything else.
 #![forbid(unsafe_code)]
 
+mod card_files;
+mod clip;
 mod folder_walk;
 mod input;
 mod summary;
@@ -13,8 +15,10 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use chrono::Timelike;
+use clap::{Parser, Subcommand, ValueEnum};
 use dashcard::block_reader::BlockReader;
+use dashcard::catalog::classify::Camera;
 use dashcard::catalog::models::CameraModel;
 use dashcard::clip_header::Keys;
 use dashcard::encryption::{DecryptingReader, Key, PREFIX_BYTES};
@@ -22,6 +26,9 @@ use dashcard::estimate::WhatIf;
 use dashcard::listing::Listing;
 use dashcard::report::Report;
 use dashcard::scan::{self, ScanOptions};
+use dashcard::telemetry::{self, DriveOptions};
+
+use crate::card_files::CardFiles;
 use dashcard_sim::CardFilesystem;
 use dashcard_sim::camera::{Simulation, simulate as run_simulation};
 
@@ -102,6 +109,22 @@ enum Command {
         /// The image to create.
         out: PathBuf,
     },
+    /// Write one drive's GPS track (from the newer cameras' .gnss sidecars) to standard output,
+    /// with its impacts: GPX 1.1, GeoJSON or CSV.
+    Track {
+        /// A raw card image, or a mounted card folder.
+        image: PathBuf,
+        /// The drive, by its start as `report --json` gives it in `drives[].start`
+        /// (camera local time, e.g. 2024-10-12T07:57:00).
+        #[arg(long, value_name = "START")]
+        drive: String,
+        /// gpx, geojson or csv.
+        #[arg(long, value_enum, default_value_t = TrackFormat::Gpx)]
+        format: TrackFormat,
+        /// Impact threshold: |a| − 1 g above this many g.
+        #[arg(long, value_name = "G", default_value_t = telemetry::impact::DEFAULT_THRESHOLD_G, value_parser = parse_threshold)]
+        impact_threshold: f64,
+    },
     /// Write one file's bytes to standard output (a recoverable deleted file too).
     Cat {
         /// A raw card image, or a mounted card folder.
@@ -119,22 +142,58 @@ enum Command {
         #[arg(long, value_parser = parse_key)]
         key: Option<Key>,
     },
+    /// Export a time range of a drive as one MP4 (the original frames, across segments, no
+    /// re-encoding), starting at the keyframe at or before --from.
+    Clip {
+        /// A raw card image, or a mounted card folder.
+        image: PathBuf,
+        /// First moment wanted, camera local time (e.g. 2024-10-12T17:41:05).
+        #[arg(long, value_name = "LOCAL_ISO")]
+        from: String,
+        /// First moment not wanted, camera local time.
+        #[arg(long, value_name = "LOCAL_ISO")]
+        to: String,
+        /// Which camera: road, cabin or second (cabin and second both name the other camera).
+        #[arg(long, default_value = "road", value_parser = parse_camera)]
+        camera: Camera,
+        /// The MP4 file to write (never the card).
+        #[arg(short = 'o', long = "out", value_name = "OUT.mp4")]
+        out: PathBuf,
+        /// Replace OUT if it exists.
+        #[arg(long)]
+        force: bool,
+        /// The camera's encryption key (32 characters, from Nexar support), for clips the
+        /// factory default key does not open; encrypted clips are exported decrypted.
+        #[arg(long, value_parser = parse_key)]
+        key: Option<Key>,
+    },
+}
+
+/// The formats `track` writes.
+#[derive(Clone, Copy, ValueEnum)]
+enum TrackFormat {
+    /// GPX 1.1 (GPS software, maps).
+    Gpx,
+    /// GeoJSON (web maps, GIS).
+    Geojson,
+    /// CSV (spreadsheets).
+    Csv,
 }
 
 /// An error and the exit code it earns.
-struct Failure {
+pub(crate) struct Failure {
     code: u8,
     message: String,
 }
 
 impl Failure {
-    fn input(message: impl Into<String>) -> Self {
+    pub(crate) fn input(message: impl Into<String>) -> Self {
         Self {
             code: 2,
             message: message.into(),
         }
     }
-    fn other(message: impl Into<String>) -> Self {
+    pub(crate) fn other(message: impl Into<String>) -> Self {
         Self {
             code: 1,
             message: message.into(),
@@ -185,6 +244,12 @@ fn main() -> ExitCode {
             };
             simulate(&sim, &out, truth.as_deref(), force)
         }),
+        Command::Track {
+            image,
+            drive,
+            format,
+            impact_threshold,
+        } => track(&image, &drive, format, impact_threshold),
         Command::Cat {
             image,
             path,
@@ -195,6 +260,23 @@ fn main() -> ExitCode {
             let keys = (decrypt || key.is_some()).then(|| Keys::new(key.as_ref()));
             cat(&image, &path, stats, keys.as_ref())
         }
+        Command::Clip {
+            image,
+            from,
+            to,
+            camera,
+            out,
+            force,
+            key,
+        } => clip::run(&clip::Request {
+            image: &image,
+            from: &from,
+            to: &to,
+            camera,
+            out: &out,
+            force,
+            keys: &Keys::new(key.as_ref()),
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -206,7 +288,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn source_name(path: &Path) -> String {
+pub(crate) fn source_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string())
@@ -227,16 +309,16 @@ fn print_stats(reader: &BlockReader<File>) {
     );
 }
 
-/// The card at `path` as read, every video header included.
-fn read_listing(
+/// The card at `path` as read, every video header included, and where its files' bytes are.
+pub(crate) fn read_card(
     path: &Path,
     capacity: Option<u64>,
-    stats: bool,
     keys: &Keys,
-) -> Result<Listing, Failure> {
+) -> Result<(Listing, CardFiles), Failure> {
     let file = match input::open(path).map_err(Failure::input)? {
         input::Input::Folder(root) => {
-            return folder_walk::listing(&root, capacity, keys).map_err(Failure::input);
+            let listing = folder_walk::listing(&root, capacity, keys).map_err(Failure::input)?;
+            return Ok((listing, CardFiles::Folder(root)));
         }
         input::Input::Image(file) => file,
     };
@@ -247,11 +329,8 @@ fn read_listing(
         ..ScanOptions::default()
     };
     let listing = scan::scan_image(&mut reader, &options)
-        .map_err(|e| Failure::input(format!("cannot read {}: {e}", path.display())));
-    if stats {
-        print_stats(&reader);
-    }
-    listing
+        .map_err(|e| Failure::input(format!("cannot read {}: {e}", path.display())))?;
+    Ok((listing, CardFiles::Image(reader)))
 }
 
 fn report(
@@ -262,15 +341,83 @@ fn report(
     stats: bool,
     keys: &Keys,
 ) -> Result<(), Failure> {
-    let listing = read_listing(path, what_if.capacity_bytes, stats, keys)?;
+    let (listing, mut files) = read_card(path, what_if.capacity_bytes, keys)?;
     let catalog = dashcard::catalog::build(&listing);
+    let telemetry = telemetry::card::read(&listing, &catalog, DriveOptions::default(), |i, max| {
+        files.read(&listing, i, max)
+    });
+    if stats && let Some(reader) = files.image_reader() {
+        print_stats(reader);
+    }
     let estimate = dashcard::estimate::build(&listing, &catalog, what_if);
     let text = if json {
-        Report::assemble(&listing, &catalog, &estimate).to_json() + "\n"
+        Report::assemble(&listing, &catalog, &estimate, &telemetry).to_json() + "\n"
     } else {
-        summary::render(&listing, &catalog, &estimate, list)
+        summary::render(&listing, &catalog, &estimate, &telemetry, list)
     };
     write_stdout(text.as_bytes())
+}
+
+/// Writes drive `start`'s track as `format`.
+fn track(image: &Path, start: &str, format: TrackFormat, threshold_g: f64) -> Result<(), Failure> {
+    let wanted = parse_local_time(start)?;
+    let (listing, mut files) = read_card(image, None, &Keys::default())?;
+    let catalog = dashcard::catalog::build(&listing);
+    // The start as written, or to the second when given without its milliseconds.
+    let whole = |t: chrono::NaiveDateTime| t.with_nanosecond(0);
+    let matches = |d: &chrono::NaiveDateTime| {
+        *d == wanted || (wanted.nanosecond() == 0 && whole(*d) == Some(wanted))
+    };
+    let Some(drive) = catalog.drives.iter().position(|d| matches(&d.start)) else {
+        let starts: Vec<String> = catalog
+            .drives
+            .iter()
+            .map(|d| d.start.format("%Y-%m-%dT%H:%M:%S%.3f").to_string())
+            .collect();
+        return Err(Failure::input(if starts.is_empty() {
+            format!("{}: the card has no drives", image.display())
+        } else {
+            format!(
+                "no drive starts at {start}; the card's drives start at: {}",
+                starts.join(", ")
+            )
+        }));
+    };
+    let options = DriveOptions {
+        impact_threshold_g: threshold_g,
+    };
+    let (drive_telemetry, warnings) =
+        telemetry::card::read_drive(&listing, &catalog, drive, options, |i, max| {
+            files.read(&listing, i, max)
+        });
+    for warning in &warnings {
+        eprintln!("dashcard: {warning}");
+    }
+    if drive_telemetry.track.is_empty() {
+        return Err(Failure::input(format!(
+            "the drive at {start} has no GPS fixes (its clips have no .gnss sidecars with a position; only the newer cameras write them)"
+        )));
+    }
+    let name = format!("Drive {start}");
+    let text = match format {
+        TrackFormat::Gpx => telemetry::export::to_gpx(&drive_telemetry, &name),
+        TrackFormat::Geojson => telemetry::export::to_geojson(&drive_telemetry, &name),
+        TrackFormat::Csv => telemetry::export::to_csv(&drive_telemetry),
+    };
+    write_stdout(text.as_bytes())
+}
+
+/// A drive's start as `drives[].start` writes it.
+fn parse_local_time(text: &str) -> Result<chrono::NaiveDateTime, Failure> {
+    let text = text.trim();
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(text, f).ok())
+        .ok_or_else(|| {
+            Failure::input(format!(
+                "--drive {text}: not a start time; give it as report --json writes drives[].start, e.g. 2024-10-12T07:57:00"
+            ))
+        })
 }
 
 fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
@@ -430,6 +577,17 @@ fn parse_family(text: &str) -> Result<CameraModel, String> {
     })
 }
 
+fn parse_camera(text: &str) -> Result<Camera, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "road" | "front" => Ok(Camera::Road),
+        "cabin" | "inside" => Ok(Camera::Cabin),
+        "second" | "rear" => Ok(Camera::Second),
+        _ => Err(format!(
+            "unknown camera `{text}` (use road, cabin or second)"
+        )),
+    }
+}
+
 fn parse_key(text: &str) -> Result<Key, String> {
     Key::new(text).map_err(|e| e.to_string())
 }
@@ -527,4 +685,13 @@ fn parse_size(text: &str) -> Result<u64, String> {
         return Err(format!("`{text}` is not a usable card size"));
     }
     Ok(bytes as u64)
+}
+
+fn parse_threshold(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(g) if (0.1..=16.0).contains(&g) => Ok(g),
+        _ => Err(format!(
+            "`{text}` is not a threshold in g between 0.1 and 16"
+        )),
+    }
 }

@@ -7,6 +7,7 @@ use std::fmt::Write;
 use dashcard::catalog::Catalog;
 use dashcard::estimate::{Estimate, format_hours, when_in_words};
 use dashcard::listing::{ListedFile, Listing, SourceKind, is_video_name};
+use dashcard::telemetry::{CardTelemetry, DriveTelemetry};
 
 use crate::terminal::escape as shown;
 
@@ -28,7 +29,13 @@ fn status(file: &ListedFile) -> &'static str {
 }
 
 /// The summary, and with `list` every file.
-pub fn render(listing: &Listing, catalog: &Catalog, estimate: &Estimate, list: bool) -> String {
+pub fn render(
+    listing: &Listing,
+    catalog: &Catalog,
+    estimate: &Estimate,
+    telemetry: &CardTelemetry,
+    list: bool,
+) -> String {
     let mut out = String::new();
     let v = &listing.volume;
     match listing.source.kind {
@@ -86,7 +93,7 @@ pub fn render(listing: &Listing, catalog: &Catalog, estimate: &Estimate, list: b
         _ => out.push_str("Capacity unknown (give --capacity for a folder)\n"),
     }
 
-    story(&mut out, catalog, estimate, list);
+    story(&mut out, catalog, estimate, telemetry, list);
 
     let duration = |i: usize| catalog.files.get(i).and_then(|c| c.duration_s);
     let live: Vec<(usize, &ListedFile)> = listing
@@ -192,12 +199,37 @@ pub fn render(listing: &Listing, catalog: &Catalog, estimate: &Estimate, list: b
     out
 }
 
+/// A drive's distance, top speed and impacts, when its clips have GPS fixes or motion logs.
+fn drive_telemetry(t: &DriveTelemetry) -> String {
+    let mut parts = Vec::new();
+    if !t.track.is_empty() {
+        parts.push(format!("{:.1} km", t.distance_km));
+        if let Some(kmh) = t.max_speed_kmh {
+            parts.push(format!("max {kmh:.0} km/h"));
+        }
+    }
+    if !t.impacts.is_empty() {
+        parts.push(format!("{} impact(s)", t.impacts.len()));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("  [{}]", parts.join(", "))
+    }
+}
+
 /// How many drives the summary shows without `--list` (the oldest, which go first).
 const DRIVES_SHOWN: usize = 5;
 
 /// The card told as a Nexar owner needs it: the model, the headline estimate, drives, parking
 /// incidents, the sos folder, and where else the footage may be.
-fn story(out: &mut String, catalog: &Catalog, estimate: &Estimate, list: bool) {
+fn story(
+    out: &mut String,
+    catalog: &Catalog,
+    estimate: &Estimate,
+    telemetry: &CardTelemetry,
+    list: bool,
+) {
     let family = &catalog.family;
     let cameras = match (family.dual_camera, family.code.newer()) {
         (false, _) => "",
@@ -290,11 +322,11 @@ fn story(out: &mut String, catalog: &Catalog, estimate: &Estimate, list: bool) {
             }
         );
         let shown = if list { drives.len() } else { DRIVES_SHOWN };
-        for (d, fate) in drives.iter().zip(&estimate.drives).take(shown) {
+        for (i, (d, fate)) in drives.iter().zip(&estimate.drives).enumerate().take(shown) {
             let cameras: Vec<&str> = d.cameras.iter().map(|c| c.name()).collect();
             let _ = writeln!(
                 out,
-                "  {}-{}  {:>8}  {:<10}  {:>9}  {}{}",
+                "  {}-{}  {:>8}  {:<10}  {:>9}  {}{}{}",
                 d.start.format("%Y-%m-%d %H:%M"),
                 at(d.end, "%H:%M"),
                 human_duration(d.duration_s),
@@ -305,7 +337,12 @@ fn story(out: &mut String, catalog: &Catalog, estimate: &Estimate, list: bool) {
                     "  [partly overwritten]"
                 } else {
                     ""
-                }
+                },
+                telemetry
+                    .drives
+                    .get(i)
+                    .map(drive_telemetry)
+                    .unwrap_or_default()
             );
         }
         if drives.len() > shown {
@@ -338,7 +375,7 @@ fn story(out: &mut String, catalog: &Catalog, estimate: &Estimate, list: bool) {
     }
     if !catalog.events.is_empty() {
         let _ = writeln!(out, "\nSOS events: {}", catalog.events.len());
-        for e in &catalog.events {
+        for (n, e) in catalog.events.iter().enumerate() {
             let Some(clip) = catalog.files.get(e.file) else {
                 continue;
             };
@@ -354,15 +391,27 @@ fn story(out: &mut String, catalog: &Catalog, estimate: &Estimate, list: bool) {
                     format!("{when} the drive of {}", at(d.start, "%b %-d %H:%M"))
                 })
                 .unwrap_or_else(|| "no drive before it".to_string());
+            let impact = telemetry
+                .event_impact(n)
+                .and_then(|l| telemetry.drives.get(l.drive)?.impacts.get(l.impact))
+                .map(|i| {
+                    let local = i.at_utc.naive_utc()
+                        + chrono::Duration::seconds(i64::from(
+                            catalog.time_zone.utc_offset_s.unwrap_or(0),
+                        ));
+                    format!("  impact {:.2} g at {}", i.peak_g, local.format("%H:%M:%S"))
+                })
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "  {}  {:>4.0} s  {}  {}",
+                "  {}  {:>4.0} s  {}  {}{}",
                 clip.start
                     .map(|t| at(t, "%Y-%m-%d %H:%M:%S"))
                     .unwrap_or_else(|| "time unknown".to_string()),
                 clip.duration_s.unwrap_or(0.0),
                 clip.camera.map_or("", |c| c.name()),
-                during
+                during,
+                impact
             );
         }
     }

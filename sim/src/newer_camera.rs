@@ -7,7 +7,8 @@
 //!   `YYYYMMDD_HHMMSS{A|B}.mp4` with the segment's UTC start; `A` the built-in camera, `B` the
 //!   external one (not on Zero). The first file of a session carries the RTOS clock's reading,
 //!   a few seconds stale; the `CUST` record in each clip has the true start.
-//! - Each segment with its thumbnail, motion log and GNSS log.
+//! - Each segment with its thumbnail, motion log and GNSS log: the car goes round a circle at a
+//!   steady speed (see [`crate::sidecars`]), and is hit a few seconds into each SOS recording.
 //! - Sometimes a drive ends in a power cut: its last clip keeps its complete fragments only,
 //!   without the closing tail.
 //! - SOS events (N1 only: `sos/…A_SOS.mp4`, 20 s, a thumbnail only), photos (`photo/…A.jpg`),
@@ -26,7 +27,9 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use crate::camera::{SimDrive, SimKind, SimRecording, SimTruth, Simulation};
 use crate::fmp4_skeleton::{CameraIdentity, FragmentedClip, clip_parts};
 use crate::rng::Rng;
-use crate::sidecars::{LogContext, PHOTO_JPEG, THUMB_JPEG, gnss_log, imu_log};
+use crate::sidecars::{
+    IMPACT_AFTER_EVENT_START_S, LogContext, PHOTO_JPEG, THUMB_JPEG, gnss_log, imu_log,
+};
 use crate::{BuildError, CardWriter, Content, FileSpec};
 
 /// The simulated camera's zone setting: UTC−5, seconds east of UTC.
@@ -54,6 +57,8 @@ struct Camera<'a, C> {
     reserve: u64,
     identity: CameraIdentity,
     logs: LogContext,
+    /// When the car was hit (each drive's SOS moment): the motion logs show the jolts.
+    impacts: Vec<DateTime<Utc>>,
 }
 
 impl<C: CardWriter> Camera<'_, C> {
@@ -133,7 +138,7 @@ impl<C: CardWriter> Camera<'_, C> {
             for (path, bytes) in [
                 (
                     format!("{folder}/.imu/{stem}.dat"),
-                    imu_log(&self.logs, start_utc, seconds),
+                    imu_log(&self.logs, start_utc, seconds, &self.impacts),
                 ),
                 (
                     format!("{folder}/.gnss/{stem}.txt"),
@@ -234,6 +239,7 @@ pub fn simulate_onto<C: CardWriter>(mut card: C, sim: &Simulation) -> Result<Sim
             software: software.clone(),
             build: "2024-09-02 10:11:12".to_string(),
         },
+        impacts: Vec::new(),
         logs: LogContext {
             model: facts.imu_model.unwrap_or("NEXAR"),
             software,
@@ -280,6 +286,12 @@ pub fn simulate_onto<C: CardWriter>(mut card: C, sim: &Simulation) -> Result<Sim
                 } else {
                     &[('A', SimKind::Road)]
                 };
+                let event_utc = (event_at == Some(minute))
+                    .then(|| utc_of(local + Duration::seconds(i64::from(seconds / 2))));
+                if let Some(at) = event_utc {
+                    cam.impacts
+                        .push(at + Duration::seconds(IMPACT_AFTER_EVENT_START_S));
+                }
                 for &(letter, kind) in cameras {
                     let per_min = if kind == SimKind::Road { 48 } else { 16 };
                     let bytes = (per_min * MB + rng.range(0, 2 * MB)) * u64::from(seconds) / 60;
@@ -299,9 +311,8 @@ pub fn simulate_onto<C: CardWriter>(mut card: C, sim: &Simulation) -> Result<Sim
                     };
                     cam.record_clip(r, clip, "video", &stem, true, locked)?;
                 }
-                if event_at == Some(minute) {
+                if let Some(at) = event_utc {
                     let stem = format!("{name_utc}A_SOS");
-                    let at = utc_of(local + Duration::seconds(i64::from(seconds / 2)));
                     let clip = FragmentedClip {
                         mehd: facts.writes_mehd,
                         ..cam.clip(at, 20, false, true)

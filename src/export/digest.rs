@@ -1,7 +1,7 @@
 //! The CRC-32 a ZIP entry needs and the SHA-256 an examiner records, from one pass over a
 //! file's bytes.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -46,9 +46,71 @@ pub fn digest(mut source: impl Read, chunk: usize) -> io::Result<FileDigest> {
     })
 }
 
+/// Passes writes through to `inner`, digesting what was written: the digest of a file made
+/// on the fly (a time-range export) without reading it back.
+pub struct DigestingWriter<W> {
+    inner: W,
+    crc: crc32fast::Hasher,
+    sha: Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> DigestingWriter<W> {
+    /// Wraps `inner`.
+    pub fn new(inner: W) -> Self {
+        Self {
+            inner,
+            crc: crc32fast::Hasher::new(),
+            sha: Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    /// The writer, and the digest of everything written through it.
+    pub fn finish(self) -> (W, FileDigest) {
+        let sha256 = self
+            .sha
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>();
+        let digest = FileDigest {
+            bytes: self.bytes,
+            crc32: self.crc.finalize(),
+            sha256,
+        };
+        (self.inner, digest)
+    }
+}
+
+impl<W: Write> Write for DigestingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        let done = buf.get(..n).unwrap_or(buf);
+        self.crc.update(done);
+        self.sha.update(done);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_digesting_writer_agrees_with_reading_back() {
+        let mut w = DigestingWriter::new(Vec::new());
+        w.write_all(b"ab").unwrap();
+        w.write_all(b"c").unwrap();
+        let (bytes, d) = w.finish();
+        assert_eq!(bytes, b"abc");
+        assert_eq!(d, digest(&b"abc"[..], 1).unwrap());
+    }
 
     #[test]
     fn known_digests_of_abc() {

@@ -5,6 +5,13 @@
 //! data — so a front end can assemble it from the card image itself (the browser: a `Blob` of
 //! header bytes and image slices) without copying gigabytes of video into memory. Video does
 //! not compress, so entries are stored.
+//!
+//! A time range of a drive goes out as one MP4 (the remuxer, [`crate::remux`]): [`time_range`]
+//! chooses the segments, [`range_export`] writes them, [`clip_source`] reads them (several at once from one image, decrypted
+//! where the camera encrypted them).
 
+pub mod clip_source;
 pub mod digest;
+pub mod range_export;
+pub mod time_range;
 pub mod zip_layout;

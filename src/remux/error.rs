@@ -142,6 +142,23 @@ pub enum RemuxError {
 }
 
 impl RemuxError {
+    /// The segment the error is about (an index into the slice given to `plan`), if one.
+    pub fn segment(&self) -> Option<usize> {
+        match self {
+            Self::NoKeyframe { segment, .. }
+            | Self::UnsupportedCodec { segment, .. }
+            | Self::Unsupported { segment, .. }
+            | Self::IncompatibleSegments { segment, .. }
+            | Self::NotMp4 { segment, .. }
+            | Self::NoMoov { segment, .. }
+            | Self::Malformed { segment, .. }
+            | Self::Truncated { segment, .. }
+            | Self::SegmentsChanged { segment, .. }
+            | Self::Read { segment, .. } => Some(*segment),
+            _ => None,
+        }
+    }
+
     /// A `Malformed` error for box `kind` at `offset` of `segment`.
     pub(crate) fn malformed(
         segment: usize,

@@ -69,6 +69,20 @@ pub struct DriveTelemetry {
     pub impacts: Vec<Impact>,
     /// Over-threshold moments past [`MAX_IMPACT_MOMENTS`], not kept.
     pub dropped_impact_moments: usize,
+    /// The largest |a| of each second with samples, in time order: what the page's G-force
+    /// chart draws and re-derives impacts from at another threshold (at most
+    /// [`MAX_DRIVE_FIXES`] seconds).
+    #[serde(default)]
+    pub g_per_second: Vec<GPeak>,
+}
+
+/// The strongest acceleration within one second, and when it was.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GPeak {
+    /// When the strongest sample of the second was taken.
+    pub at_utc: DateTime<Utc>,
+    /// Its |a| in g (1 at rest).
+    pub g: f64,
 }
 
 impl DriveTelemetry {
@@ -85,6 +99,22 @@ impl DriveTelemetry {
     /// [`Self::max_speed_kmh`] in miles per hour.
     pub fn max_speed_mph(&self) -> Option<f64> {
         self.max_speed_kmh.map(|kmh| kmh / KM_PER_MILE)
+    }
+
+    /// The impacts at another threshold (g over 1 g), found in [`Self::g_per_second`]: the same
+    /// moments and peaks as from every sample, bounds to the second.
+    pub fn impacts_at(&self, threshold_g: f64) -> Vec<Impact> {
+        let over = self
+            .g_per_second
+            .iter()
+            .filter(|p| p.g - 1.0 > threshold_g)
+            .map(|p| Impact::at_sample(p.at_utc, p.g))
+            .collect();
+        let mut impacts = impact::merge(over);
+        for impact in &mut impacts {
+            impact::locate(impact, &self.track);
+        }
+        impacts
     }
 
     /// The impacts that peaked inside `from..=to` (e.g. an SOS recording's window).
@@ -106,6 +136,7 @@ pub struct DriveBuilder {
     imu_samples: usize,
     dropped_fixes: usize,
     dropped_moments: usize,
+    g_per_second: Vec<GPeak>,
 }
 
 impl DriveBuilder {
@@ -118,6 +149,7 @@ impl DriveBuilder {
             imu_samples: 0,
             dropped_fixes: 0,
             dropped_moments: 0,
+            g_per_second: Vec::new(),
         }
     }
 
@@ -131,18 +163,51 @@ impl DriveBuilder {
         }
         if let Some(imu) = imu {
             self.imu_samples = self.imu_samples.saturating_add(imu.samples.len());
+            let threshold = self.options.impact_threshold_g;
             let over = imu.samples.iter().filter_map(|s| {
                 let g = s.magnitude_g();
-                (g - 1.0 > self.options.impact_threshold_g).then(|| Impact::at_sample(s.at_utc, g))
+                (g - 1.0 > threshold).then(|| Impact::at_sample(s.at_utc, g))
             });
+            let over: Vec<Impact> = over.collect();
+            self.add_peaks(imu);
             // Merge the clip's own moments first: a long jolt is one moment, not hundreds.
-            for moment in impact::merge(over.collect()) {
+            for moment in impact::merge(over) {
                 if self.moments.len() < MAX_IMPACT_MOMENTS {
                     self.moments.push(moment);
                 } else {
                     self.dropped_moments += 1;
                 }
             }
+        }
+    }
+
+    /// Keeps each second's strongest sample of `imu`.
+    fn add_peaks(&mut self, imu: &ImuLog) {
+        let mut current: Option<GPeak> = None;
+        for s in &imu.samples {
+            let peak = GPeak {
+                at_utc: s.at_utc,
+                g: s.magnitude_g(),
+            };
+            match &mut current {
+                Some(c) if c.at_utc.timestamp() == s.at_utc.timestamp() => {
+                    if peak.g > c.g {
+                        *c = peak;
+                    }
+                }
+                _ => {
+                    if let Some(done) = current.replace(peak)
+                        && self.g_per_second.len() < MAX_DRIVE_FIXES
+                    {
+                        self.g_per_second.push(done);
+                    }
+                }
+            }
+        }
+        if let Some(done) = current
+            && self.g_per_second.len() < MAX_DRIVE_FIXES
+        {
+            self.g_per_second.push(done);
         }
     }
 
@@ -154,6 +219,9 @@ impl DriveBuilder {
         fixes.dedup_by_key(|f| f.at_utc);
         let duplicate_fixes = before - fixes.len();
         let (track, distance_km, dropped_jumps) = drop_jumps(fixes);
+        let mut g_per_second = self.g_per_second;
+        g_per_second.sort_by_key(|p| p.at_utc);
+        g_per_second.dedup_by_key(|p| p.at_utc.timestamp());
         let mut impacts = impact::merge(self.moments);
         for impact in &mut impacts {
             impact::locate(impact, &track);
@@ -172,6 +240,7 @@ impl DriveBuilder {
             impact_threshold_g: self.options.impact_threshold_g,
             impacts,
             dropped_impact_moments: self.dropped_moments,
+            g_per_second,
         }
     }
 }

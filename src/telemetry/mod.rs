@@ -14,6 +14,8 @@
 //! - [`clip`]: one clip's summary (fixes, first position, top speed, peak g).
 //! - [`drive`]: a drive's track, distance, top speed and impacts, from its clips in order.
 //! - [`impact`]: hard jolts found in the accelerometer samples.
+//! - [`card`]: every clip's summary and every drive's telemetry on a card, from the catalog and
+//!   a function that reads a file.
 //! - [`export`]: a drive as GPX 1.1, GeoJSON or CSV text.
 //!
 //! ```
@@ -29,6 +31,7 @@
 //! assert!(gpx.contains("<trkpt lat=\"48.1173000\" lon=\"11.5166667\">"));
 //! ```
 
+pub mod card;
 pub mod clip;
 pub mod coordinate;
 pub mod drive;
@@ -42,8 +45,9 @@ pub mod imu_time;
 mod lines;
 pub mod utc;
 
+pub use card::CardTelemetry;
 pub use clip::{ClipSummary, summarize_clip};
-pub use drive::{DriveBuilder, DriveOptions, DriveTelemetry, derive_drive};
+pub use drive::{DriveBuilder, DriveOptions, DriveTelemetry, GPeak, derive_drive};
 pub use geo::LatLon;
 pub use gnss::{Fix, GnssLog, parse_gnss};
 pub use impact::Impact;

@@ -9,6 +9,7 @@ use dashcard::catalog::{Catalog, CatalogFile};
 use dashcard::encryption::Key;
 use dashcard::estimate::{Estimate, Overwrite, WhatIf};
 use dashcard::listing::{ListedFile, Listing};
+use dashcard::telemetry::CardTelemetry;
 use leptos::prelude::*;
 
 use crate::card_bytes::CardBytes;
@@ -81,6 +82,8 @@ pub struct Shown {
     pub estimate: Arc<Estimate>,
     /// Whether the files are here yet.
     pub files_ready: bool,
+    /// GPS tracks, speeds and impacts from the sidecar logs (empty until they are read).
+    pub telemetry: Arc<CardTelemetry>,
 }
 
 impl PartialEq for Shown {
@@ -89,6 +92,7 @@ impl PartialEq for Shown {
             && Arc::ptr_eq(&self.catalog, &other.catalog)
             && Arc::ptr_eq(&self.estimate, &other.estimate)
             && self.files_ready == other.files_ready
+            && Arc::ptr_eq(&self.telemetry, &other.telemetry)
     }
 }
 
@@ -135,6 +139,8 @@ pub struct Card {
     pub data: RwSignal<Option<CardData>>,
     /// The user's what-if inputs.
     pub what_if: RwSignal<WhatIf>,
+    /// The sidecar logs' telemetry, once the worker has read them.
+    pub telemetry: RwSignal<Arc<CardTelemetry>>,
     /// What every view shows.
     pub shown: Memo<Option<Shown>>,
     /// Which view is shown.
@@ -159,6 +165,7 @@ impl Card {
     ) -> Self {
         let data = RwSignal::new(None::<CardData>);
         let what_if = RwSignal::new(WhatIf::default());
+        let telemetry = RwSignal::new(Arc::new(CardTelemetry::default()));
         let shown = Memo::new(move |_| {
             let data = data.get()?;
             let what_if = what_if.get();
@@ -176,6 +183,7 @@ impl Card {
                 catalog: data.catalog,
                 estimate,
                 files_ready: data.files_ready,
+                telemetry: telemetry.get(),
             })
         });
         let bytes = StoredValue::new_local(bytes);
@@ -192,6 +200,7 @@ impl Card {
             }),
             data,
             what_if,
+            telemetry,
             shown,
             tab: RwSignal::new(Tab::Overview),
             player: RwSignal::new_local(None),

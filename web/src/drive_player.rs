@@ -5,13 +5,16 @@
 use dashcard::catalog::Catalog;
 use dashcard::catalog::classify::Camera;
 use dashcard::listing::Listing;
+use dashcard::telemetry::{CardTelemetry, DriveTelemetry};
 use leptos::prelude::*;
+use std::sync::Arc;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlMediaElement, Url};
 
 use crate::card_bytes::CardBytes;
 use crate::drive_gaps::{Coverage, MissingFootage};
 use crate::format;
+use crate::telemetry_view::{DriveClock, DriveTelemetryView};
 
 /// One segment of one camera, placed on the drive's timeline.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,6 +32,9 @@ pub struct TimelineSegment {
 /// A drive in the player.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DrivePlayback {
+    /// SOS events recorded during the drive: what to call each, and seconds from the drive's
+    /// start (for "±30 s around" it).
+    pub incidents: Vec<(String, f64)>,
     /// When the drive started (camera local time).
     pub start: chrono::NaiveDateTime,
     /// Its length in seconds.
@@ -37,6 +43,12 @@ pub struct DrivePlayback {
     pub road: Vec<TimelineSegment>,
     /// Cabin segments in order (empty for a one-camera drive).
     pub cabin: Vec<TimelineSegment>,
+    /// Its GPS and motion telemetry, when its clips have sidecar logs.
+    pub telemetry: Option<Arc<DriveTelemetry>>,
+    /// Local = UTC + this (the card's zone, 0 when unknown).
+    pub utc_offset_s: i32,
+    /// Where playback starts, seconds into the drive (an SOS event's impact, or 0).
+    pub start_at_s: f64,
 }
 
 /// The drive player's contents, emptied when it closes.
@@ -48,6 +60,7 @@ impl DrivePlayback {
         bytes: &CardBytes,
         listing: &Listing,
         catalog: &Catalog,
+        telemetry: &CardTelemetry,
         index: usize,
     ) -> Option<Self> {
         let drive = catalog.drives.get(index)?;
@@ -76,11 +89,31 @@ impl DrivePlayback {
         // The newer cameras' second (external) camera takes the cabin camera's place.
         let mut other = segments(Camera::Cabin);
         other.extend(segments(Camera::Second));
+        let incidents = catalog
+            .events
+            .iter()
+            .filter_map(|e| catalog.files.get(e.file)?.start)
+            .filter(|&t| drive.start <= t && t <= drive.end)
+            .map(|t| {
+                (
+                    format!("the SOS at {}", t.format("%H:%M:%S")),
+                    (t - drive.start).num_milliseconds() as f64 / 1000.0,
+                )
+            })
+            .collect();
         Some(Self {
+            incidents,
             start: drive.start,
             duration_s: drive.duration_s,
             road: segments(Camera::Road),
             cabin: other,
+            telemetry: telemetry
+                .drives
+                .get(index)
+                .filter(|t| !t.track.is_empty() || !t.g_per_second.is_empty())
+                .map(|t| Arc::new(t.clone())),
+            utc_offset_s: catalog.time_zone.utc_offset_s.unwrap_or(0),
+            start_at_s: 0.0,
         })
     }
 
@@ -314,6 +347,14 @@ pub fn DrivePlayer(playing: DriveSlot) -> impl IntoView {
         };
         set_rate(SPEEDS[j]);
     };
+    // Mark in / mark out, seconds into the drive.
+    let mark_in = RwSignal::new(None::<f64>);
+    let mark_out = RwSignal::new(None::<f64>);
+    let around = move |t: f64| {
+        let d = playing.get_untracked().map_or(0.0, |p| p.duration_s);
+        mark_in.set(Some((t - 30.0).max(0.0)));
+        mark_out.set(Some((t + 30.0).min(d.max(0.0))));
+    };
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         let frame = 1.0 / 25.0;
         match ev.key().as_str() {
@@ -326,6 +367,8 @@ pub fn DrivePlayer(playing: DriveSlot) -> impl IntoView {
             "p" | "PageUp" => step_segment(false),
             ">" | "]" => step_rate(true),
             "<" | "[" => step_rate(false),
+            "i" => mark_in.set(Some(position.get_untracked())),
+            "o" => mark_out.set(Some(position.get_untracked())),
             _ => return,
         }
         ev.prevent_default();
@@ -333,14 +376,26 @@ pub fn DrivePlayer(playing: DriveSlot) -> impl IntoView {
     // A new drive in the player starts at its beginning.
     Effect::new(move |_| {
         if playing.get().is_some() {
+            mark_in.set(None);
+            mark_out.set(None);
             road_index.set_value(None);
             cabin_index.set_value(None);
-            request_animation_frame(move || go_to(0.0, true));
+            let at = playing.with_untracked(|p| p.as_ref().map_or(0.0, |p| p.start_at_s));
+            request_animation_frame(move || go_to(at, true));
         }
     });
     move || {
         playing.get().map(|p| {
             let has_cabin = !p.cabin.is_empty();
+            let telemetry = p.telemetry.clone().map(|t| {
+                let clock = DriveClock {
+                    start: p.start,
+                    utc_offset_s: p.utc_offset_s,
+                    duration_s: p.duration_s,
+                };
+                let go = Callback::new(move |at: f64| go_to(at, playing_now()));
+                view! { <DriveTelemetryView telemetry=t clock=clock position=position go_to=go /> }
+            });
             let start = p.start;
             let duration = p.duration_s;
             view! {
@@ -388,10 +443,88 @@ pub fn DrivePlayer(playing: DriveSlot) -> impl IntoView {
                                 }).collect_view()}
                             </select>
                         </label>
-                        <p class="note">"Keys: space play/pause · ←/→ 5 s · , and . one frame · n/p next/previous segment · < and > speed"</p>
+                        <p class="note">"Keys: space play/pause · ←/→ 5 s · , and . one frame · n/p next/previous segment · < and > speed · i/o mark in/out"</p>
                     </div>
+                    {telemetry}
+                    <ClipTools start=start has_cabin=has_cabin incidents=p.incidents.clone()
+                        position=position mark_in=mark_in mark_out=mark_out around=around />
                 </section>
             }
         })
+    }
+}
+
+/// Mark in / mark out on the drive's timeline, and the export of what lies between as one MP4
+/// per camera (the original frames, no re-encoding), with its progress.
+#[component]
+fn ClipTools(
+    start: chrono::NaiveDateTime,
+    has_cabin: bool,
+    incidents: Vec<(String, f64)>,
+    position: RwSignal<f64>,
+    mark_in: RwSignal<Option<f64>>,
+    mark_out: RwSignal<Option<f64>>,
+    around: impl Fn(f64) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let card = use_context::<crate::card::Card>();
+    let which = RwSignal::new("road".to_string());
+    let at = move |s: f64| start + chrono::Duration::milliseconds((s * 1000.0).round() as i64);
+    let range = move || match (mark_in.get(), mark_out.get()) {
+        (Some(a), Some(b)) if b > a => Some(dashcard::remux::TimeRange {
+            start: at(a),
+            end: at(b),
+        }),
+        _ => None,
+    };
+    let shown_mark = move |m: Option<f64>| {
+        m.map_or("—".to_string(), |s| {
+            at(s).format("%H:%M:%S%.3f").to_string()
+        })
+    };
+    let export = move |_| {
+        let (Some(card), Some(range)) = (card, range()) else {
+            return;
+        };
+        let Some(shown) = card.shown.get_untracked() else {
+            return;
+        };
+        let cameras: &[Camera] = match which.get_untracked().as_str() {
+            "other" => &[Camera::Cabin],
+            "both" => &[Camera::Road, Camera::Cabin],
+            _ => &[Camera::Road],
+        };
+        for &camera in cameras {
+            card.exports
+                .clip(&shown.listing, &shown.catalog, camera, range);
+        }
+    };
+    let progress = move || card.and_then(|c| c.exports.clip_progress.get());
+    let status = move || card.and_then(|c| c.exports.status.get());
+    view! {
+        <div class="clip-tools" role="group" aria-label="Export a clip">
+            <button type="button" class="button small" on:click=move |_| mark_in.set(Some(position.get_untracked()))>"Mark in (i)"</button>
+            <button type="button" class="button small" on:click=move |_| mark_out.set(Some(position.get_untracked()))>"Mark out (o)"</button>
+            <button type="button" class="button small" on:click=move |_| around(position.get_untracked())>"±30 s around here"</button>
+            {incidents.into_iter().map(|(label, t)| view! {
+                <button type="button" class="button small" on:click=move |_| around(t)>{format!("±30 s around {label}")}</button>
+            }).collect_view()}
+            <span class="note" data-testid="clip-range">{move || format!(
+                "In {} · out {}", shown_mark(mark_in.get()), shown_mark(mark_out.get())
+            )}</span>
+            {has_cabin.then(|| view! {
+                <label>"Camera "
+                    <select aria-label="Camera to export" on:change=move |ev| which.set(event_target_value(&ev))>
+                        <option value="road">"Road"</option>
+                        <option value="other">"Cabin / second"</option>
+                        <option value="both">"Both (two files)"</option>
+                    </select>
+                </label>
+            })}
+            <button type="button" class="button small" disabled=move || range().is_none() on:click=export>"Export clip"</button>
+            {move || progress().map(|(done, total)| view! {
+                <progress aria-label="Clip export progress" max=total.max(1).to_string() value=done.to_string()></progress>
+            })}
+            {move || status().map(|text| view! { <p class="note" data-testid="clip-status">{text}</p> })}
+        </div>
     }
 }

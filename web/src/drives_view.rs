@@ -99,7 +99,13 @@ fn Segments(shown: Shown, index: usize) -> impl IntoView {
         move |_| {
             crate::drive_player::close(card.drive_player);
             let playback = card.bytes.with_value(|bytes| {
-                DrivePlayback::new(bytes, &shown.listing, &shown.catalog, index)
+                DrivePlayback::new(
+                    bytes,
+                    &shown.listing,
+                    &shown.catalog,
+                    &shown.telemetry,
+                    index,
+                )
             });
             card.drive_player.set(playback);
         }

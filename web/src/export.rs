@@ -11,7 +11,7 @@ use crate::card::Shown;
 use crate::player::download;
 
 /// Offers `text` for download as `name`.
-fn download_text(name: &str, mime: &str, text: &str) -> Result<(), String> {
+pub fn download_text(name: &str, mime: &str, text: &str) -> Result<(), String> {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let options = BlobPropertyBag::new();
     options.set_type(mime);
@@ -37,7 +37,14 @@ pub fn export_name(card: &str, ext: &str) -> String {
 
 /// The report exactly as `dashcard report --json` prints it (with the same what-if inputs).
 pub fn report_json(shown: &Shown) -> String {
-    Report::assemble(&shown.listing, &shown.catalog, &shown.estimate).to_json() + "\n"
+    Report::assemble(
+        &shown.listing,
+        &shown.catalog,
+        &shown.estimate,
+        &shown.telemetry,
+    )
+    .to_json()
+        + "\n"
 }
 
 /// Downloads the report as JSON.

@@ -15,9 +15,10 @@ use leptos::prelude::*;
 
 use crate::card_bytes::CardBytes;
 use crate::player::{download, file_name};
-use crate::protocol::{ExportClip, FromWorker, parse_part};
+use crate::protocol::{ClipSegment, ExportClip, FromWorker, parse_part};
 use crate::worker_client::{CardWorker, Handler};
 use crate::worker_pool::{WorkerPool, defer_drop};
+use dashcard::export::range_export::RangeExport;
 use wasm_bindgen::JsCast;
 
 /// A file taken out of the card, with its SHA-256 for the record.
@@ -55,6 +56,13 @@ enum Pending {
     },
     /// A clip's plaintext for the player.
     Decrypt(Box<dyn FnOnce(Result<web_sys::Blob, String>)>),
+    /// A time range being exported as one MP4, to be saved as `name`.
+    Clip {
+        /// The file name it is saved as.
+        name: String,
+        /// Which camera, in words.
+        camera: &'static str,
+    },
 }
 
 /// The card's exports: what was taken out, and what is being taken out.
@@ -64,6 +72,8 @@ pub struct ExportQueue {
     pub records: RwSignal<Vec<ExportRecord>>,
     /// What the current export is doing, in words.
     pub status: RwSignal<Option<String>>,
+    /// Bytes written of the total, while a time range is being exported.
+    pub clip_progress: RwSignal<Option<(u64, u64)>>,
     /// What the worker was asked and has not answered, oldest first.
     pending: StoredValue<VecDeque<Pending>, LocalStorage>,
     /// The worker that digests.
@@ -86,6 +96,7 @@ impl ExportQueue {
         Self {
             records: RwSignal::new(Vec::new()),
             status: RwSignal::new(None),
+            clip_progress: RwSignal::new(None),
             pending: StoredValue::new_local(VecDeque::new()),
             worker: StoredValue::new_local(None),
             pool,
@@ -232,6 +243,141 @@ impl ExportQueue {
         }
     }
 
+    /// Exports `range` of `camera`'s footage (segments chosen by the core from `listing` and
+    /// `catalog`) as one MP4, saved when the worker has written it; its SHA-256 goes on record
+    /// with the range and the source segments.
+    pub fn clip(
+        self,
+        listing: &dashcard::listing::Listing,
+        catalog: &dashcard::catalog::Catalog,
+        camera: dashcard::catalog::classify::Camera,
+        range: dashcard::remux::TimeRange,
+    ) {
+        let chosen = match dashcard::export::time_range::select(listing, catalog, camera, range) {
+            Ok(c) => c,
+            Err(e) => return self.status.set(Some(format!("Cannot export: {e}."))),
+        };
+        let files: Vec<ListedFile> = chosen
+            .iter()
+            .filter_map(|s| listing.files.get(s.file).cloned())
+            .collect();
+        let (exportable, image, folder) = self
+            .bytes
+            .with_value(|b| (b.can_export(), b.image().cloned(), b.folder_files(&files)));
+        if !exportable {
+            return self.status.set(Some(
+                "The sample card's recordings are not real footage end to end; clips export from a real card."
+                    .into(),
+            ));
+        }
+        if image.is_none() && folder.len() != files.len() {
+            return self
+                .status
+                .set(Some("These segments cannot be read from this card.".into()));
+        }
+        let segments: Vec<ClipSegment> = chosen
+            .iter()
+            .zip(files)
+            .enumerate()
+            .map(|(index, (seg, f))| ClipSegment {
+                clip: ClipRef {
+                    index,
+                    bytes: f.bytes,
+                    extents: f.extents,
+                    valid_bytes: f.valid_bytes,
+                },
+                segment: *seg,
+                path: f.path,
+            })
+            .collect();
+        if !self.has_worker() {
+            return;
+        }
+        let key = self.key.get_value();
+        let sent = self.worker.with_value(|w| {
+            w.as_ref()
+                .map(|w| w.clip(&segments, range, image.as_ref(), &folder, key))
+        });
+        match sent {
+            Some(Ok(())) => {
+                self.status.set(Some(format!(
+                    "Exporting the {} camera's clip…",
+                    camera.name()
+                )));
+                self.clip_progress.set(Some((0, 0)));
+                let name = format!(
+                    "clip-{}-{}.mp4",
+                    camera.name(),
+                    range.start.format("%Y%m%d-%H%M%S")
+                );
+                self.pending.update_value(|q| {
+                    q.push_back(Pending::Clip {
+                        name,
+                        camera: camera.name(),
+                    })
+                });
+            }
+            Some(Err(message)) => self.status.set(Some(message)),
+            None => {}
+        }
+    }
+
+    /// The exported clip: saved, and put on record.
+    fn receive_clip(self, parts: Option<js_sys::Array>, memory_bytes: u64) {
+        self.clip_progress.set(None);
+        // For the benchmark: the exporting worker's memory, on the page's body.
+        crate::reading::set_body_data("clipWorkerMemory", &memory_bytes.to_string());
+        let Some(Pending::Clip { name, camera }) =
+            self.pending.try_update_value(|q| q.pop_front()).flatten()
+        else {
+            return;
+        };
+        let parts = parts.unwrap_or_default();
+        let part = parts
+            .get(0)
+            .dyn_into::<js_sys::Uint8Array>()
+            .map(|a| a.to_vec())
+            .unwrap_or_default();
+        let export: RangeExport = match parse_part(&part) {
+            Ok(e) => e,
+            Err(message) => return self.status.set(Some(message)),
+        };
+        let Ok(blob) = parts.get(1).dyn_into::<web_sys::Blob>() else {
+            return self
+                .status
+                .set(Some("the exported clip did not arrive".into()));
+        };
+        let s = &export.summary;
+        let what = format!(
+            "{camera} camera, {} to {} ({:.1} s, from the keyframe at {}; asked {} to {}){} from {}",
+            s.start.format("%Y-%m-%d %H:%M:%S%.3f"),
+            s.end.format("%H:%M:%S%.3f"),
+            s.duration_s,
+            s.start.format("%H:%M:%S%.3f"),
+            export.range.start.format("%H:%M:%S"),
+            export.range.end.format("%H:%M:%S"),
+            if export.decrypted { ", decrypted" } else { "" },
+            export.sources.join(", ")
+        );
+        let saved = download(&blob, &name);
+        self.records.update(|r| {
+            r.push(ExportRecord {
+                saved_as: name.clone(),
+                path: what,
+                bytes: export.digest.bytes,
+                sha256: export.digest.sha256.clone(),
+            })
+        });
+        self.status.set(Some(match saved {
+            Ok(()) => format!(
+                "{name} saved ({:.1} s, {}); its SHA-256, range and source segments are listed in the print summary.",
+                s.duration_s,
+                crate::format::bytes(export.digest.bytes)
+            ),
+            Err(message) => message,
+        }));
+    }
+
     /// Makes sure a worker is there (the one that read the card, else a new one).
     fn has_worker(self) -> bool {
         if self.worker.with_value(Option::is_none) {
@@ -254,6 +400,13 @@ impl ExportQueue {
 
     fn answer(self, answer: FromWorker, parts: Option<js_sys::Array>) {
         match answer {
+            FromWorker::Progress { done, total, .. }
+                if self
+                    .pending
+                    .with_value(|q| matches!(q.front(), Some(Pending::Clip { .. }))) =>
+            {
+                self.clip_progress.set(Some((done, total.unwrap_or(done))));
+            }
             FromWorker::Progress { phase, done, total }
                 if self.pending.with_value(|q| !q.is_empty()) =>
             {
@@ -263,6 +416,13 @@ impl ExportQueue {
                 )));
             }
             FromWorker::Digests => self.receive_digests(parts.unwrap_or_default()),
+            FromWorker::Clipped { memory_bytes } => self.receive_clip(parts, memory_bytes),
+            FromWorker::ClipFailed { message } => {
+                self.clip_progress.set(None);
+                let _ = self.pending.try_update_value(|q| q.pop_front());
+                self.status
+                    .set(Some(format!("Cannot export the clip: {message}")));
+            }
             FromWorker::Decrypted => {
                 let job = self.pending.try_update_value(|q| q.pop_front()).flatten();
                 if let Some(Pending::Decrypt(done)) = job {
@@ -279,6 +439,7 @@ impl ExportQueue {
                 }
             }
             FromWorker::Failed(failure) => {
+                self.clip_progress.set(None);
                 // The worker is gone: what it was asked is lost; the next export starts another.
                 let lost = self
                     .pending

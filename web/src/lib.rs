@@ -39,6 +39,7 @@ mod print_summary;
 pub mod protocol;
 mod reading;
 mod risk;
+mod telemetry_view;
 mod thumb;
 pub mod worker;
 mod worker_client;

@@ -7,7 +7,9 @@
 use dashcard::catalog::{Catalog, CatalogFile};
 use dashcard::encryption::Key;
 use dashcard::estimate::{Estimate, Overwrite};
+use dashcard::export::time_range::RangeSegment;
 use dashcard::listing::{ClipRef, ListedFile, Listing};
+use dashcard::remux::TimeRange;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
@@ -61,6 +63,26 @@ pub enum ToWorker {
         /// The owner's key, when the factory default does not open it.
         key: Option<Key>,
     },
+    /// Export a time range of one camera as one MP4: the segments (a JSON array of
+    /// [`ClipSegment`], the one part) of the image `file`, or the folder `files` in the same
+    /// order. Answered by progress, then [`FromWorker::Clipped`] or [`FromWorker::ClipFailed`].
+    Clip {
+        /// The range (camera local time).
+        range: TimeRange,
+        /// The owner's key, for segments the camera encrypted.
+        key: Option<Key>,
+    },
+}
+
+/// One segment of a time-range export: where its bytes are, when it starts, what it is called.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ClipSegment {
+    /// Its bytes (`index` is its place in the request).
+    pub clip: ClipRef,
+    /// Which file and when its first frame was recorded.
+    pub segment: RangeSegment,
+    /// Its path on the card.
+    pub path: String,
 }
 
 /// The sample cards the page offers.
@@ -108,6 +130,9 @@ pub enum FromWorker {
         /// Size of the worker's WebAssembly memory (its peak: it never shrinks).
         memory_bytes: u64,
     },
+    /// The card's GPS and motion telemetry (a `CardTelemetry` as JSON, the one part), read
+    /// from the sidecar logs once the card is complete.
+    Telemetry,
     /// The helper sent its results over the port and has nothing more to do.
     HelperDone {
         /// Size of the helper's WebAssembly memory.
@@ -119,6 +144,17 @@ pub enum FromWorker {
     Digests,
     /// The decrypted clip, as a `Blob`, the one part.
     Decrypted,
+    /// The exported time range: a [`RangeExport`] (JSON) as the first part, the MP4 as a
+    /// `Blob` the second.
+    Clipped {
+        /// Size of the worker's WebAssembly memory after the export (its peak).
+        memory_bytes: u64,
+    },
+    /// The time range could not be exported.
+    ClipFailed {
+        /// Why, in one line.
+        message: String,
+    },
     /// Decrypting failed: no key at hand opens the clip, or its bytes cannot be read.
     DecryptFailed {
         /// What happened, in one line (never the key).

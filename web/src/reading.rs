@@ -134,6 +134,16 @@ impl Reading {
                 }
                 self.receive(complete, parts.unwrap_or_default());
             }
+            FromWorker::Telemetry => {
+                let parts = parts.unwrap_or_default();
+                match parse_part::<dashcard::telemetry::CardTelemetry>(&part_bytes(&parts, 0)) {
+                    Ok(t) => {
+                        let _ = self.card.telemetry.try_set(Arc::new(t));
+                        mark("dashcard:telemetry");
+                    }
+                    Err(message) => self.fail(Failure::new(FailureKind::Unreadable, message)),
+                }
+            }
             FromWorker::HelperDone { memory_bytes } => {
                 self.memory.update_value(|m| *m = (*m).max(memory_bytes));
             }
@@ -142,7 +152,9 @@ impl Reading {
             | FromWorker::Digests
             | FromWorker::DigestFailed { .. }
             | FromWorker::Decrypted
-            | FromWorker::DecryptFailed { .. } => {}
+            | FromWorker::DecryptFailed { .. }
+            | FromWorker::Clipped { .. }
+            | FromWorker::ClipFailed { .. } => {}
         }
     }
 
@@ -355,7 +367,7 @@ pub fn clear_marks() {
 }
 
 /// Sets `data-*` on `<body>` (what the workers measured, for the benchmark).
-fn set_body_data(key: &str, value: &str) {
+pub(crate) fn set_body_data(key: &str, value: &str) {
     if let Some(body) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.body())

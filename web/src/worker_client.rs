@@ -268,6 +268,19 @@ impl CardWorker {
         self.send_with_bytes(&ToWorker::Digest { key }, clips, image, files)
     }
 
+    /// Asks for `range` of the segments `segments` (JSON `ClipSegment`s) of `image`, or of the
+    /// folder `files` in segment order, as one MP4.
+    pub fn clip<T: serde::Serialize>(
+        &self,
+        segments: &T,
+        range: dashcard::remux::TimeRange,
+        image: Option<&File>,
+        files: &[File],
+        key: Option<Key>,
+    ) -> Result<(), String> {
+        self.send_with_bytes(&ToWorker::Clip { range, key }, segments, image, files)
+    }
+
     /// Asks for the plaintext of one encrypted clip (an `ExportClip`) as a `Blob`.
     pub fn decrypt<T: serde::Serialize>(
         &self,

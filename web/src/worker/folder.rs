@@ -7,7 +7,7 @@ use dashcard::clip_header::Keys;
 use dashcard::folder::{self, FolderFile};
 use web_sys::File;
 
-use super::image::send_card;
+use super::image::{complete_card, send_card};
 use super::{HEADERS_PHASE, Page, Progress, unreadable};
 use crate::blob_source::BlobSource;
 use crate::protocol::Failure;
@@ -57,7 +57,26 @@ pub(super) fn open_folder(
     );
     let imu = folder::read_imu_headers(&listing, open);
     let listing = listing.with_headers(results).with_imu_headers(imu);
-    send_card(page, &listing, true, false)
+    let files = Box::new(
+        move |listing: &dashcard::listing::Listing, i: usize, max: u64| {
+            let path = listing
+                .files
+                .get(i)
+                .map(|f| f.path.as_str())
+                .ok_or_else(|| format!("no file {i} in the folder"))?;
+            let file = by_path
+                .get(path)
+                .ok_or_else(|| "the file is gone from the folder".to_string())?;
+            let mut bytes = Vec::new();
+            BlobSource::new(file.clone().into())
+                .and_then(|f| {
+                    std::io::Read::read_to_end(&mut std::io::Read::take(f, max), &mut bytes)
+                })
+                .map_err(|e| e.to_string())?;
+            Ok(bytes)
+        },
+    );
+    complete_card(page, &listing, files)
 }
 
 /// A file's modification time as the browser reports it. Operating systems hand FAT times

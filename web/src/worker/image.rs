@@ -46,9 +46,15 @@ fn sample_of(sample: Sample) -> (&'static str, CameraModel, u64, u32) {
 /// about half the exFAT clips take one call and half take two.
 pub(super) const COALESCE_GAP_BYTES: u64 = 128 * 1024;
 
+/// Reads up to `max` bytes of a listed file (the sidecar logs telemetry is read from).
+pub(super) type FileReader = Box<dyn FnMut(&Listing, usize, u64) -> Result<Vec<u8>, String>>;
+
+/// A card waiting for the helper's half of its headers, and its file reader.
+type Waiting = (Listing, Vec<HeaderResult>, FileReader);
+
 thread_local! {
     /// A card whose first half of headers is read, waiting for the helper's half.
-    static WAITING: RefCell<Option<(Listing, Vec<HeaderResult>)>> = const { RefCell::new(None) };
+    static WAITING: RefCell<Option<Waiting>> = const { RefCell::new(None) };
     /// The handler of the helper's port (kept for the life of the worker).
     static PORT_HANDLER: RefCell<Option<PortHandler>> = const { RefCell::new(None) };
 }
@@ -90,7 +96,23 @@ pub(super) fn open_sample(
     read_image(page, name, image, None, &Keys::default())
 }
 
-fn read_image<R: Read + Seek>(
+/// A reader of the image's files.
+fn image_files<R: Read + Seek + 'static>(mut reader: BlockReader<R>) -> FileReader {
+    Box::new(move |listing: &Listing, index: usize, max: u64| {
+        let file = listing
+            .files
+            .get(index)
+            .ok_or_else(|| format!("no file {index} on the card"))?;
+        let mut bytes = Vec::new();
+        file.open(&mut reader)
+            .take(max)
+            .read_to_end(&mut bytes)
+            .map_err(|e| e.to_string())?;
+        Ok(bytes)
+    })
+}
+
+fn read_image<R: Read + Seek + 'static>(
     page: &Page,
     name: &str,
     source: R,
@@ -124,12 +146,33 @@ fn read_image<R: Read + Seek>(
     );
     let imu = scan::read_imu_headers(&mut reader, &listing);
     let listing = listing.with_imu_headers(imu);
+    let files = image_files(reader);
     if helper.is_some() {
         // The helper's half arrives on the port; the card waits here until then.
-        WAITING.with(|w| *w.borrow_mut() = Some((listing, results)));
+        WAITING.with(|w| *w.borrow_mut() = Some((listing, results, files)));
         return Ok(());
     }
-    send_card(page, &listing.with_headers(results), true, false)
+    complete_card(page, &listing.with_headers(results), files)
+}
+
+/// Reads the card's telemetry through `files` and sends it, then the complete card: the page
+/// has both by the time it calls the card complete (its JSON report then holds the telemetry).
+pub(super) fn complete_card(
+    page: &Page,
+    listing: &Listing,
+    mut files: FileReader,
+) -> Result<(), Failure> {
+    let catalog = dashcard::catalog::build(listing);
+    Progress::step(page, "Reading GPS and motion logs");
+    let telemetry = dashcard::telemetry::card::read(
+        listing,
+        &catalog,
+        dashcard::telemetry::DriveOptions::default(),
+        |i, max| files(listing, i, max),
+    );
+    let part = json_part(&telemetry).map_err(unreadable)?;
+    page.post_parts(&FromWorker::Telemetry, vec![part]);
+    send_catalogued(page, listing, catalog, true, false)
 }
 
 /// Sends `clips` to the helper on `port`, and completes the card when its results come back.
@@ -140,12 +183,12 @@ fn hand_over(page: &Page, port: &MessagePort, clips: &[ClipRef]) -> Result<(), F
         let done = port_part(&event.data())
             .and_then(|part| parse_part::<Vec<HeaderResult>>(&part).map_err(unreadable))
             .and_then(|theirs| {
-                let (listing, mut results) =
+                let (listing, mut results, files) =
                     WAITING.with(|w| w.borrow_mut().take()).ok_or_else(|| {
                         unreadable("no card is waiting for these video headers".into())
                     })?;
                 results.extend(theirs);
-                send_card(page, &listing.with_headers(results), true, false)
+                complete_card(page, &listing.with_headers(results), files)
             });
         if let Err(failure) = done {
             page.post(&FromWorker::Failed(failure));
@@ -164,6 +207,17 @@ pub(super) fn send_card(
     wants_helper: bool,
 ) -> Result<(), Failure> {
     let catalog = dashcard::catalog::build(listing);
+    send_catalogued(page, listing, catalog, complete, wants_helper)
+}
+
+/// Builds the estimate (no what-if inputs) and sends the card with its `catalog`.
+fn send_catalogued(
+    page: &Page,
+    listing: &Listing,
+    catalog: dashcard::catalog::Catalog,
+    complete: bool,
+    wants_helper: bool,
+) -> Result<(), Failure> {
     let estimate = dashcard::estimate::build(listing, &catalog, &Default::default());
     let parts = card_parts(listing, &catalog, &estimate).map_err(unreadable)?;
     page.post_parts(

@@ -1,10 +1,12 @@
 //! The worker: where cards are read, so the page never blocks. Each request is one job, and
 //! each job calls one entry point of the core: list an image ([`image`]), list a folder
 //! ([`folder`]), help with video headers ([`helper`]), digest files or decrypt a clip
-//! ([`digest`], through [`plaintext`]), simulate a sample card ([`image::open_sample`]).
+//! ([`digest`], through [`plaintext`]), export a time range as one MP4 ([`clip`]), simulate a
+//! sample card ([`image::open_sample`]).
 //! Answers go back as [`FromWorker`] messages. A key that comes with a request serves that job
 //! and is dropped with it.
 
+mod clip;
 mod digest;
 mod folder;
 mod helper;
@@ -96,6 +98,16 @@ fn handle(page: &Page, data: &JsValue) -> Result<(), Failure> {
             let keys = Keys::new(key.as_ref());
             if let Err(message) = digest::decrypt(page, &clip, image, files, &keys) {
                 page.post(&FromWorker::DecryptFailed { message });
+            }
+            Ok(())
+        }
+        ToWorker::Clip { range, key } => {
+            let segments = first_part(data)?;
+            let image = attached::<Blob>(data, "file").ok();
+            let files = attached_list(data, "files").ok();
+            let keys = Keys::new(key.as_ref());
+            if let Err(message) = clip::export(page, &segments, range, image, files, &keys) {
+                page.post(&FromWorker::ClipFailed { message });
             }
             Ok(())
         }

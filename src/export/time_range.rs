@@ -1,0 +1,175 @@
+//! Which recordings a time-range export is made of (issue #12): one camera's drive segments
+//! that overlap the range, within one drive, with where their bytes are. The remuxer
+//! ([`crate::remux`]) then picks the keyframe and the frames; this only chooses the files, so
+//! the CLI and the page export the same footage for the same range.
+
+use chrono::{NaiveDateTime, TimeDelta};
+
+use crate::catalog::Catalog;
+use crate::catalog::classify::{Camera, FileKind};
+use crate::catalog::time_zone::TimeZone;
+use crate::listing::Listing;
+use crate::remux::TimeRange;
+
+/// A segment is taken when it reaches this close to the range's start (its duration may be
+/// rounded); the remuxer skips one that holds no frame of the range.
+const SLACK_MS: i64 = 2_000;
+
+/// Length assumed for a segment whose duration is not known (Nexar segments are a minute).
+const DEFAULT_SEGMENT_S: f64 = 60.0;
+
+/// One segment to export from: the file (an index in the listing) and its start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RangeSegment {
+    /// Index of the file in [`Listing::files`].
+    pub file: usize,
+    /// When its first frame was recorded (camera local time).
+    pub start: NaiveDateTime,
+}
+
+/// Why a range has nothing to export, in words an owner can act on.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RangeSelectError {
+    /// The range ends at or before its start.
+    #[error("the range is empty: --to ({end}) must come after --from ({start})")]
+    Empty {
+        /// The range's start.
+        start: NaiveDateTime,
+        /// The range's end.
+        end: NaiveDateTime,
+    },
+    /// No drive segment of the camera overlaps the range.
+    #[error("no {camera} camera footage from {start} to {end} on this card{detail}")]
+    NoFootage {
+        /// The camera asked for.
+        camera: &'static str,
+        /// The range's start.
+        start: NaiveDateTime,
+        /// The range's end.
+        end: NaiveDateTime,
+        /// What the card does hold of that camera, e.g. "; its drives run from … to …".
+        detail: String,
+    },
+    /// A segment inside the range was deleted and its clusters reused.
+    #[error("{path}, inside the range, was overwritten: its footage is gone")]
+    Overwritten {
+        /// The segment's path on the card.
+        path: String,
+    },
+    /// The range runs from one drive into another (the footage between them does not exist).
+    #[error(
+        "the range spans two drives (one ends at {first_end}, the next starts at {next_start}); export each drive's part separately"
+    )]
+    SeveralDrives {
+        /// When the first drive's last segment ends.
+        first_end: NaiveDateTime,
+        /// When the next drive starts.
+        next_start: NaiveDateTime,
+    },
+}
+
+/// Whether a file of `camera` answers a request for `wanted`: the cabin and the newer
+/// cameras' second camera are the same choice (the card has one or the other).
+fn same_camera(camera: Camera, wanted: Camera) -> bool {
+    camera == wanted || (camera != Camera::Road && wanted != Camera::Road)
+}
+
+/// The live (or recoverable) drive segments of `camera` that overlap `range`, oldest first,
+/// all from one drive.
+pub fn select(
+    listing: &Listing,
+    catalog: &Catalog,
+    camera: Camera,
+    range: TimeRange,
+) -> Result<Vec<RangeSegment>, RangeSelectError> {
+    let TimeRange { start, end } = range;
+    if end <= start {
+        return Err(RangeSelectError::Empty { start, end });
+    }
+    let mut chosen: Vec<(RangeSegment, Option<usize>, NaiveDateTime)> = Vec::new();
+    let (mut first, mut last) = (None::<NaiveDateTime>, None::<NaiveDateTime>);
+    for (i, (l, c)) in listing.files.iter().zip(&catalog.files).enumerate() {
+        let (FileKind::Drive, Some(cam), Some(s)) = (c.kind, c.camera, c.start) else {
+            continue;
+        };
+        if !same_camera(cam, camera) {
+            continue;
+        }
+        let length = c.duration_s.unwrap_or(DEFAULT_SEGMENT_S).clamp(0.0, 3600.0);
+        let seg_end = s + TimeDelta::milliseconds((length * 1000.0) as i64);
+        if !l.deleted {
+            first = Some(first.map_or(s, |f| f.min(s)));
+            last = Some(last.map_or(seg_end, |e| e.max(seg_end)));
+        }
+        if s >= end || seg_end + TimeDelta::milliseconds(SLACK_MS) <= start {
+            continue;
+        }
+        if l.deleted {
+            if l.recoverable == Some(true) {
+                chosen.push((RangeSegment { file: i, start: s }, c.drive, seg_end));
+            } else if s > start {
+                // A lost segment before the start only costs lead-in; one inside is a hole.
+                return Err(RangeSelectError::Overwritten {
+                    path: l.path.clone(),
+                });
+            }
+            continue;
+        }
+        chosen.push((RangeSegment { file: i, start: s }, c.drive, seg_end));
+    }
+    chosen.sort_by_key(|(seg, _, _)| seg.start);
+    // Several segments can start at the same instant (a deleted copy and a live one): keep one.
+    chosen.dedup_by_key(|(seg, _, _)| seg.start);
+    let Some(&(_, drive, _)) = chosen.first() else {
+        return Err(RangeSelectError::NoFootage {
+            camera: camera.name(),
+            start,
+            end,
+            detail: match (first, last) {
+                (Some(a), Some(b)) => format!("; its footage runs from {a} to {b}"),
+                _ => "; the card holds no drive segments of that camera".to_string(),
+            },
+        });
+    };
+    if let Some(pos) = chosen.iter().position(|(_, d, _)| *d != drive)
+        && let (Some(prev), Some(next)) = (chosen.get(pos.wrapping_sub(1)), chosen.get(pos))
+    {
+        return Err(RangeSelectError::SeveralDrives {
+            first_end: prev.2,
+            next_start: next.0.start,
+        });
+    }
+    Ok(chosen.into_iter().map(|(seg, _, _)| seg).collect())
+}
+
+/// Parses a local time as the CLI takes it: "2024-10-12T17:41:05" (or with a space, or
+/// without seconds, or with fractions). With an offset ("…+02:00", "…Z"), the time is moved
+/// into the card's zone, which must then be known.
+pub fn parse_local(text: &str, zone: &TimeZone) -> Result<NaiveDateTime, String> {
+    let t = text.trim();
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(local) = NaiveDateTime::parse_from_str(t, format) {
+            return Ok(local);
+        }
+    }
+    let with_zone = chrono::DateTime::parse_from_rfc3339(t)
+        .or_else(|_| chrono::DateTime::parse_from_str(t, "%Y-%m-%dT%H:%M%:z"))
+        .map_err(|_| {
+            format!(
+                "`{text}` is not a local time (write it as 2024-10-12T17:41:05, camera local time)"
+            )
+        })?;
+    let utc = with_zone.naive_utc();
+    match (zone.utc_offset_s, zone.utc_names) {
+        (Some(offset), _) => Ok(utc + TimeDelta::seconds(i64::from(offset))),
+        (None, true) => Ok(utc),
+        (None, false) => Err(format!(
+            "`{text}` has a UTC offset, but this card does not say which zone its camera's clock is in: give the time as the camera shows it, without an offset"
+        )),
+    }
+}
