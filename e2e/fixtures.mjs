@@ -282,6 +282,40 @@ export function cliCat(image, file) {
   return execFileSync(CLI, ['cat', image, file], { maxBuffer: 1 << 30 });
 }
 
+/**
+ * A card for the owner who was just hit (issue 16), written by mtools on FAT16 (which fills
+ * the first free clusters, and reuses a deleted entry's slots for the next file of its
+ * folder): a drive, a drive whose first road segment is missing, a live parking clip, a file named as a parking clip that is no video at
+ * all, a parking clip deleted and then overwritten by a log file in another folder (lost), and
+ * a parking clip deleted last, whose clusters are still free (recoverable). Returns the image
+ * and the host copies of the clips.
+ */
+export function incidentCard(dir) {
+  const image = path.join(dir, 'incidents.img');
+  run('mkfs.fat', ['-C', '-F', '16', '-s', '4', '-n', 'NEXAR', image, String(32 * 1024)]);
+  run('mmd', ['-i', image, '::Nexar', '::Nexar/Movie']);
+  const put = (file, name) => run('mcopy', ['-i', image, file, `::Nexar/Movie/${name}`]);
+  for (const name of ['20241012_100000_1.mp4', '20241012_100000_2.mp4']) put(clip(dir, name, 4), name);
+  // A drive whose first road segment is gone: only the cabin camera recorded its first 2 s.
+  for (const name of ['20241012_120000_2.mp4', '20241012_120002_1.mp4', '20241012_120002_2.mp4']) {
+    put(clip(dir, name, 2), name);
+  }
+  const live = clip(dir, '20241012_103000_U.mp4', 2);
+  put(live, '20241012_103000_U.mp4');
+  const broken = path.join(dir, '20241012_104500_U.mp4');
+  fs.writeFileSync(broken, 'this is not a video, only its name says so\n'.repeat(200));
+  put(broken, '20241012_104500_U.mp4');
+  const recoverable = clip(dir, '20241012_110000_U.mp4', 2);
+  put(recoverable, '20241012_110000_U.mp4');
+  put(clip(dir, '20241012_090000_U.mp4', 2), '20241012_090000_U.mp4');
+  run('mdel', ['-i', image, '::Nexar/Movie/20241012_090000_U.mp4']);
+  const log = path.join(dir, 'LOG.BIN');
+  fs.writeFileSync(log, Buffer.alloc(256 * 1024, 0x5a));
+  run('mcopy', ['-i', image, log, '::Nexar/LOG.BIN']);
+  run('mdel', ['-i', image, '::Nexar/Movie/20241012_110000_U.mp4']);
+  return { image, live, broken, recoverable };
+}
+
 /** Seconds `index * 4 ..` of one continuous test picture and 440 Hz tone (H.264 + AAC). */
 function driveSegment(dir, name, index, fragmented) {
   const file = path.join(dir, name);

@@ -89,9 +89,12 @@ test('a newer-camera card shows its SOS event in local time, its camera and thum
   await page.getByRole('button', { name: 'Play 20241012_223500A.mp4' }).click();
   await plays(page);
   await screenshot(page, 'newer-encrypted-plays');
+  // The player is a dialog over the page: Escape closes it.
+  await page.keyboard.press('Escape');
   // The photo is viewable.
   await page.getByRole('button', { name: 'View 20241012_223000A.jpg' }).click();
   await page.locator('[data-testid=player-photo]').waitFor();
+  await page.keyboard.press('Escape');
   // Downloaded, the encrypted clip is its plaintext (decrypted as it goes out; the card is
   // untouched), and the plaintext's SHA-256 is what goes on record.
   const clip = await downloaded(page, 'Download 20241012_223500A.mp4');
@@ -143,6 +146,8 @@ test('a wrong typed key says so; the owner key opens the rest, which then play',
   await tab(page, 'Files');
   await page.getByRole('button', { name: 'Play 20241012_223600A.mp4' }).click();
   await plays(page);
+  // The player is a dialog over the page: Escape closes it.
+  await page.keyboard.press('Escape');
   const clip = await downloaded(page, 'Download 20241012_223700A.mp4');
   assert.equal(sha256(clip.file), sha256(card.plain['video/20241012_223700A.mp4']));
   assert.deepEqual(errors, []);

@@ -70,7 +70,11 @@ export async function serveDist() {
   return {
     origin: `http://127.0.0.1:${port}`,
     url: `http://127.0.0.1:${port}${SUB_PATH}`,
-    close: () => new Promise((resolve) => server.close(resolve)),
+    close: () => new Promise((resolve) => {
+      server.close(resolve);
+      // Kept-alive connections from the browser would hold the server open.
+      server.closeAllConnections();
+    }),
   };
 }
 

@@ -21,3 +21,11 @@ try {
       : 'The page\'s WebAssembly module could not be loaded (' + (err && err.message ? err.message : err) + ').'
   );
 }
+
+// Keep the page's own files for offline use (web/sw.js). A page that cannot register one
+// (a file:// copy, a browser without service workers) works as before, online.
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker.register(new URL('sw.js', document.baseURI)).catch((err) => {
+    console.warn('Dashcard works online only here: the offline copy could not be set up:', err);
+  });
+}

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use web_sys::DragEvent;
 
+use crate::card_announcer::CardAnnouncer;
 use crate::card_view::CardView;
 use crate::cards::Cards;
 use crate::open_card::open_drop;
@@ -48,6 +49,7 @@ pub fn App() -> impl IntoView {
             <main>
                 <OpenCard compact=has_card />
                 <CardView />
+                <CardAnnouncer />
                 <Show when=move || !has_card.get()>
                     <Explainer />
                 </Show>

@@ -12,6 +12,7 @@ use crate::files_view::FilesView;
 use crate::incidents_view::IncidentsView;
 use crate::overview::Overview;
 use crate::player::Player;
+use crate::player_dialog::PlayerDialog;
 use crate::print_summary::PrintSummary;
 use crate::protocol::{Failure, FailureKind};
 
@@ -160,7 +161,7 @@ fn CardTabs() -> impl IntoView {
     view! {
         <section class="card-view" aria-label="The card">
             <div class="card-header">
-                <h2 class="card-name">{card.name.get_value()}</h2>
+                <h2 class="card-name" tabindex="-1">{card.name.get_value()}</h2>
                 <p class="local-time">{move || card.shown.with(|s| {
                     let tz = s.as_ref().map(|s| s.catalog.time_zone.clone()).unwrap_or_default();
                     match tz.utc_offset_s {
@@ -189,8 +190,14 @@ fn CardTabs() -> impl IntoView {
                     <CardSizeSelect what_if=card.what_if label="Card size" />
                 </div>
             </Show>
-            <Player playing=card.player />
-            <DrivePlayer playing=card.drive_player />
+            <PlayerDialog label="Player" open=Signal::derive(move || card.player.with(Option::is_some))
+                on_close=Callback::new(move |()| crate::player::close(card.player))>
+                <Player playing=card.player />
+            </PlayerDialog>
+            <PlayerDialog label="Drive player" open=Signal::derive(move || card.drive_player.with(Option::is_some))
+                on_close=Callback::new(move |()| crate::drive_player::close(card.drive_player))>
+                <DrivePlayer playing=card.drive_player />
+            </PlayerDialog>
             <PrintSummary />
             <div class="tabs" role="tablist" aria-label="Views of the card" on:keydown=on_key>
                 {TABS.iter().map(|&(tab, label, id)| view! {

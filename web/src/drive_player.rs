@@ -23,6 +23,7 @@ use web_sys::{HtmlMediaElement, Url};
 
 use crate::card::{Card, Shown};
 use crate::card_bytes::CardBytes;
+use crate::drive_gaps::{Coverage, MissingFootage};
 use crate::format;
 use crate::telemetry_view::{DriveClock, DriveTelemetryView};
 
@@ -206,14 +207,50 @@ pub fn open(card: Card, shown: &Shown, index: usize, start_at_s: f64) {
     )
     .map(|p| DrivePlayback { start_at_s, ..p });
     card.drive_player.set(playback);
-    crate::scroll_to_top();
 }
 
 /// Playback speeds offered.
 const SPEEDS: [f64; 6] = [0.25, 0.5, 1.0, 1.5, 2.0, 4.0];
 
+/// Starts `video`; a refused start (no source yet, a clip the browser cannot play) is not an
+/// uncaught error: the player shows what it has.
+fn start(video: &HtmlMediaElement) {
+    if let Ok(promise) = video.play() {
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        });
+    }
+}
+
+/// Where segments of either camera start, in order, each once.
+fn starts(p: &DrivePlayback) -> Vec<f64> {
+    let mut all: Vec<f64> = p.road.iter().chain(&p.cabin).map(|s| s.offset_s).collect();
+    all.sort_by(f64::total_cmp);
+    all.dedup_by(|a, b| (*a - *b).abs() < 0.5);
+    all
+}
+
+/// The start of the segment after the one under way at `t` (either camera).
+fn next_start(p: &DrivePlayback, t: f64) -> Option<f64> {
+    let all = starts(p);
+    match all.iter().rposition(|&s| s <= t + 0.001) {
+        Some(current) => all.get(current + 1).copied(),
+        None => all.first().copied(),
+    }
+}
+
+/// The start of the segment before the one under way at `t` (either camera), else 0.
+fn previous_start(p: &DrivePlayback, t: f64) -> f64 {
+    let all = starts(p);
+    let current = all.iter().rposition(|&s| s <= t + 0.001);
+    current
+        .and_then(|i| i.checked_sub(1))
+        .and_then(|i| all.get(i).copied())
+        .unwrap_or(0.0)
+}
+
 /// The segment of `list` playing at `t` seconds into the drive, if any.
-fn segment_at(list: &[TimelineSegment], t: f64) -> Option<usize> {
+pub(crate) fn segment_at(list: &[TimelineSegment], t: f64) -> Option<usize> {
     list.iter()
         .rposition(|s| s.offset_s <= t + 0.001)
         .filter(|&i| t < list[i].offset_s + list[i].duration_s + 0.5)
@@ -254,7 +291,7 @@ fn seek(
     }
     // Playing an ended clip would restart it from its first frame.
     if play && !video.ended() && video.paused() {
-        play_quietly(video);
+        start(video);
     }
 }
 
@@ -280,7 +317,15 @@ pub fn DrivePlayer(playing: DriveSlot) -> impl IntoView {
         let Some(p) = playing.get_untracked() else {
             return;
         };
-        let t = t.clamp(0.0, p.duration_s.max(0.0));
+        let mut t = t.clamp(0.0, p.duration_s.max(0.0));
+        // Where neither camera recorded (overwritten), playing goes on at the next footage.
+        if play
+            && segment_at(&p.road, t).is_none()
+            && segment_at(&p.cabin, t).is_none()
+            && let Some(next) = next_start(&p, t)
+        {
+            t = next;
+        }
         position.set(t);
         if let Some(v) = media(&road) {
             let mut i = road_index.get_value();
@@ -293,56 +338,81 @@ pub fn DrivePlayer(playing: DriveSlot) -> impl IntoView {
             cabin_index.set_value(i);
         }
     };
-    let playing_now = move || media(&road).is_some_and(|v| !v.paused());
-    // The road camera leads: its clock is the drive's clock.
-    let on_time = move |_| {
+    let active = |v: Option<HtmlMediaElement>| v.is_some_and(|v| !v.paused() && !v.ended());
+    let playing_now = move || active(media(&road)) || active(media(&cabin));
+    // The road camera leads while it plays: its clock is the drive's clock. Where the road
+    // footage is gone (a partly overwritten drive), the other camera leads.
+    let road_leads = move || active(media(&road)) || !active(media(&cabin));
+    let on_time = move |road_camera: bool| {
+        if road_camera != road_leads() {
+            return;
+        }
         let Some(p) = playing.get_untracked() else {
             return;
         };
-        let (Some(v), Some(i)) = (media(&road), road_index.get_value()) else {
+        let (lead, lead_list, lead_index, other, other_list, other_index) = if road_camera {
+            (road, &p.road, road_index, cabin, &p.cabin, cabin_index)
+        } else {
+            (cabin, &p.cabin, cabin_index, road, &p.road, road_index)
+        };
+        let (Some(v), Some(i)) = (media(&lead), lead_index.get_value()) else {
             return;
         };
-        let t = p.road[i].offset_s + v.current_time();
+        let Some(segment) = lead_list.get(i) else {
+            return;
+        };
+        let t = segment.offset_s + v.current_time();
         position.set(t);
-        if let Some(c) = media(&cabin) {
-            let mut ci = cabin_index.get_value();
-            seek(&c, &p, &p.cabin, &mut ci, t, !v.paused());
-            cabin_index.set_value(ci);
+        if let Some(o) = media(&other) {
+            let mut oi = other_index.get_value();
+            seek(&o, &p, other_list, &mut oi, t, !v.paused());
+            other_index.set_value(oi);
         }
     };
-    let on_ended = move |_| {
+    // A segment ended: once neither camera still plays, the drive goes on at the footage that
+    // follows the segment that ended (the clock may already stand at its very end).
+    let on_ended = move |road_camera: bool| {
         let Some(p) = playing.get_untracked() else {
             return;
         };
-        if let Some(i) = road_index.get_value()
-            && let Some(next) = p.road.get(i + 1)
-        {
-            go_to(next.offset_s, true);
+        if playing_now() {
+            return;
+        }
+        let (list, index) = if road_camera {
+            (&p.road, road_index)
+        } else {
+            (&p.cabin, cabin_index)
+        };
+        let from = index
+            .get_value()
+            .and_then(|i| list.get(i))
+            .map(|s| s.offset_s)
+            .unwrap_or_else(|| position.get_untracked());
+        if let Some(next) = next_start(&p, from) {
+            go_to(next, true);
         }
     };
     let toggle = move || {
-        if let Some(v) = media(&road) {
-            if v.paused() {
-                play_quietly(&v);
-                if let Some(c) = media(&cabin) {
-                    play_quietly(&c);
-                }
-            } else {
+        if playing_now() {
+            for v in [media(&road), media(&cabin)].into_iter().flatten() {
                 let _ = v.pause();
-                if let Some(c) = media(&cabin) {
-                    let _ = c.pause();
-                }
             }
+        } else {
+            go_to(position.get_untracked(), true);
         }
     };
     let step_segment = move |forward: bool| {
         let Some(p) = playing.get_untracked() else {
             return;
         };
-        let i = road_index.get_value().unwrap_or(0);
-        let target = if forward { i + 1 } else { i.saturating_sub(1) };
-        if let Some(s) = p.road.get(target) {
-            go_to(s.offset_s, playing_now());
+        let t = position.get_untracked();
+        let target = if forward {
+            next_start(&p, t)
+        } else {
+            Some(previous_start(&p, t))
+        };
+        if let Some(target) = target {
+            go_to(target, playing_now());
         }
     };
     let rate = RwSignal::new(1.0f64);
@@ -438,12 +508,15 @@ pub fn DrivePlayer(playing: DriveSlot) -> impl IntoView {
                     <div class="cameras" class:dual=has_cabin>
                         <figure>
                             <video node_ref=road class="player-video" data-testid="drive-road" muted=true
-                                on:timeupdate=on_time on:ended=on_ended aria-label="Road camera"></video>
+                                on:timeupdate=move |_| on_time(true) on:ended=move |_| on_ended(true) aria-label="Road camera"></video>
+                            <MissingFootage list=p.road.clone() position=position camera="road" />
                             <figcaption>"Road"</figcaption>
                         </figure>
                         {has_cabin.then(|| view! {
                             <figure>
-                                <video node_ref=cabin class="player-video" data-testid="drive-cabin" muted=true aria-label="Cabin camera"></video>
+                                <video node_ref=cabin class="player-video" data-testid="drive-cabin" muted=true
+                                    on:timeupdate=move |_| on_time(false) on:ended=move |_| on_ended(false) aria-label="Cabin camera"></video>
+                                <MissingFootage list=p.cabin.clone() position=position camera="cabin" />
                                 <figcaption>"Cabin"</figcaption>
                             </figure>
                         })}
@@ -455,6 +528,7 @@ pub fn DrivePlayer(playing: DriveSlot) -> impl IntoView {
                             let t = event_target_value(&ev).parse::<f64>().unwrap_or(0.0);
                             go_to(t, playing_now());
                         } />
+                    <Coverage playback=p.clone() />
                     <div class="player-tools">
                         <button type="button" class="button small" on:click=move |_| toggle()>"Play / pause"</button>
                         <button type="button" class="button small" on:click=move |_| step_segment(false)>"Previous segment"</button>
@@ -549,16 +623,5 @@ fn ClipTools(
             })}
             {move || status().map(|text| view! { <p class="note" data-testid="clip-status">{text}</p> })}
         </div>
-    }
-}
-
-/// Starts playback and settles the promise `play()` returns: it rejects when a pause or a new
-/// source interrupts it (the user moved on), which is not an error; a clip that cannot play is
-/// reported by the element's `error` event instead.
-fn play_quietly(video: &web_sys::HtmlMediaElement) {
-    if let Ok(promise) = video.play() {
-        leptos::task::spawn_local(async move {
-            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-        });
     }
 }

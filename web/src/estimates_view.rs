@@ -157,7 +157,11 @@ pub fn EstimatesView(shown: Shown) -> impl IntoView {
     let measured_daily = i.driving_hours_per_day.value;
     view! {
         <section class="estimates-view" aria-label="Estimates">
-            <p class="model">{e.model.clone()}</p>
+            <p class="model-plain">"When the card runs out of room, the camera deletes its oldest recordings to make room for new ones (never locked clips, nor what the newer cameras keep in their sos and photo folders). So a recording is overwritten once the free space, plus everything recorded before it, has been filled again. The figures below come from this card."</p>
+            <details class="model-details">
+                <summary>"The model in detail"</summary>
+                <p class="model">{e.model.clone()}</p>
+            </details>
             <form class="what-if" on:submit=|ev| ev.prevent_default()>
                 <h3>"What if…"</h3>
                 <label>"Driving per day (hours) "

@@ -70,7 +70,7 @@ pub fn Explainer() -> impl IntoView {
             <div class="facts">
                 <div class="fact">
                     <h3>"Parking clips"</h3>
-                    <p>"Last 30 seconds (10 seconds on NEXC1)."</p>
+                    <p>"Usually about 30 seconds (10 seconds on NEXC1); the Incidents view shows each clip's own length."</p>
                 </div>
                 <div class="fact">
                     <h3>"Nexar Cloud"</h3>

@@ -36,7 +36,7 @@ pub fn FileActions(shown: Shown, index: usize) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let on_play = move |_| match encrypted {
         Some(Encrypted::OpenedWith(_)) => {
-            play_decrypted(card.player, card.exports, &for_play, when.clone())
+            play_decrypted(card.player, card.exports, (index, &for_play), when.clone())
         }
         Some(Encrypted::KeyNeeded) => error.set(Some(
             "Encrypted by the camera: give the camera's key on the Overview to play it."
@@ -44,7 +44,7 @@ pub fn FileActions(shown: Shown, index: usize) -> impl IntoView {
         )),
         None => card
             .bytes
-            .with_value(|bytes| play(card.player, bytes, &for_play, when.clone(), photo)),
+            .with_value(|bytes| play(card.player, bytes, (index, &for_play), when.clone(), photo)),
     };
     let on_save = move |_| {
         if let Some(t) = takeout.clone()

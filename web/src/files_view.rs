@@ -157,7 +157,7 @@ pub fn FilesView(shown: Shown) -> impl IntoView {
                     "Loading the file list…".to_string()
                 }}</p>
             </div>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Files table (scrolls sideways)">
                 <table class="files">
                     <caption class="visually-hidden">"Files on the card (times are camera local time)"</caption>
                     <thead><tr><th><span class="visually-hidden">"Select"</span></th><th>"File"</th><th>"Size"</th><th>"Modified (camera)"</th><th>"Kind"</th><th>"Length"</th><th>"Status"</th><th>"Fragments"</th><th>"Problems"</th><th>"Take out"</th></tr></thead>

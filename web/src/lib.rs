@@ -11,9 +11,11 @@
 mod app;
 pub mod blob_source;
 mod card;
+mod card_announcer;
 mod card_bytes;
 mod card_view;
 mod cards;
+mod drive_gaps;
 mod drive_player;
 mod drives_view;
 mod estimates_view;
@@ -24,6 +26,7 @@ mod file_actions;
 mod files_view;
 mod folder_pick;
 mod format;
+mod incident_list;
 mod incidents_view;
 mod key_prompt;
 mod open_card;
@@ -31,6 +34,7 @@ mod open_source;
 mod overview;
 pub mod panic_panel;
 mod player;
+mod player_dialog;
 mod print_summary;
 pub mod protocol;
 mod reading;
@@ -45,10 +49,3 @@ mod zip_export;
 pub use app::App;
 pub use explainer::Explainer;
 pub use open_card::OpenCard;
-
-/// Scrolls the page to its top (where the players are).
-pub(crate) fn scroll_to_top() {
-    if let Some(w) = web_sys::window() {
-        w.scroll_to_with_x_and_y(0.0, 0.0);
-    }
-}

@@ -147,7 +147,17 @@ pub fn Overview(shown: Shown) -> impl IntoView {
         )
     });
     let locked = catalog.totals.locked_recordings;
-    let incidents = catalog.parking.len() + catalog.events.len();
+    // The same count as the Incidents view's: deleted incidents too, once the files are here.
+    let incidents = if shown.files_ready {
+        crate::incident_list::summary(&crate::incident_list::incidents(&shown))
+    } else {
+        format!(
+            "{} ({} parking, {} SOS event(s)) on the card",
+            catalog.parking.len() + catalog.events.len(),
+            catalog.parking.len(),
+            catalog.events.len()
+        )
+    };
     let totals = &catalog.totals;
     let first = totals.first_start;
     let last = catalog
@@ -225,7 +235,7 @@ pub fn Overview(shown: Shown) -> impl IntoView {
                     <div><dt>"Time zone"</dt><dd>{tz.label()}" "<small>{format!("({})", tz.source)}</small></dd></div>
                 })}
                 <div><dt>"Drives"</dt><dd>{format!("{} drive(s), {} of driving", catalog.drives.len(), format::duration(driving))}</dd></div>
-                <div><dt>"Incidents"</dt><dd>{format!("{incidents} ({} parking, {} SOS event(s))", catalog.parking.len(), catalog.events.len())}</dd></div>
+                <div><dt>"Incidents"</dt><dd class="incident-count">{incidents}</dd></div>
                 {(locked > 0).then(|| view! {
                     <div><dt>"Locked"</dt><dd>{format!("{locked} recording(s): read-only, never overwritten")}</dd></div>
                 })}

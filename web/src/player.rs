@@ -9,12 +9,15 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlAnchorElement, HtmlVideoElement, Url};
 
+use crate::card::{Card, Shown};
 use crate::card_bytes::CardBytes;
 use crate::export_queue::ExportQueue;
 
 /// What the player shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Playing {
+    /// The recording's index in the listing (its Download in the player).
+    pub index: usize,
     /// The recording's path on the card.
     pub path: String,
     /// When it started (camera local time), in words.
@@ -47,22 +50,23 @@ pub type PlayerSlot = RwSignal<Option<Playing>, LocalStorage>;
 pub fn play(
     slot: PlayerSlot,
     bytes: &CardBytes,
-    file: &ListedFile,
+    (index, file): (usize, &ListedFile),
     when: Option<String>,
     image: bool,
 ) {
-    show(slot, file, when, image, bytes.blob_of(file));
+    show(slot, (index, file), when, image, bytes.blob_of(file));
 }
 
 /// Puts the encrypted clip `file` in the player once `exports`' worker has decrypted it.
 pub fn play_decrypted(
     slot: PlayerSlot,
     exports: ExportQueue,
-    file: &ListedFile,
+    (index, file): (usize, &ListedFile),
     when: Option<String>,
 ) {
     let old = slot.get_untracked();
     slot.set(Some(Playing {
+        index,
         path: file.path.clone(),
         when: when.clone(),
         url: None,
@@ -71,7 +75,6 @@ pub fn play_decrypted(
         decrypting: true,
     }));
     revoke(old);
-    crate::scroll_to_top();
     let for_done = file.clone();
     exports.decrypted(file, move |blob| {
         // Another recording may have taken the player meanwhile.
@@ -82,14 +85,14 @@ pub fn play_decrypted(
             })
             .unwrap_or(false);
         if still {
-            show(slot, &for_done, when, false, blob);
+            show(slot, (index, &for_done), when, false, blob);
         }
     });
 }
 
 fn show(
     slot: PlayerSlot,
-    file: &ListedFile,
+    (index, file): (usize, &ListedFile),
     when: Option<String>,
     image: bool,
     blob: Result<web_sys::Blob, String>,
@@ -100,9 +103,9 @@ fn show(
         Ok(url) => (Some(url), None),
         Err(e) => (None, Some(e)),
     };
-    crate::scroll_to_top();
     let old = slot.get_untracked();
     slot.set(Some(Playing {
+        index,
         path: file.path.clone(),
         when,
         url,
@@ -193,28 +196,49 @@ fn plays(video: &HtmlVideoElement, codec: &str) -> bool {
 /// Playback speeds offered.
 const SPEEDS: [f64; 6] = [0.25, 0.5, 1.0, 1.5, 2.0, 4.0];
 
-/// The player: the recording, its camera time, speed and close.
+/// Why the browser could not play file `index` of `shown`, from the media error's `code`, its
+/// `detail` message, what the browser says it decodes (`h264`, `h265`) and what the card tells
+/// about the file (an MP4, encrypted).
+fn why_not_playable(
+    shown: Option<&Shown>,
+    index: usize,
+    code: u16,
+    detail: &str,
+    (h264, h265): (bool, bool),
+) -> String {
+    use dashcard::catalog::timing::DurationSource as D;
+    let file = shown.and_then(|s| s.catalog.files.get(index));
+    let mp4 = file.is_some_and(|f| {
+        matches!(
+            f.duration_source,
+            Some(D::Mvhd | D::TrackHeader | D::Mehd | D::CameraTail | D::Fragments)
+        )
+    });
+    let encrypted = file.is_some_and(|f| f.encrypted.is_some());
+    let why = match code {
+        2 => "its bytes could not be read from the card",
+        _ if encrypted => {
+            "it did not decrypt to a playable video (a wrong key, or the clip is damaged)"
+        }
+        _ if mp4 => return cannot_play_message(detail, h264, h265),
+        3 => "the video is damaged",
+        _ => "it is not a video this browser can read: damaged, or not a video at all",
+    };
+    format!(
+        "This clip cannot be played here: {why}. Download it and open it in a video player such as VLC."
+    )
+}
+
+/// The player: the recording, its camera time, speed, download and close. It sits in a
+/// [`crate::player_dialog::PlayerDialog`], over the page where the user was.
 #[component]
 pub fn Player(playing: PlayerSlot) -> impl IntoView {
+    let card = expect_context::<Card>();
     let video = NodeRef::<leptos::html::Video>::new();
-    // Why the browser could not play the recording shown, if it could not.
-    let unplayable = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        playing.track();
-        unplayable.set(None);
-    });
-    // Leptos types a media element's `error` as an ErrorEvent; it is a plain Event (only its
-    // target is read).
-    let on_error = move |ev: web_sys::ErrorEvent| {
-        let video: HtmlVideoElement = event_target(&ev);
-        let detail = video.error().map(|e| e.message()).unwrap_or_default();
-        unplayable.set(Some(cannot_play_message(
-            &detail,
-            plays(&video, "avc1.42E01E"),
-            plays(&video, "hvc1.1.6.L93.B0"),
-        )));
-    };
     let close = move |_| close(playing);
+    // The media error of the clip in the player, in words.
+    let failed = RwSignal::new(None::<String>);
+    let save_error = RwSignal::new(None::<String>);
     let set_speed = move |ev: leptos::ev::Event| {
         let rate = event_target_value(&ev).parse::<f64>().unwrap_or(1.0);
         if let Some(v) = video.get() {
@@ -222,16 +246,45 @@ pub fn Player(playing: PlayerSlot) -> impl IntoView {
             v.set_playback_rate(rate);
         }
     };
+    let download = move |index: usize| {
+        let result = card
+            .shown
+            .with_untracked(|s| s.as_ref().and_then(|s| s.takeout(index)))
+            .ok_or_else(|| "This recording is no longer on the list.".to_string())
+            .and_then(|t| card.exports.save(t));
+        save_error.set(result.err());
+    };
+    let on_error = move |index: usize| {
+        let Some(v) = video.get_untracked() else {
+            return;
+        };
+        let v: &HtmlVideoElement = &v;
+        let (code, detail) = v
+            .error()
+            .map(|e| (e.code(), e.message()))
+            .unwrap_or((4, String::new()));
+        let decoders = (plays(v, "avc1.42E01E"), plays(v, "hvc1.1.6.L93.B0"));
+        let why = card
+            .shown
+            .with_untracked(|s| why_not_playable(s.as_ref(), index, code, &detail, decoders));
+        failed.set(Some(why));
+    };
     move || {
         playing.get().map(|p| {
+            failed.set(None);
+            save_error.set(None);
             let title = file_name(&p.path);
+            let index = p.index;
             view! {
                 <section class="panel player" aria-label="Player">
                     <div class="player-head">
                         <h3>{title.clone()}</h3>
                         <p class="note">{p.when.clone().map(|w| format!("Started {w}"))}</p>
+                        <button type="button" class="button small" on:click=move |_| download(index)
+                            aria-label="Download the recording in the player">"Download"</button>
                         <button type="button" class="button small" on:click=close aria-label="Close the player">"Close"</button>
                     </div>
+                    {move || save_error.get().map(|e| view! { <p class="action-error" role="alert">{e}</p> })}
                     {match (p.url.clone(), p.error.clone()) {
                         (Some(url), _) if p.image => view! {
                             <img class="player-photo" data-testid="player-photo" src=url alt=format!("Photo {title}") />
@@ -241,9 +294,10 @@ pub fn Player(playing: PlayerSlot) -> impl IntoView {
                         }.into_any(),
                         (Some(url), _) => view! {
                             <video node_ref=video class="player-video" data-testid="player-video" controls=true autoplay=true muted=true src=url
-                                on:error=on_error aria-label=format!("Recording {title}")></video>
-                            {move || unplayable.get().map(|why| view! {
-                                <p class="action-error" role="alert" data-testid="player-unplayable">{why}</p>
+                                autofocus=true on:error=move |_| on_error(index)
+                                aria-label=format!("Recording {title}")></video>
+                            {move || failed.get().map(|why| view! {
+                                <p class="action-error playback-error" role="alert" data-testid="player-unplayable">{why}</p>
                             })}
                             <div class="player-tools">
                                 <label>"Speed "
@@ -253,7 +307,7 @@ pub fn Player(playing: PlayerSlot) -> impl IntoView {
                                         }).collect_view()}
                                     </select>
                                 </label>
-                                <p class="note">"With the video focused: space plays and pauses, the arrow keys step through the clip."</p>
+                                <p class="note">"With the video focused: space plays and pauses, the arrow keys step through the clip. Escape closes the player."</p>
                             </div>
                         }.into_any(),
                         (None, error) => view! { <p class="action-error" role="alert">{error}</p> }.into_any(),

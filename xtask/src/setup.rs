@@ -159,13 +159,17 @@ pub fn debian_packages(packages: &[&str]) -> Result<(), String> {
     run(&mut install)
 }
 
-/// The e2e suite's npm packages (playwright-core only: it never downloads a browser).
+/// The e2e suite's npm packages (playwright-core, which never downloads a browser, and axe-core).
 pub fn npm_packages() -> Result<(), String> {
     let e2e = root().join("e2e");
-    if e2e
-        .join("node_modules/playwright-core/package.json")
-        .exists()
-    {
+    // playwright-core drives Chromium; axe-core is the accessibility check the e2e tests run.
+    let installed = ["playwright-core", "axe-core"].iter().all(|p| {
+        e2e.join("node_modules")
+            .join(p)
+            .join("package.json")
+            .exists()
+    });
+    if installed {
         return Ok(());
     }
     run(Command::new("npm")
