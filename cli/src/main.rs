@@ -7,6 +7,7 @@ mod card_files;
 mod clip;
 mod folder_walk;
 mod input;
+mod phase_times;
 mod summary;
 mod terminal;
 
@@ -29,6 +30,7 @@ use dashcard::scan::{self, ScanOptions};
 use dashcard::telemetry::{self, DriveOptions};
 
 use crate::card_files::CardFiles;
+use crate::phase_times::PhaseTimes;
 use dashcard_sim::CardFilesystem;
 use dashcard_sim::camera::{Simulation, simulate as run_simulation};
 
@@ -66,7 +68,8 @@ enum Command {
         /// What-if: how many clips the sos folder holds (NEXC1/NEXS1).
         #[arg(long, value_name = "CLIPS")]
         sos_limit: Option<u64>,
-        /// Print the bytes read and read calls made on the image to stderr.
+        /// Print the bytes read and read calls made on the image, and the time each phase took, to
+        /// stderr.
         #[arg(long)]
         stats: bool,
         /// The camera's encryption key (32 characters, from Nexar support), for clips the
@@ -315,9 +318,20 @@ pub(crate) fn read_card(
     capacity: Option<u64>,
     keys: &Keys,
 ) -> Result<(Listing, CardFiles), Failure> {
+    read_card_timed(path, capacity, keys, &mut PhaseTimes::start())
+}
+
+/// [`read_card`], recording how long listing the volume and reading the headers took.
+fn read_card_timed(
+    path: &Path,
+    capacity: Option<u64>,
+    keys: &Keys,
+    times: &mut PhaseTimes,
+) -> Result<(Listing, CardFiles), Failure> {
     let file = match input::open(path).map_err(Failure::input)? {
         input::Input::Folder(root) => {
             let listing = folder_walk::listing(&root, capacity, keys).map_err(Failure::input)?;
+            times.lap("folder walk and headers");
             return Ok((listing, CardFiles::Folder(root)));
         }
         input::Input::Image(file) => file,
@@ -328,8 +342,15 @@ pub(crate) fn read_card(
         keys: keys.clone(),
         ..ScanOptions::default()
     };
-    let listing = scan::scan_image(&mut reader, &options)
+    // scan::scan_image's phases one by one, to time them.
+    let listing = scan::list_image(&mut reader, &options)
         .map_err(|e| Failure::input(format!("cannot read {}: {e}", path.display())))?;
+    times.lap("list (partition, FAT, directories)");
+    let headers = scan::read_headers(&mut reader, &listing.image_clips(), 0, keys, |_, _| {});
+    times.lap("MP4 headers");
+    let imu = scan::read_imu_headers(&mut reader, &listing);
+    let listing = listing.with_headers(headers).with_imu_headers(imu);
+    times.lap("IMU headers");
     Ok((listing, CardFiles::Image(reader)))
 }
 
@@ -341,21 +362,33 @@ fn report(
     stats: bool,
     keys: &Keys,
 ) -> Result<(), Failure> {
-    let (listing, mut files) = read_card(path, what_if.capacity_bytes, keys)?;
+    let mut times = PhaseTimes::start();
+    let (listing, mut files) = read_card_timed(path, what_if.capacity_bytes, keys, &mut times)?;
     let catalog = dashcard::catalog::build(&listing);
+    times.lap("catalog");
     let telemetry = telemetry::card::read(&listing, &catalog, DriveOptions::default(), |i, max| {
         files.read(&listing, i, max)
     });
+    times.lap("telemetry");
     if stats && let Some(reader) = files.image_reader() {
         print_stats(reader);
     }
     let estimate = dashcard::estimate::build(&listing, &catalog, what_if);
+    times.lap("estimate");
     let text = if json {
-        Report::assemble(&listing, &catalog, &estimate, &telemetry).to_json() + "\n"
+        let report = Report::assemble(&listing, &catalog, &estimate, &telemetry);
+        times.lap("report assembled");
+        report.to_json() + "\n"
     } else {
         summary::render(&listing, &catalog, &estimate, &telemetry, list)
     };
-    write_stdout(text.as_bytes())
+    times.lap(if json { "JSON" } else { "summary" });
+    let written = write_stdout(text.as_bytes());
+    times.lap("written");
+    if stats {
+        eprintln!("{}", times.line());
+    }
+    written
 }
 
 /// Writes drive `start`'s track as `format`.
