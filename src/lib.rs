@@ -63,6 +63,7 @@ pub mod extent;
 pub mod fat;
 pub mod folder;
 pub mod imu_headers;
+mod json_time;
 pub mod listing;
 pub mod mp4;
 pub mod partition;

@@ -81,8 +81,10 @@ pub struct FileRecord {
     /// Size in bytes.
     pub bytes: u64,
     /// Creation time (camera local time).
+    #[serde(serialize_with = "crate::json_time::local_or_null")]
     pub created: Option<NaiveDateTime>,
     /// Last modification time (camera local time).
+    #[serde(serialize_with = "crate::json_time::local_or_null")]
     pub modified: Option<NaiveDateTime>,
     /// True for a deleted directory entry.
     pub deleted: bool,
@@ -112,6 +114,7 @@ pub struct FileRecord {
     /// "loop" or "sos" for recordings.
     pub pool: Option<Pool>,
     /// When the recording started (camera local time).
+    #[serde(serialize_with = "crate::json_time::local_or_null")]
     pub start: Option<NaiveDateTime>,
     /// The same instant in UTC, where the card tells it (newer cameras).
     #[serde(serialize_with = "utc_iso")]
@@ -182,6 +185,7 @@ impl From<&ClipSummary> for TelemetryRecord {
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct ImpactRecord {
     /// When (camera local time, milliseconds kept).
+    #[serde(serialize_with = "crate::json_time::local")]
     pub at: NaiveDateTime,
     /// The same instant in UTC.
     #[serde(serialize_with = "utc_iso")]
@@ -228,6 +232,7 @@ fn round_3(x: f64) -> f64 {
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct VideoInfo {
     /// Creation time written by the camera (`mvhd`), if plausible.
+    #[serde(serialize_with = "crate::json_time::local_or_null")]
     pub created: Option<NaiveDateTime>,
     /// Picture width in pixels.
     pub width: Option<u32>,
@@ -241,8 +246,10 @@ pub struct VideoInfo {
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct DriveRecord {
     /// When its first segment started (camera local time).
+    #[serde(serialize_with = "crate::json_time::local")]
     pub start: NaiveDateTime,
     /// When its last segment ended, as far as durations are known.
+    #[serde(serialize_with = "crate::json_time::local")]
     pub end: NaiveDateTime,
     /// `end - start`, in seconds.
     pub duration_s: f64,
@@ -276,6 +283,7 @@ pub struct ParkingRecord {
     /// Path of the clip on the card.
     pub path: String,
     /// When it started (camera local time); `null` when nothing tells.
+    #[serde(serialize_with = "crate::json_time::local_or_null")]
     pub start: Option<NaiveDateTime>,
     /// Length in seconds (the header's, else the family's typical 30 s or 10 s).
     pub duration_s: Option<f64>,
@@ -319,6 +327,7 @@ pub struct EventRecord {
     /// Path of the clip on the card.
     pub path: String,
     /// When it started (camera local time).
+    #[serde(serialize_with = "crate::json_time::local_or_null")]
     pub start: Option<NaiveDateTime>,
     /// The same instant in UTC.
     #[serde(serialize_with = "utc_iso")]
@@ -375,6 +384,7 @@ pub struct OldestRecord {
     /// Its path.
     pub path: String,
     /// When it started.
+    #[serde(serialize_with = "crate::json_time::local")]
     pub start: NaiveDateTime,
     /// More bytes written before it goes.
     pub overwrite_after_bytes: u64,
@@ -521,6 +531,13 @@ impl Report {
             },
             totals: catalog.totals.clone(),
         }
+    }
+
+    /// Writes the report as pretty-printed JSON (the same bytes as [`Report::to_json`]) straight
+    /// to `out`: a large card's report is several MB, and building it as one `String` first
+    /// costs an allocation and a copy of all of it.
+    pub fn write_json(&self, out: impl std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(out, self).map_err(std::io::Error::from)
     }
 
     /// The report as pretty-printed JSON.

@@ -1,19 +1,20 @@
 //! A file's bytes from the card that was listed, image or folder: what the telemetry stage
 //! reads the sidecar logs through.
 
-use std::fs::File;
 use std::io::Read;
 use std::path::PathBuf;
 
-use dashcard::block_reader::BlockReader;
+use dashcard::block_reader::{BlockReader, ReadStats};
 use dashcard::listing::Listing;
 
 use crate::folder_walk;
+use crate::positioned_file::PositionedFile;
 
 /// Where the listed files' bytes are.
 pub enum CardFiles {
-    /// In the image, through the reader that listed it.
-    Image(BlockReader<File>),
+    /// In the image, through the reader that listed it; with what a second reader (a
+    /// second thread's, for headers) read of it.
+    Image(BlockReader<PositionedFile>, ReadStats),
     /// In the mounted folder.
     Folder(PathBuf),
 }
@@ -27,7 +28,7 @@ impl CardFiles {
             .ok_or_else(|| format!("no file {index} on the card"))?;
         let mut bytes = Vec::new();
         let read = match self {
-            CardFiles::Image(reader) => file.open(reader).take(max).read_to_end(&mut bytes),
+            CardFiles::Image(reader, _) => file.open(reader).take(max).read_to_end(&mut bytes),
             CardFiles::Folder(root) => {
                 let path = folder_walk::resolve(root, &file.path)?;
                 crate::input::open_nonblocking(&path)
@@ -37,10 +38,16 @@ impl CardFiles {
         read.map(|_| bytes).map_err(|e| e.to_string())
     }
 
-    /// The image reader, for its statistics.
-    pub fn image_reader(&self) -> Option<&BlockReader<File>> {
+    /// What was read of the image, for `--stats`.
+    pub fn image_stats(&self) -> Option<ReadStats> {
         match self {
-            CardFiles::Image(reader) => Some(reader),
+            CardFiles::Image(reader, helper) => {
+                let own = reader.stats();
+                Some(ReadStats {
+                    bytes_read: own.bytes_read + helper.bytes_read,
+                    read_calls: own.read_calls + helper.read_calls,
+                })
+            }
             CardFiles::Folder(_) => None,
         }
     }

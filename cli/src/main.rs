@@ -6,8 +6,10 @@
 mod card_files;
 mod clip;
 mod folder_walk;
+mod header_threads;
 mod input;
 mod phase_times;
+mod positioned_file;
 mod summary;
 mod terminal;
 
@@ -18,7 +20,7 @@ use std::process::ExitCode;
 
 use chrono::Timelike;
 use clap::{Parser, Subcommand, ValueEnum};
-use dashcard::block_reader::BlockReader;
+use dashcard::block_reader::{BlockReader, ReadStats};
 use dashcard::catalog::classify::Camera;
 use dashcard::catalog::models::CameraModel;
 use dashcard::clip_header::Keys;
@@ -31,6 +33,7 @@ use dashcard::telemetry::{self, DriveOptions};
 
 use crate::card_files::CardFiles;
 use crate::phase_times::PhaseTimes;
+use crate::positioned_file::PositionedFile;
 use dashcard_sim::CardFilesystem;
 use dashcard_sim::camera::{Simulation, simulate as run_simulation};
 
@@ -297,13 +300,12 @@ pub(crate) fn source_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
-fn open_image(path: &Path, file: File) -> Result<BlockReader<File>, Failure> {
-    BlockReader::new(file)
+fn open_image(path: &Path, file: File) -> Result<BlockReader<PositionedFile>, Failure> {
+    BlockReader::new(PositionedFile::new(file))
         .map_err(|e| Failure::input(format!("cannot read {}: {e}", path.display())))
 }
 
-fn print_stats(reader: &BlockReader<File>) {
-    let s = reader.stats();
+fn print_stats(s: ReadStats) {
     eprintln!(
         "read: {} bytes in {} calls ({:.1} MiB)",
         s.bytes_read,
@@ -346,12 +348,14 @@ fn read_card_timed(
     let listing = scan::list_image(&mut reader, &options)
         .map_err(|e| Failure::input(format!("cannot read {}: {e}", path.display())))?;
     times.lap("list (partition, FAT, directories)");
-    let headers = scan::read_headers(&mut reader, &listing.image_clips(), 0, keys, |_, _| {});
+    let (headers, helper_stats) =
+        header_threads::read(&mut reader, &listing.image_clips(), keys)
+            .map_err(|e| Failure::input(format!("cannot read {}: {e}", path.display())))?;
     times.lap("MP4 headers");
     let imu = scan::read_imu_headers(&mut reader, &listing);
     let listing = listing.with_headers(headers).with_imu_headers(imu);
     times.lap("IMU headers");
-    Ok((listing, CardFiles::Image(reader)))
+    Ok((listing, CardFiles::Image(reader, helper_stats)))
 }
 
 fn report(
@@ -370,21 +374,25 @@ fn report(
         files.read(&listing, i, max)
     });
     times.lap("telemetry");
-    if stats && let Some(reader) = files.image_reader() {
-        print_stats(reader);
+    if stats && let Some(read) = files.image_stats() {
+        print_stats(read);
     }
     let estimate = dashcard::estimate::build(&listing, &catalog, what_if);
     times.lap("estimate");
-    let text = if json {
+    let written = if json {
         let report = Report::assemble(&listing, &catalog, &estimate, &telemetry);
         times.lap("report assembled");
-        report.to_json() + "\n"
+        let written = write_stdout_with(|out| {
+            report.write_json(&mut *out)?;
+            out.write_all(b"\n")
+        });
+        times.lap("JSON written");
+        written
     } else {
-        summary::render(&listing, &catalog, &estimate, &telemetry, list)
+        let text = summary::render(&listing, &catalog, &estimate, &telemetry, list);
+        times.lap("summary");
+        write_stdout(text.as_bytes())
     };
-    times.lap(if json { "JSON" } else { "summary" });
-    let written = write_stdout(text.as_bytes());
-    times.lap("written");
     if stats {
         eprintln!("{}", times.line());
     }
@@ -454,8 +462,16 @@ fn parse_local_time(text: &str) -> Result<chrono::NaiveDateTime, Failure> {
 }
 
 fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
-    let mut out = io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
+    write_stdout_with(|out| out.write_all(bytes))
+}
+
+/// Runs `write` on a buffered standard output and flushes it; a closed pipe is no failure.
+fn write_stdout_with(
+    write: impl FnOnce(&mut io::BufWriter<io::StdoutLock<'static>>) -> io::Result<()>,
+) -> Result<(), Failure> {
+    // Large writes: a report is several MB, and each write to a pipe is a system call.
+    let mut out = io::BufWriter::with_capacity(1 << 20, io::stdout().lock());
+    match write(&mut out).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         // A closed pipe (`| head`) is the reader's choice, not a failure.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
@@ -500,7 +516,7 @@ fn cat(image: &Path, path: &str, stats: bool, keys: Option<&Keys>) -> Result<(),
         None => copy_to_stdout(&mut stream),
     };
     if stats {
-        print_stats(&reader);
+        print_stats(reader.stats());
     }
     result
 }

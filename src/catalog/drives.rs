@@ -10,7 +10,7 @@ use chrono::{Duration, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use super::classify::{Camera, Pool};
-use super::timing::after;
+use super::timing::{MAX_BELIEVED_SECONDS, after};
 
 /// A segment starting later than this after the drive's end so far begins a new drive.
 pub const DRIVE_GAP_SECONDS: i64 = 5 * 60;
@@ -109,24 +109,41 @@ pub struct DeletedRecording {
 /// older drives of which only locked clips survive, where the deleted ones can follow them.
 pub fn note_deleted_evidence(drives: &mut [Drive], deleted: &[DeletedRecording]) {
     let gap = Duration::seconds(DRIVE_GAP_SECONDS);
-    for drive in drives.iter_mut() {
-        let near = |d: &&DeletedRecording| {
+    // Each loop recording's start and how far it reaches (its end plus the gap), sorted by
+    // start: a card has thousands of deleted recordings and hundreds of drives, and each drive
+    // looks only at those that start within a day of it (a recording is believed to last at
+    // most MAX_BELIEVED_SECONDS), instead of computing every end again for every drive.
+    let mut loop_recordings: Vec<(NaiveDateTime, NaiveDateTime)> = deleted
+        .iter()
+        .filter(|d| d.pool == Pool::Loop)
+        .map(|d| {
             let end = after(d.start, d.duration_s.unwrap_or(0.0));
-            d.pool == Pool::Loop && end.checked_add_signed(gap).unwrap_or(end) >= drive.start
-        };
-        let reaching = deleted
+            (d.start, end.checked_add_signed(gap).unwrap_or(end))
+        })
+        .collect();
+    loop_recordings.sort_unstable();
+    let longest = Duration::seconds(MAX_BELIEVED_SECONDS as i64) + gap;
+    for drive in drives.iter_mut() {
+        let horizon = drive.end.checked_add_signed(gap).unwrap_or(drive.end);
+        let earliest = drive
+            .start
+            .checked_sub_signed(longest)
+            .unwrap_or(NaiveDateTime::MIN);
+        let from = loop_recordings.partition_point(|r| r.0 < earliest);
+        let to = loop_recordings.partition_point(|r| r.0 <= horizon.max(drive.end));
+        let near = loop_recordings
+            .get(from..to)
+            .unwrap_or_default()
             .iter()
-            .filter(near)
-            .filter(|d| d.start <= drive.end)
-            .count();
-        let following = deleted
-            .iter()
-            .filter(near)
-            .filter(|d| {
-                d.start > drive.end
-                    && d.start <= drive.end.checked_add_signed(gap).unwrap_or(drive.end)
-            })
-            .count();
+            .filter(|r| r.1 >= drive.start);
+        let (mut reaching, mut following) = (0usize, 0usize);
+        for &(start, _) in near {
+            if start <= drive.end {
+                reaching += 1;
+            } else if start <= horizon {
+                following += 1;
+            }
+        }
         drive.deleted_evidence = match (reaching, following) {
             (0, 0) => None,
             (n, 0) => Some(format!(

@@ -313,6 +313,10 @@ pub fn build(listing: &Listing) -> Catalog {
 /// Ties each sidecar to its clip (same path, live with live, deleted with deleted: the camera
 /// deletes them together), and lists each clip's sidecars.
 fn link_sidecars(listing: &Listing, classes: &[Classified], files: &mut [CatalogFile]) {
+    // First-generation cards have none: no need to index every clip's path.
+    if classes.iter().all(|c| c.sidecar.is_none()) {
+        return;
+    }
     let mut clips: HashMap<(String, bool), usize> = HashMap::new();
     for (i, (l, f)) in listing.files.iter().zip(files.iter()).enumerate() {
         if f.kind.is_recording() {

@@ -169,6 +169,26 @@ impl ClusterBits {
     }
 }
 
+/// FAT32 entries checked together by [`contiguous_block`].
+const CONTIGUOUS_BLOCK: usize = 16;
+
+/// Whether `block` ([`CONTIGUOUS_BLOCK`] FAT32 entries, from cluster `c`) says "next is the one
+/// after me" for every entry: the common case on a camera's card, where nothing is to be noted.
+/// Written branch-free over the whole block so that it compiles to a few vector compares: a
+/// 256 GB card's FAT has 8 million entries.
+fn contiguous_block(block: &[u8], c: u32) -> bool {
+    if block.len() != CONTIGUOUS_BLOCK * 4 {
+        return false;
+    }
+    let mut differ = 0u32;
+    for (k, bytes) in block.chunks_exact(4).enumerate() {
+        let word = <[u8; 4]>::try_from(bytes).unwrap_or_default();
+        let v = u32::from_le_bytes(word) & 0x0FFF_FFFF;
+        differ |= v ^ c.wrapping_add(k as u32 + 1);
+    }
+    differ == 0
+}
+
 /// The FAT, compactly: free bits plus the entries that are not "next = this + 1".
 pub struct FatTable {
     /// FAT entries 0 and 1 as stored (reserved: media byte and volume flags).
@@ -267,17 +287,33 @@ impl FatTable {
     }
 
     /// Records a chunk of FAT32 entries starting at cluster `first`. The hot loop of a large
-    /// card (8 million entries at 256 GB): the contiguous case costs one load and one compare.
+    /// card (8 million entries at 256 GB): a block of contiguous entries costs a few vector
+    /// compares, a lone one a load and a compare.
     fn note_fat32(&mut self, first: u64, buf: &[u8]) {
         let max = self.max_cluster as u64;
-        for (i, bytes) in buf.chunks_exact(4).enumerate() {
+        let count = buf.len() / 4;
+        let mut i = 0usize;
+        while i < count {
             let c = first + i as u64;
+            // Whole blocks of "next is the one after me" are passed over at once: a check the
+            // compiler turns into a few vector compares (see `contiguous_block`).
+            if i % CONTIGUOUS_BLOCK == 0
+                && c >= 2
+                && c + CONTIGUOUS_BLOCK as u64 <= max
+                && let Some(block) = buf.get(i * 4..(i + CONTIGUOUS_BLOCK) * 4)
+                && contiguous_block(block, c as u32)
+            {
+                i += CONTIGUOUS_BLOCK;
+                continue;
+            }
+            i += 1;
             if c < 2 || c > max {
                 continue;
             }
-            // chunks_exact(4) makes this conversion infallible and a single load.
-            let word = <[u8; 4]>::try_from(bytes).unwrap_or_default();
-            let v = u32::from_le_bytes(word) & 0x0FFF_FFFF;
+            let Some(&[a, b, cc, d]) = buf.get((i - 1) * 4..i * 4) else {
+                break;
+            };
+            let v = u32::from_le_bytes([a, b, cc, d]) & 0x0FFF_FFFF;
             if v as u64 == c + 1 && (v as u64) <= max {
                 continue;
             }
@@ -543,6 +579,43 @@ mod tests {
             t.chain(19, None).problem,
             Some(ChainProblem::OutOfRange(21))
         );
+    }
+
+    #[test]
+    fn fat32_blocks_skipped_at_once_give_the_table_entry_by_entry_reading_gives() {
+        let max = 1000u32;
+        // Long contiguous runs (skipped in blocks), with ends, jumps, free and bad entries,
+        // and runs that reach the last cluster, scattered across block boundaries.
+        let value = |c: u32| match c {
+            0 => 0x0FFF_FFF8,
+            1 => 0x0FFF_FFFF,
+            47 | 300 | 511 => 0x0FFF_FFFF,
+            100..=140 => 0,
+            200 => 700,
+            333 => 0x0FFF_FFF7,
+            960..=999 => c + 1,
+            1000 => 1001,
+            c if c % 97 == 0 => 0,
+            c => (c + 1) | 0xF000_0000,
+        };
+        let buf: Vec<u8> = (0..=max + 7).flat_map(|c| value(c).to_le_bytes()).collect();
+        let empty = || FatTable {
+            head: [0; 2],
+            max_cluster: max,
+            free: ClusterBits::new(max),
+            free_count: 0,
+            exceptions: Vec::new(),
+        };
+        let mut blocks = empty();
+        blocks.note_fat32(0, &buf);
+        let mut one_by_one = empty();
+        for c in 2..=max {
+            one_by_one.note(c, value(c) & 0x0FFF_FFFF, 0x0FFF_FFF7);
+        }
+        assert_eq!(blocks.exceptions, one_by_one.exceptions);
+        assert_eq!(blocks.free_count, one_by_one.free_count);
+        assert_eq!(blocks.free.words, one_by_one.free.words);
+        assert!(blocks.exceptions.contains(&(1000, 1001)));
     }
 
     #[test]
