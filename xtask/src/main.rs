@@ -13,6 +13,7 @@
 //! Only the standard library is used, so this builds in seconds before anything else exists.
 
 mod bench;
+mod bench_targets;
 mod mutants;
 mod setup;
 mod steps;
