@@ -387,6 +387,8 @@ fn report(
             out.write_all(b"\n")
         });
         times.lap("JSON written");
+        // Not freed: the process ends now (see below).
+        std::mem::forget(report);
         written
     } else {
         let text = summary::render(&listing, &catalog, &estimate, &telemetry, list);
@@ -396,6 +398,9 @@ fn report(
     if stats {
         eprintln!("{}", times.line());
     }
+    // The process ends now: freeing a large card's tens of thousands of records one by one
+    // would only delay the exit by milliseconds (the benchmark's whole budget is ~40 ms).
+    std::mem::forget((listing, catalog, estimate));
     written
 }
 

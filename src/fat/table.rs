@@ -189,6 +189,20 @@ fn contiguous_block(block: &[u8], c: u32) -> bool {
     differ == 0
 }
 
+/// Whether every entry of `block` ([`CONTIGUOUS_BLOCK`] FAT32 entries) is free (0), branch-free
+/// as [`contiguous_block`].
+fn free_block(block: &[u8]) -> bool {
+    if block.len() != CONTIGUOUS_BLOCK * 4 {
+        return false;
+    }
+    let mut set = 0u32;
+    for bytes in block.chunks_exact(4) {
+        let word = <[u8; 4]>::try_from(bytes).unwrap_or_default();
+        set |= u32::from_le_bytes(word) & 0x0FFF_FFFF;
+    }
+    set == 0
+}
+
 /// The FAT, compactly: free bits plus the entries that are not "next = this + 1".
 pub struct FatTable {
     /// FAT entries 0 and 1 as stored (reserved: media byte and volume flags).
@@ -301,10 +315,19 @@ impl FatTable {
                 && c >= 2
                 && c + CONTIGUOUS_BLOCK as u64 <= max
                 && let Some(block) = buf.get(i * 4..(i + CONTIGUOUS_BLOCK) * 4)
-                && contiguous_block(block, c as u32)
             {
-                i += CONTIGUOUS_BLOCK;
-                continue;
+                if contiguous_block(block, c as u32) {
+                    i += CONTIGUOUS_BLOCK;
+                    continue;
+                }
+                // Free space is counted word-wise too (a new or emptied card is mostly free).
+                if free_block(block) {
+                    let last = c as u32 + CONTIGUOUS_BLOCK as u32 - 1;
+                    self.free.set_range(c as u32, last);
+                    self.free_count += CONTIGUOUS_BLOCK as u32;
+                    i += CONTIGUOUS_BLOCK;
+                    continue;
+                }
             }
             i += 1;
             if c < 2 || c > max {
@@ -590,7 +613,7 @@ mod tests {
             0 => 0x0FFF_FFF8,
             1 => 0x0FFF_FFFF,
             47 | 300 | 511 => 0x0FFF_FFFF,
-            100..=140 => 0,
+            100..=140 | 600..=699 => 0,
             200 => 700,
             333 => 0x0FFF_FFF7,
             960..=999 => c + 1,
