@@ -311,7 +311,7 @@ impl FatTable {
             let c = first + i as u64;
             // Whole blocks of "next is the one after me" are passed over at once: a check the
             // compiler turns into a few vector compares (see `contiguous_block`).
-            if i % CONTIGUOUS_BLOCK == 0
+            if i.is_multiple_of(CONTIGUOUS_BLOCK)
                 && c >= 2
                 && c + CONTIGUOUS_BLOCK as u64 <= max
                 && let Some(block) = buf.get(i * 4..(i + CONTIGUOUS_BLOCK) * 4)
