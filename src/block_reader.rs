@@ -91,11 +91,6 @@ impl<R: Read + Seek> BlockReader<R> {
         self.block_bytes
     }
 
-    /// The source, to open another reader on it (a second thread's).
-    pub fn inner(&self) -> &R {
-        &self.inner
-    }
-
     /// Gives the source back.
     pub fn into_inner(self) -> R {
         self.inner

@@ -12,9 +12,8 @@ use crate::positioned_file::PositionedFile;
 
 /// Where the listed files' bytes are.
 pub enum CardFiles {
-    /// In the image, through the reader that listed it; with what a second reader (a
-    /// second thread's, for headers) read of it.
-    Image(BlockReader<PositionedFile>, ReadStats),
+    /// In the image, through the reader that listed it.
+    Image(BlockReader<PositionedFile>),
     /// In the mounted folder.
     Folder(PathBuf),
 }
@@ -28,7 +27,7 @@ impl CardFiles {
             .ok_or_else(|| format!("no file {index} on the card"))?;
         let mut bytes = Vec::new();
         let read = match self {
-            CardFiles::Image(reader, _) => file.open(reader).take(max).read_to_end(&mut bytes),
+            CardFiles::Image(reader) => file.open(reader).take(max).read_to_end(&mut bytes),
             CardFiles::Folder(root) => {
                 let path = folder_walk::resolve(root, &file.path)?;
                 crate::input::open_nonblocking(&path)
@@ -41,13 +40,7 @@ impl CardFiles {
     /// What was read of the image, for `--stats`.
     pub fn image_stats(&self) -> Option<ReadStats> {
         match self {
-            CardFiles::Image(reader, helper) => {
-                let own = reader.stats();
-                Some(ReadStats {
-                    bytes_read: own.bytes_read + helper.bytes_read,
-                    read_calls: own.read_calls + helper.read_calls,
-                })
-            }
+            CardFiles::Image(reader) => Some(reader.stats()),
             CardFiles::Folder(_) => None,
         }
     }

@@ -6,7 +6,6 @@
 mod card_files;
 mod clip;
 mod folder_walk;
-mod header_threads;
 mod input;
 mod phase_times;
 mod positioned_file;
@@ -348,14 +347,14 @@ fn read_card_timed(
     let listing = scan::list_image(&mut reader, &options)
         .map_err(|e| Failure::input(format!("cannot read {}: {e}", path.display())))?;
     times.lap("list (partition, FAT, directories)");
-    let (headers, helper_stats) =
-        header_threads::read(&mut reader, &listing.image_clips(), keys)
-            .map_err(|e| Failure::input(format!("cannot read {}: {e}", path.display())))?;
+    // One thread: reading them on two (as the web worker does) was slower here, the second
+    // thread's reads contending with the first's in the kernel's page cache.
+    let headers = scan::read_headers(&mut reader, &listing.image_clips(), 0, keys, |_, _| {});
     times.lap("MP4 headers");
     let imu = scan::read_imu_headers(&mut reader, &listing);
     let listing = listing.with_headers(headers).with_imu_headers(imu);
     times.lap("IMU headers");
-    Ok((listing, CardFiles::Image(reader, helper_stats)))
+    Ok((listing, CardFiles::Image(reader)))
 }
 
 fn report(

@@ -19,12 +19,6 @@ impl PositionedFile {
     pub fn new(file: File) -> Self {
         Self { file, pos: 0 }
     }
-
-    /// Another handle to the same file, from its start (for a second thread: positioned reads
-    /// never disturb each other).
-    pub fn try_clone(&self) -> io::Result<Self> {
-        Ok(Self::new(self.file.try_clone()?))
-    }
 }
 
 impl Read for PositionedFile {
