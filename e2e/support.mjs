@@ -223,10 +223,15 @@ export async function downloaded(page, name, { timeout = 30000 } = {}) {
   await button.click();
   const suggested = await asked;
   const saved = path.join(folder, suggested);
-  // Firefox writes `name.part` and renames it to `name` when done.
-  for (const end = Date.now() + timeout; !fs.existsSync(saved) || fs.existsSync(`${saved}.part`);) {
+  // Firefox makes an empty `name` as a placeholder, writes `name.part` and renames it over
+  // `name` when done: done is no `.part`, and `name` non-empty and unchanged for 300 ms.
+  const size = () => (fs.existsSync(saved) ? fs.statSync(saved).size : -1);
+  for (let end = Date.now() + timeout, last = -1, since = Date.now(); ;) {
+    const now = fs.existsSync(`${saved}.part`) ? -1 : size();
+    if (now !== last) [last, since] = [now, Date.now()];
+    if (now > 0 && Date.now() - since >= 300) break;
     if (Date.now() > end) throw new Error(`Firefox did not save ${suggested} in ${folder}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 50));
   }
   // Moved out, so that a later download of the same name is not renamed by Firefox.
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dashcard-download-')), suggested);
