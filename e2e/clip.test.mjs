@@ -138,7 +138,7 @@ test('"Save ±30 s" in the single-clip player: a drive segment across its drive,
 
   // The middle road segment, 2 s in (17:41:06): the minute around it holds the whole drive.
   let dialog = await playAt(page, '20241012_174104_1.mp4', 2);
-  let download = await downloaded(page, 'Save 30 seconds either side of this moment', { timeout: 60000 });
+  let download = await downloaded(page, 'Save ±30 s around this moment', { timeout: 60000 });
   assert.equal(download.name, 'clip-road-20241012-174036.mp4');
   const drive = path.join(dir, 'around-drive.mp4');
   fs.copyFileSync(download.file, drive);
@@ -154,7 +154,7 @@ test('"Save ±30 s" in the single-clip player: a drive segment across its drive,
 
   // The parking clip, 3 s in: cut from it alone (the drive ended 18 minutes before).
   dialog = await playAt(page, '20241012_180000_U.mp4', 3);
-  download = await downloaded(page, 'Save 30 seconds either side of this moment', { timeout: 60000 });
+  download = await downloaded(page, 'Save ±30 s around this moment', { timeout: 60000 });
   assert.equal(download.name, 'clip-road-20241012-175933.mp4');
   const parking = path.join(dir, 'around-parking.mp4');
   fs.copyFileSync(download.file, parking);

@@ -310,7 +310,7 @@ pub fn Player(playing: PlayerSlot) -> impl IntoView {
                         {(!p.image).then(|| view! {
                             <button type="button" class="button small" on:click=move |_| save_around(index)
                                 title="One MP4 of the minute around the moment shown: 30 seconds before it and 30 after (the original frames)"
-                                aria-label="Save 30 seconds either side of this moment">"Save ±30 s"</button>
+                                aria-label="Save ±30 s around this moment">"Save ±30 s"</button>
                         })}
                         <button type="button" class="button small" on:click=close aria-label="Close the player">"Close"</button>
                     </div>
