@@ -1,4 +1,5 @@
-//! The page's side of one worker: starts it (trunk's classic-worker loader shim), sends it
+//! The page's side of one worker: starts it (a module worker running the page's own
+//! WebAssembly module, see `web/worker-boot.js`), sends it
 //! requests, and hands every answer to whoever holds it now — a card being read, an export
 //! queue, or the pool that keeps it spare. Dropping it terminates the worker, so nothing of an
 //! old card lingers.
@@ -21,8 +22,30 @@ use crate::protocol::{
 /// How long a worker may take to start before it counts as failed.
 const START_TIMEOUT_MS: u32 = 30_000;
 
-/// Where trunk puts the worker's loader, relative to the page (so any sub-path works).
-const WORKER_URL: &str = "./worker_loader.js";
+/// The worker's start script, relative to the page (so any sub-path works).
+const WORKER_BOOT: &str = "worker-boot.js";
+
+/// The worker's URL: its start script, told where the page's JS glue and wasm are (the URLs
+/// Trunk hashed into the page's `<script data-js data-wasm>`), all made absolute against the
+/// page so the worker resolves them the same way.
+fn worker_url() -> Result<String, JsValue> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    let base = document.base_uri()?.unwrap_or_default();
+    let script = document
+        .query_selector("script[data-js][data-wasm]")?
+        .ok_or_else(|| JsValue::from_str("the page's start script is missing"))?;
+    let absolute = |attr: &str| -> Result<String, JsValue> {
+        let relative = script.get_attribute(attr).unwrap_or_default();
+        Ok(web_sys::Url::new_with_base(&relative, &base)?.href())
+    };
+    let url = web_sys::Url::new_with_base(WORKER_BOOT, &base)?;
+    let query = url.search_params();
+    query.set("js", &absolute("data-js")?);
+    query.set("wasm", &absolute("data-wasm")?);
+    Ok(url.href())
+}
 
 /// Who hears a worker's answers: each message, with the JS array of parts that rides along.
 pub type Handler = Rc<dyn Fn(FromWorker, Option<Array>)>;
@@ -55,15 +78,19 @@ impl CardWorker {
     /// Starts a worker; its answers go to `handler` until [`CardWorker::hand_to`] says
     /// otherwise.
     pub fn spawn(handler: Handler) -> Result<Self, Failure> {
-        let worker = Worker::new(WORKER_URL).map_err(|e| {
-            Failure::new(
-                FailureKind::WorkerCrashed,
-                format!(
-                    "this browser could not start the page's worker ({})",
-                    describe(&e)
-                ),
-            )
-        })?;
+        let options = web_sys::WorkerOptions::new();
+        options.set_type(web_sys::WorkerType::Module);
+        let worker = worker_url()
+            .and_then(|url| Worker::new_with_options(&url, &options))
+            .map_err(|e| {
+                Failure::new(
+                    FailureKind::WorkerCrashed,
+                    format!(
+                        "this browser could not start the page's worker ({})",
+                        describe(&e)
+                    ),
+                )
+            })?;
         let handler = Rc::new(RefCell::new(handler));
         let outbox = Rc::new(RefCell::new(Outbox::default()));
         // The handler is taken out before each call, so a handler may hand the worker on.
