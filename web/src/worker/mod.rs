@@ -12,6 +12,7 @@ mod folder;
 mod helper;
 mod image;
 mod plaintext;
+mod prefetch;
 
 use js_sys::{Array, Reflect};
 use wasm_bindgen::JsCast;
