@@ -225,7 +225,8 @@ impl CardWorker {
         )
     }
 
-    /// Reads a card folder from its files and their paths.
+    /// Reads a card folder from its files and their paths: first their names, sizes and times
+    /// (the overview), then the files themselves (the video headers).
     pub fn open_folder(
         &self,
         name: &str,
@@ -234,17 +235,28 @@ impl CardWorker {
     ) -> Result<(), Failure> {
         let array = Array::new();
         let mut paths = Vec::with_capacity(files.len());
+        let mut sizes = Vec::with_capacity(files.len());
+        let mut modified_ms = Vec::with_capacity(files.len());
         for (path, file) in files {
             paths.push(path.clone());
+            sizes.push(file.size() as u64);
+            modified_ms.push(file.last_modified());
             array.push(file);
         }
         let request = ToWorker::OpenFolder {
             name: name.to_string(),
             paths,
+            sizes,
+            modified_ms,
             capacity_bytes: None,
             key,
         };
-        self.send(&request, &[("files", array.as_ref())], Array::new())
+        self.send(&request, &[], Array::new())?;
+        self.send(
+            &ToWorker::FolderFiles,
+            &[("files", array.as_ref())],
+            Array::new(),
+        )
     }
 
     /// Reads a simulated sample card, its clips made of `clip` (a real MP4) when given.

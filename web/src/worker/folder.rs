@@ -23,37 +23,71 @@ use crate::protocol::{Failure, FromWorker};
 const CHUNK_FILES: usize =
     (prefetch::CHUNK_BYTES / (prefetch::HEAD_BYTES + prefetch::TAIL_BYTES)) as usize;
 
-/// Reads the folder `name` from its `files`, found at `paths`.
+/// What the page found in the folder: each file's path, size and modification time (ms).
+pub(super) struct Found {
+    pub paths: Vec<String>,
+    pub sizes: Vec<u64>,
+    pub modified_ms: Vec<f64>,
+}
+
+/// A folder listed and shown, waiting for its `File`s.
+type Waiting = (Listing, Vec<String>, Keys);
+
+thread_local! {
+    /// The folder listed and shown, waiting for its files.
+    static WAITING: RefCell<Option<Waiting>> = const { RefCell::new(None) };
+}
+
+/// Lists the folder `name` from what the page `found` in it and sends the card; its files
+/// follow ([`read_folder`]).
 pub(super) fn open_folder(
     page: &Page,
     name: &str,
-    paths: Vec<String>,
-    files: Vec<File>,
+    found: Found,
     capacity_bytes: Option<u64>,
-    keys: &Keys,
+    keys: Keys,
 ) -> Result<(), Failure> {
-    if files.len() != paths.len() {
+    let Found {
+        paths,
+        sizes,
+        modified_ms,
+    } = found;
+    if sizes.len() != paths.len() || modified_ms.len() != paths.len() {
         return Err(unreadable(
             "the folder's files and names do not match".to_string(),
         ));
     }
     let found: Vec<FolderFile> = paths
         .iter()
-        .zip(&files)
-        .map(|(path, file)| FolderFile {
+        .zip(sizes.iter().zip(&modified_ms))
+        .map(|(path, (&bytes, &ms))| FolderFile {
             path: path.clone(),
-            bytes: file.size() as u64,
+            bytes,
             created: None,
-            modified: modified_time(file),
+            modified: modified_time(ms),
             // A browser does not say whether a file is read-only.
             read_only: false,
         })
         .collect();
-    let by_path: HashMap<String, File> = paths.into_iter().zip(files).collect();
     let listing = folder::list_folder(name, found, capacity_bytes);
     send_card(page, &listing, false, false)?;
+    WAITING.with(|w| *w.borrow_mut() = Some((listing, paths, keys)));
+    Ok(())
+}
+
+/// Reads the video headers of the folder listed last from its `files` (in its paths' order),
+/// then sends the complete card.
+pub(super) fn read_folder(page: &Page, files: Vec<File>) -> Result<(), Failure> {
+    let (listing, paths, keys) = WAITING
+        .with(|w| w.borrow_mut().take())
+        .ok_or_else(|| unreadable("no folder is waiting for its files".to_string()))?;
+    if files.len() != paths.len() {
+        return Err(unreadable(
+            "the folder's files and names do not match".to_string(),
+        ));
+    }
+    let by_path: HashMap<String, File> = paths.into_iter().zip(files).collect();
     let page = page.clone();
-    let keys = keys.clone();
     // The header phase awaits its reads: the rest of this job runs as a task of its own.
     wasm_bindgen_futures::spawn_local(async move {
         let read = read_headers_pipelined(&page, &listing, &by_path, &keys)
@@ -185,10 +219,9 @@ fn finish(
     complete_card(page, &listing, files)
 }
 
-/// A file's modification time as the browser reports it. Operating systems hand FAT times
-/// over as if they were UTC, so reading them as UTC gives the camera's local time back.
-fn modified_time(file: &File) -> Option<chrono::NaiveDateTime> {
-    let ms = file.last_modified();
+/// A file's modification time as the browser reports it (`ms`). Operating systems hand FAT
+/// times over as if they were UTC, so reading them as UTC gives the camera's local time back.
+fn modified_time(ms: f64) -> Option<chrono::NaiveDateTime> {
     if !ms.is_finite() || ms <= 0.0 {
         return None;
     }
