@@ -10,10 +10,6 @@ use std::process::Command;
 /// Trunk 0.22 needs rustc 1.96; 0.21.x builds with the toolchain these machines have.
 pub const TRUNK_VERSION: &str = "0.21.14";
 
-/// Binaryen's `wasm-opt`, which trunk runs on the release build (`data-wasm-opt` in index.html):
-/// Debian's `binaryen` package at this version, the one Trunk.toml's `[tools] wasm_opt` names.
-pub const BINARYEN_VERSION: &str = "108";
-
 /// Debian packages the tests need: the browsers and their drivers, and the real tools that make
 /// and cross-check test cards.
 pub const TEST_DEBIAN_PACKAGES: &[&str] = &[
@@ -123,29 +119,11 @@ pub fn wasm_bindgen_cli() -> Result<(), String> {
     run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &want]))
 }
 
-/// `wasm-opt` from Debian's `binaryen` package, at [`BINARYEN_VERSION`]: trunk would download
-/// its own otherwise, and nothing may download at build time.
-pub fn wasm_opt() -> Result<(), String> {
-    debian_packages(&["binaryen"])?;
-    let have = output(Command::new("wasm-opt").arg("--version")).unwrap_or_default();
-    // "wasm-opt version 108" (Debian may append its own suffix after the number).
-    let version = have.split_whitespace().nth(2).unwrap_or("");
-    if version == BINARYEN_VERSION || version.starts_with(&format!("{BINARYEN_VERSION} ")) {
-        Ok(())
-    } else {
-        Err(format!(
-            "wasm-opt is `{}`, the release build expects binaryen version {BINARYEN_VERSION} (Trunk.toml's [tools] wasm_opt)",
-            have.trim()
-        ))
-    }
-}
-
 /// Everything `trunk build` and `trunk serve` need.
 pub fn web_build_tools() -> Result<(), String> {
     wasm_target()?;
     trunk()?;
-    wasm_bindgen_cli()?;
-    wasm_opt()
+    wasm_bindgen_cli()
 }
 
 fn debian_package_installed(name: &str) -> bool {
