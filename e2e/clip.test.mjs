@@ -108,3 +108,61 @@ test('mark in / mark out across a join exports the original frames as one MP4', 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+/** Plays the recording `name` in the single-clip player, pauses it `at` seconds in. */
+async function playAt(page, name, at) {
+  await page.getByRole('button', { name: `Play ${name}` }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid=player-video]')?.readyState >= 1,
+    null, { timeout: 20000 });
+  await page.evaluate((t) => {
+    const v = document.querySelector('[data-testid=player-video]');
+    v.pause();
+    v.currentTime = t;
+  }, at);
+  await page.waitForFunction((t) => Math.abs(document.querySelector('[data-testid=player-video]').currentTime - t) < 0.001,
+    at, { timeout: 10000 });
+  return dialog;
+}
+
+test('"Save ±30 s" in the single-clip player: a drive segment across its drive, a parking clip alone', async () => {
+  const card = clipCard(fs.mkdtempSync(path.join(dir, 'around-')));
+  const { page, context, errors } = await watchedPage(browser, server, { viewport: { width: 1280, height: 900 } });
+  await page.goto(server.url, { waitUntil: 'load' });
+  await page.getByRole('button', { name: 'Open card image' }).waitFor({ timeout: 20000 });
+  await page.locator('[data-testid=image-input]').setInputFiles(card.image);
+  await page.getByRole('tab', { name: 'Overview' }).waitFor({ timeout: 60000 });
+  await page.waitForFunction(() => !document.querySelector('.durations-progress'), null, { timeout: 60000 });
+  await page.getByRole('tab', { name: 'Files' }).click();
+
+  // The middle road segment, 2 s in (17:41:06): the minute around it holds the whole drive.
+  let dialog = await playAt(page, '20241012_174104_1.mp4', 2);
+  let download = await downloaded(page, 'Save ±30 s around this moment', { timeout: 60000 });
+  assert.equal(download.name, 'clip-road-20241012-174036.mp4');
+  const drive = path.join(dir, 'around-drive.mp4');
+  fs.copyFileSync(download.file, drive);
+  await page.waitForFunction(() => /saved/.test(document.querySelector('[data-testid=player-clip-status]')?.textContent || ''),
+    null, { timeout: 10000 });
+  await screenshot(page, 'clip-save-around');
+  const cliDrive = path.join(dir, 'cli-around-drive.mp4');
+  cliClip(card.image, '2024-10-12T17:40:36', '2024-10-12T17:41:36', cliDrive);
+  assert.equal(sha256(drive), sha256(cliDrive), 'the same bytes as `dashcard clip` of that minute');
+  const all = card.segments.flatMap((s) => frameMd5s(s));
+  assert.deepEqual(frameMd5s(drive), all, 'the whole drive, frame for frame');
+  await dialog.getByRole('button', { name: 'Close the player' }).click();
+
+  // The parking clip, 3 s in: cut from it alone (the drive ended 18 minutes before).
+  dialog = await playAt(page, '20241012_180000_U.mp4', 3);
+  download = await downloaded(page, 'Save ±30 s around this moment', { timeout: 60000 });
+  assert.equal(download.name, 'clip-road-20241012-175933.mp4');
+  const parking = path.join(dir, 'around-parking.mp4');
+  fs.copyFileSync(download.file, parking);
+  const cliParking = path.join(dir, 'cli-around-parking.mp4');
+  cliClip(card.image, '2024-10-12T17:59:33', '2024-10-12T18:00:33', cliParking,
+    ['--file', 'Nexar/20241012_180000_U.mp4']);
+  assert.equal(sha256(parking), sha256(cliParking));
+  assert.deepEqual(frameMd5s(parking), frameMd5s(card.parking), 'the parking clip, frame for frame');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -341,10 +341,13 @@ export function clipCard(dir) {
   const names = ['20241012_174100_1.mp4', '20241012_174104_1.mp4', '20241012_174108_1.mp4'];
   const segments = names.map((name, i) => driveSegment(dir, name, i, i === 1));
   segments.forEach((file, i) => run('mcopy', ['-i', image, file, `::Nexar/${names[i]}`]));
-  return { image, segments };
+  // A parking clip after the drive: on no drive's timeline.
+  const parking = driveSegment(dir, '20241012_180000_U.mp4', 0, false);
+  run('mcopy', ['-i', image, parking, '::Nexar/20241012_180000_U.mp4']);
+  return { image, segments, parking };
 }
 
 /** `dashcard clip` of `image` into `out`; returns what it printed. */
-export function cliClip(image, from, to, out) {
-  return run(CLI, ['clip', image, '--from', from, '--to', to, '-o', out]);
+export function cliClip(image, from, to, out, extra = []) {
+  return run(CLI, ['clip', image, '--from', from, '--to', to, '-o', out, ...extra]);
 }

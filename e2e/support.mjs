@@ -198,16 +198,18 @@ export async function chooseFolder(page, folder) {
 }
 
 /**
- * Clicks the button `name` and returns the file it downloads: `{ file, name }`, the path of the
+ * Clicks the button `name` (or a locator, or calls a function) and returns the file it downloads: `{ file, name }`, the path of the
  * bytes the browser saved and the name the page gave them. In Firefox ESR 153 the download is
  * real too, but its WebDriver BiDi `downloadWillBegin` has no id playwright-core can follow, so
  * no `download` event comes: the name is read off the page's download link as it is clicked,
  * and the file is the one Firefox saved under that name in its downloads folder.
  */
-export async function downloaded(page, name, { timeout = 30000 } = {}) {
-  const button = page.getByRole('button', { name });
+export async function downloaded(page, what, { timeout = 30000 } = {}) {
+  // `what`: a button's name on the page, a locator to click, or a function that starts it.
+  const act = typeof what === 'function' ? what
+    : () => (typeof what === 'string' ? page.getByRole('button', { name: what }) : what).click();
   if (!FIREFOX) {
-    const [download] = await Promise.all([page.waitForEvent('download', { timeout }), button.click()]);
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout }), act()]);
     return { file: await download.path(), name: download.suggestedFilename() };
   }
   const folder = FIREFOX_DOWNLOADS.get(page.context().browser());
@@ -220,13 +222,18 @@ export async function downloaded(page, name, { timeout = 30000 } = {}) {
     };
     document.addEventListener('click', seen, true);
   }));
-  await button.click();
+  await act();
   const suggested = await asked;
   const saved = path.join(folder, suggested);
-  // Firefox writes `name.part` and renames it to `name` when done.
-  for (const end = Date.now() + timeout; !fs.existsSync(saved) || fs.existsSync(`${saved}.part`);) {
+  // Firefox makes an empty `name` as a placeholder, writes `name.part` and renames it over
+  // `name` when done: done is no `.part`, and `name` non-empty and unchanged for 300 ms.
+  const size = () => (fs.existsSync(saved) ? fs.statSync(saved).size : -1);
+  for (let end = Date.now() + timeout, last = -1, since = Date.now(); ;) {
+    const now = fs.existsSync(`${saved}.part`) ? -1 : size();
+    if (now !== last) [last, since] = [now, Date.now()];
+    if (now > 0 && Date.now() - since >= 300) break;
     if (Date.now() > end) throw new Error(`Firefox did not save ${suggested} in ${folder}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 50));
   }
   // Moved out, so that a later download of the same name is not renamed by Firefox.
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dashcard-download-')), suggested);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { serveDist, launchBrowser, watchedPage, screenshot } from './support.mjs';
+import { serveDist, launchBrowser, watchedPage, screenshot, downloaded } from './support.mjs';
 import { tempDir, incidentCard, cliReport } from './fixtures.mjs';
 
 const require = createRequire(import.meta.url);
@@ -91,12 +91,9 @@ test('every incident the card has evidence of is listed, newest first, and the c
   const recoverable = rows.filter({ hasText: '20241012_110000_U.mp4' });
   assert.match(await recoverable.innerText(), /deleted, recoverable/);
   // Recovered from the Incidents view, byte for byte.
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    recoverable.getByRole('button', { name: 'Recover 20241012_110000_U.mp4' }).click(),
-  ]);
-  assert.equal(download.suggestedFilename(), '20241012_110000_U.mp4');
-  assert.equal(sha256(await download.path()), sha256(card.recoverable));
+  const download = await downloaded(page, recoverable.getByRole('button', { name: 'Recover 20241012_110000_U.mp4' }));
+  assert.equal(download.name, '20241012_110000_U.mp4');
+  assert.equal(sha256(download.file), sha256(card.recoverable));
   // Oldest first is still a choice.
   await page.locator('.incidents-view select').nth(1).selectOption('oldest');
   assert.match(await rows.first().innerText(), /09:00:00/);
@@ -122,11 +119,8 @@ test('the player opens where the user is, closes on Escape with focus back, down
   assert.equal(await page.evaluate(() => window.scrollY), scrolled, 'the page did not jump');
   assert.ok(await page.evaluate(() => document.querySelector('dialog[open]').contains(document.activeElement)),
     'focus moved into the player');
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    dialog.getByRole('button', { name: 'Download the recording in the player' }).click(),
-  ]);
-  assert.equal(sha256(await download.path()), sha256(card.live));
+  const download = await downloaded(page, dialog.getByRole('button', { name: 'Download the recording in the player' }));
+  assert.equal(sha256(download.file), sha256(card.live));
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'hidden' });
   assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Play 20241012_103000_U.mp4',
@@ -227,8 +221,8 @@ test('keyboard only: from the landing page to a saved incident clip, focus alway
   assert.equal(back.name, 'Play 20241012_103000_U.mp4');
   assert.ok(back.visible && back.onScreen, 'focus is back, visible, on the Play button');
   await pressUntil(page, 'Tab', 'Download 20241012_103000_U.mp4');
-  const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
-  assert.equal(sha256(await download.path()), sha256(card.live));
+  const download = await downloaded(page, () => page.keyboard.press('Enter'));
+  assert.equal(sha256(download.file), sha256(card.live));
   assert.deepEqual(errors, []);
   await context.close();
 });

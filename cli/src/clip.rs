@@ -11,7 +11,7 @@ use dashcard::catalog::classify::Camera;
 use dashcard::clip_header::Keys;
 use dashcard::export::clip_source::SharedClip;
 use dashcard::export::range_export::{RangeExport, RangeSource, write_range};
-use dashcard::export::time_range::{parse_local, select};
+use dashcard::export::time_range::{parse_local, select, select_around};
 use dashcard::listing::Listing;
 use dashcard::remux::TimeRange;
 
@@ -23,6 +23,8 @@ pub struct Request<'a> {
     pub from: &'a str,
     pub to: &'a str,
     pub camera: Camera,
+    /// Around this recording (its path on the card) instead of `camera`'s drives.
+    pub file: Option<&'a str>,
     pub out: &'a Path,
     pub force: bool,
     pub keys: &'a Keys,
@@ -52,8 +54,25 @@ pub fn run(r: &Request) -> Result<(), Failure> {
     let start = parse_local(r.from, zone).map_err(Failure::input)?;
     let end = parse_local(r.to, zone).map_err(Failure::input)?;
     let range = TimeRange { start, end };
-    let chosen =
-        select(&listing, &catalog, r.camera, range).map_err(|e| Failure::input(e.to_string()))?;
+    let chosen = match r.file {
+        None => select(&listing, &catalog, r.camera, range),
+        Some(path) => {
+            let wanted = path.trim_start_matches('/');
+            let index = listing
+                .files
+                .iter()
+                .position(|f| !f.deleted && f.path.trim_start_matches('/') == wanted)
+                .or_else(|| {
+                    listing
+                        .files
+                        .iter()
+                        .position(|f| f.path.trim_start_matches('/') == wanted)
+                })
+                .ok_or_else(|| Failure::input(format!("{path} is not on this card")))?;
+            select_around(&listing, &catalog, index, range)
+        }
+    }
+    .map_err(|e| Failure::input(e.to_string()))?;
     let export = match input::open(r.image).map_err(Failure::input)? {
         input::Input::Folder(root) => {
             let mut sources = Vec::new();
@@ -151,10 +170,17 @@ fn write<R: std::io::Read + std::io::Seek>(
 fn print_summary(e: &RangeExport, r: &Request, catalog: &dashcard::catalog::Catalog) {
     let show = |t| catalog.show_time(t, "%Y-%m-%d %H:%M:%S%.3f");
     let s = &e.summary;
+    // Around a recording (--file), the camera is that recording's.
+    let camera = e
+        .files
+        .first()
+        .and_then(|&i| catalog.files.get(i))
+        .and_then(|f| f.camera)
+        .unwrap_or(r.camera);
     println!(
         "{}: {} camera, {} to {} ({:.2} s, {} frames), {} bytes",
         r.out.display(),
-        r.camera.name(),
+        camera.name(),
         show(s.start),
         show(s.end),
         s.duration_s,

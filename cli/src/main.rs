@@ -156,6 +156,10 @@ enum Command {
         /// Which camera: road, cabin or second (cabin and second both name the other camera).
         #[arg(long, default_value = "road", value_parser = parse_camera)]
         camera: Camera,
+        /// Cut the range around this recording instead (its path as `report` lists it): a drive
+        /// segment's camera across its drive, or a parking clip or SOS event on its own.
+        #[arg(long, value_name = "PATH", conflicts_with = "camera")]
+        file: Option<String>,
         /// The MP4 file to write (never the card).
         #[arg(short = 'o', long = "out", value_name = "OUT.mp4")]
         out: PathBuf,
@@ -265,6 +269,7 @@ fn main() -> ExitCode {
             from,
             to,
             camera,
+            file,
             out,
             force,
             key,
@@ -273,6 +278,7 @@ fn main() -> ExitCode {
             from: &from,
             to: &to,
             camera,
+            file: file.as_deref(),
             out: &out,
             force,
             keys: &Keys::new(key.as_ref()),

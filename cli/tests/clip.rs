@@ -106,7 +106,9 @@ fn card(dir: &Path) -> (PathBuf, Vec<PathBuf>) {
         segment(dir, "20241012_174108_1.mp4", 2, false),
     ];
     let cabin = segment(dir, "20241012_174100_2.mp4", 0, false);
-    for c in segments.iter().chain([&cabin]) {
+    // A parking clip, after the drive: not on any drive's timeline.
+    let parking = segment(dir, "20241012_180000_U.mp4", 0, false);
+    for c in segments.iter().chain([&cabin, &parking]) {
         let name = c.file_name().unwrap().to_str().unwrap();
         mcopy(&volume, 0, c, &format!("Nexar/{name}"));
     }
@@ -417,4 +419,125 @@ fn encrypted_segments_come_out_decrypted() {
         "{stdout}"
     );
     check(&out, &plain, 1, 6);
+}
+
+#[test]
+fn around_a_recording_a_parking_clip_alone_or_a_drive_segment_across_its_drive() {
+    let dir = tempdir();
+    let (image, segments) = card(dir.path());
+    let img = image.to_str().unwrap();
+    let parking = dir.path().join("20241012_180000_U.mp4");
+
+    // A parking clip: the range is cut from it alone.
+    let out = dir.path().join("parking.mp4");
+    let run = dashcard(&[
+        "clip",
+        img,
+        "--file",
+        "Nexar/20241012_180000_U.mp4",
+        "--from",
+        "2024-10-12T18:00:01",
+        "--to",
+        "2024-10-12T18:00:03",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        stdout.contains("from Nexar/20241012_180000_U.mp4\n"),
+        "{stdout}"
+    );
+    check(&out, &[parking], 1, 3);
+
+    // A drive segment: its camera across the drive, into the segment before it.
+    let out = dir.path().join("around-drive.mp4");
+    let run = dashcard(&[
+        "clip",
+        img,
+        "--file",
+        "/Nexar/20241012_174104_1.mp4",
+        "--from",
+        "2024-10-12T17:41:02",
+        "--to",
+        "2024-10-12T17:41:06",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        stdout.contains("road camera")
+            && stdout.contains("Nexar/20241012_174100_1.mp4, Nexar/20241012_174104_1.mp4"),
+        "{stdout}"
+    );
+    check(&out, &segments, 2, 6);
+
+    let fails = |args: &[&str], words: &str| {
+        let run = dashcard(args);
+        let err = String::from_utf8_lossy(&run.stderr).into_owned();
+        assert_eq!(run.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(words), "{args:?}: {err}");
+    };
+    let other = dir.path().join("other.mp4");
+    let other = other.to_str().unwrap();
+    fails(
+        &[
+            "clip",
+            img,
+            "--file",
+            "Nexar/20241012_190000_U.mp4",
+            "--from",
+            "2024-10-12T19:00:01",
+            "--to",
+            "2024-10-12T19:00:03",
+            "-o",
+            other,
+        ],
+        "is not on this card",
+    );
+    fails(
+        &[
+            "clip",
+            img,
+            "--file",
+            "Nexar/20241012_180000_U.mp4",
+            "--from",
+            "2024-10-12T18:10:00",
+            "--to",
+            "2024-10-12T18:10:30",
+            "-o",
+            other,
+        ],
+        "Nexar/20241012_180000_U.mp4 runs from 2024-10-12 18:00:00",
+    );
+    fails(
+        &[
+            "clip",
+            img,
+            "--file",
+            "Nexar/20241012_180000_U.mp4",
+            "--camera",
+            "cabin",
+            "--from",
+            "2024-10-12T18:00:01",
+            "--to",
+            "2024-10-12T18:00:03",
+            "-o",
+            other,
+        ],
+        "cannot be used with",
+    );
+    assert!(
+        !Path::new(other).exists(),
+        "a refused export writes nothing"
+    );
 }

@@ -56,6 +56,13 @@ pub enum RangeSelectError {
         /// The segment's path on the card.
         path: String,
     },
+    /// The recording asked for is not on the card's list, or has no start time to cut a range
+    /// from.
+    #[error("{what}: a time range cannot be cut from it")]
+    NotARecording {
+        /// The recording, and what is wrong with it.
+        what: String,
+    },
     /// The range runs from one drive into another (the footage between them does not exist).
     #[error(
         "the range spans two drives (one ends at {first_end}, the next starts at {next_start}); export each drive's part separately"
@@ -140,6 +147,53 @@ pub fn select(
         });
     }
     Ok(chosen.into_iter().map(|(seg, _, _)| seg).collect())
+}
+
+/// The segments to cut `range` from, around the recording `file` (an index in the listing):
+/// a drive segment's camera across its drive (the range may reach into the segments before and
+/// after it), or a parking clip or SOS event alone (they are not part of a drive's timeline),
+/// the range clipped to it by the remuxer.
+pub fn select_around(
+    listing: &Listing,
+    catalog: &Catalog,
+    file: usize,
+    range: TimeRange,
+) -> Result<Vec<RangeSegment>, RangeSelectError> {
+    let (Some(l), Some(c)) = (listing.files.get(file), catalog.files.get(file)) else {
+        return Err(RangeSelectError::NotARecording {
+            what: format!("file {file} is not on the card's list"),
+        });
+    };
+    if range.end <= range.start {
+        return Err(RangeSelectError::Empty {
+            start: range.start,
+            end: range.end,
+        });
+    }
+    if let (FileKind::Drive, Some(camera)) = (c.kind, c.camera) {
+        return select(listing, catalog, camera, range);
+    }
+    let Some(start) = c.start else {
+        return Err(RangeSelectError::NotARecording {
+            what: format!("{} has no start time in its name", l.path),
+        });
+    };
+    if l.deleted && l.recoverable != Some(true) {
+        return Err(RangeSelectError::Overwritten {
+            path: l.path.clone(),
+        });
+    }
+    let length = c.duration_s.unwrap_or(DEFAULT_SEGMENT_S).clamp(0.0, 3600.0);
+    let end = start + TimeDelta::milliseconds((length * 1000.0) as i64);
+    if range.start >= end || range.end <= start {
+        return Err(RangeSelectError::NoFootage {
+            camera: c.camera.map_or("this", Camera::name),
+            start: range.start,
+            end: range.end,
+            detail: format!("; {} runs from {start} to {end}", l.path),
+        });
+    }
+    Ok(vec![RangeSegment { file, start }])
 }
 
 /// Parses a local time as the CLI takes it: "2024-10-12T17:41:05" (or with a space, or

@@ -253,7 +253,40 @@ impl ExportQueue {
         camera: dashcard::catalog::classify::Camera,
         range: dashcard::remux::TimeRange,
     ) {
-        let chosen = match dashcard::export::time_range::select(listing, catalog, camera, range) {
+        let chosen = dashcard::export::time_range::select(listing, catalog, camera, range);
+        self.clip_chosen(listing, chosen, camera, range);
+    }
+
+    /// Exports `range` around the recording `file` (the single-clip player's "Save ±30 s"): a
+    /// drive segment's camera across its drive, or a parking clip or SOS event alone.
+    pub fn clip_around(
+        self,
+        listing: &dashcard::listing::Listing,
+        catalog: &dashcard::catalog::Catalog,
+        file: usize,
+        range: dashcard::remux::TimeRange,
+    ) {
+        let chosen = dashcard::export::time_range::select_around(listing, catalog, file, range);
+        let camera = catalog
+            .files
+            .get(file)
+            .and_then(|f| f.camera)
+            .unwrap_or(dashcard::catalog::classify::Camera::Road);
+        self.clip_chosen(listing, chosen, camera, range);
+    }
+
+    /// Sends the segments the core `chosen` for `range` to the worker to be cut into one MP4.
+    fn clip_chosen(
+        self,
+        listing: &dashcard::listing::Listing,
+        chosen: Result<
+            Vec<dashcard::export::time_range::RangeSegment>,
+            dashcard::export::time_range::RangeSelectError,
+        >,
+        camera: dashcard::catalog::classify::Camera,
+        range: dashcard::remux::TimeRange,
+    ) {
+        let chosen = match chosen {
             Ok(c) => c,
             Err(e) => return self.status.set(Some(format!("Cannot export: {e}."))),
         };

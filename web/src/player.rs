@@ -254,6 +254,31 @@ pub fn Player(playing: PlayerSlot) -> impl IntoView {
             .and_then(|t| card.exports.save(t));
         save_error.set(result.err());
     };
+    // "Save ±30 s": the minute around the moment shown, as one MP4 from the original frames.
+    let save_around = move |index: usize| {
+        let at = video.get_untracked().map_or(0.0, |v| {
+            let v: &HtmlVideoElement = &v;
+            v.current_time()
+        });
+        card.shown.with_untracked(|s| {
+            let Some(s) = s.as_ref() else {
+                return;
+            };
+            let Some(start) = s.catalog.files.get(index).and_then(|f| f.start) else {
+                save_error.set(Some(
+                    "This recording's name holds no start time, so a moment in it cannot be placed: use Download.".into(),
+                ));
+                return;
+            };
+            let t = start + chrono::Duration::milliseconds((at * 1000.0).round() as i64);
+            let half = chrono::Duration::seconds(30);
+            let range = dashcard::remux::TimeRange {
+                start: t - half,
+                end: t + half,
+            };
+            card.exports.clip_around(&s.listing, &s.catalog, index, range);
+        });
+    };
     let on_error = move |index: usize| {
         let Some(v) = video.get_untracked() else {
             return;
@@ -282,9 +307,20 @@ pub fn Player(playing: PlayerSlot) -> impl IntoView {
                         <p class="note">{p.when.clone().map(|w| format!("Started {w}"))}</p>
                         <button type="button" class="button small" on:click=move |_| download(index)
                             aria-label="Download the recording in the player">"Download"</button>
+                        {(!p.image).then(|| view! {
+                            <button type="button" class="button small" on:click=move |_| save_around(index)
+                                title="One MP4 of the minute around the moment shown: 30 seconds before it and 30 after (the original frames)"
+                                aria-label="Save ±30 s around this moment">"Save ±30 s"</button>
+                        })}
                         <button type="button" class="button small" on:click=close aria-label="Close the player">"Close"</button>
                     </div>
                     {move || save_error.get().map(|e| view! { <p class="action-error" role="alert">{e}</p> })}
+                    {move || card.exports.clip_progress.get().map(|(done, total)| view! {
+                        <progress aria-label="Clip export progress" max=total.max(1).to_string() value=done.to_string()></progress>
+                    })}
+                    {move || card.exports.status.get().map(|text| view! {
+                        <p class="note" role="status" data-testid="player-clip-status">{text}</p>
+                    })}
                     {match (p.url.clone(), p.error.clone()) {
                         (Some(url), _) if p.image => view! {
                             <img class="player-photo" data-testid="player-photo" src=url alt=format!("Photo {title}") />
