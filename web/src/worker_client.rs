@@ -25,10 +25,10 @@ const START_TIMEOUT_MS: u32 = 30_000;
 /// The worker's start script, relative to the page (so any sub-path works).
 const WORKER_BOOT: &str = "worker-boot.js";
 
-/// The worker's URL: its start script, told where the page's JS glue and wasm are (the URLs
-/// Trunk hashed into the page's `<script data-js data-wasm>`), all made absolute against the
-/// page so the worker resolves them the same way.
-fn worker_url() -> Result<String, JsValue> {
+/// The worker's start script and the page's own module (its JS glue and wasm, the URLs Trunk
+/// hashed into the page's `<script data-js data-wasm>`), all made absolute against the page so
+/// the worker resolves them as the page does.
+fn worker_urls() -> Result<(String, js_sys::Object), JsValue> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or_else(|| JsValue::from_str("no document"))?;
@@ -36,15 +36,16 @@ fn worker_url() -> Result<String, JsValue> {
     let script = document
         .query_selector("script[data-js][data-wasm]")?
         .ok_or_else(|| JsValue::from_str("the page's start script is missing"))?;
-    let absolute = |attr: &str| -> Result<String, JsValue> {
+    let module = Object::new();
+    for (attr, key) in [("data-js", "js"), ("data-wasm", "wasm")] {
         let relative = script.get_attribute(attr).unwrap_or_default();
-        Ok(web_sys::Url::new_with_base(&relative, &base)?.href())
-    };
-    let url = web_sys::Url::new_with_base(WORKER_BOOT, &base)?;
-    let query = url.search_params();
-    query.set("js", &absolute("data-js")?);
-    query.set("wasm", &absolute("data-wasm")?);
-    Ok(url.href())
+        let url = web_sys::Url::new_with_base(&relative, &base)?.href();
+        Reflect::set(&module, &key.into(), &url.into())?;
+    }
+    Ok((
+        web_sys::Url::new_with_base(WORKER_BOOT, &base)?.href(),
+        module,
+    ))
 }
 
 /// Who hears a worker's answers: each message, with the JS array of parts that rides along.
@@ -80,8 +81,13 @@ impl CardWorker {
     pub fn spawn(handler: Handler) -> Result<Self, Failure> {
         let options = web_sys::WorkerOptions::new();
         options.set_type(web_sys::WorkerType::Module);
-        let worker = worker_url()
-            .and_then(|url| Worker::new_with_options(&url, &options))
+        // The first message tells the start script where the module is.
+        let worker = worker_urls()
+            .and_then(|(url, module)| {
+                let worker = Worker::new_with_options(&url, &options)?;
+                worker.post_message(&module)?;
+                Ok(worker)
+            })
             .map_err(|e| {
                 Failure::new(
                     FailureKind::WorkerCrashed,
