@@ -205,9 +205,11 @@ export async function chooseFolder(page, folder) {
  * and the file is the one Firefox saved under that name in its downloads folder.
  */
 export async function downloaded(page, what, { timeout = 30000 } = {}) {
-  // `what`: a button's name on the page, a locator to click, or a function that starts it.
+  // `what`: a button's name on the page (text or RegExp), a locator to click, or a function
+  // that starts the download.
+  const named = typeof what === 'string' || what instanceof RegExp;
   const act = typeof what === 'function' ? what
-    : () => (typeof what === 'string' ? page.getByRole('button', { name: what }) : what).click();
+    : () => (named ? page.getByRole('button', { name: what }) : what).click();
   if (!FIREFOX) {
     const [download] = await Promise.all([page.waitForEvent('download', { timeout }), act()]);
     return { file: await download.path(), name: download.suggestedFilename() };
