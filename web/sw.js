@@ -10,7 +10,7 @@ const CACHE = 'dashcard';
 const ROOT = new URL('./', self.location).href;
 // Files the page loads later (the card reader worker, the sample clips) or that are not named
 // in index.html; the rest are read from index.html itself.
-const ALSO = ['worker.js', 'worker_bg.wasm', 'worker_loader.js', 'boot.js', 'manifest.webmanifest',
+const ALSO = ['worker-boot.js', 'boot.js', 'manifest.webmanifest',
   'favicon.svg', 'sample-clip.mp4', 'sample-clip-fragmented.mp4'];
 
 async function keep(cache, url) {

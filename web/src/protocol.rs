@@ -27,17 +27,27 @@ pub enum ToWorker {
         /// The owner's key for clips the factory default key does not open.
         key: Option<Key>,
     },
-    /// Read a card folder; its `File`s are the message's `files` property, in `paths` order.
+    /// Read a card folder: list it from its files' names, sizes and times, and show it; its
+    /// `File`s follow in a [`ToWorker::FolderFiles`] (passing ~10,000 `File`s to a worker takes
+    /// seconds, which the overview need not wait for).
     OpenFolder {
         /// The folder's name.
         name: String,
         /// "/"-separated path of each file from the folder root.
         paths: Vec<String>,
+        /// Each file's size, in `paths` order.
+        sizes: Vec<u64>,
+        /// Each file's modification time as the browser reports it (ms since 1970), in `paths`
+        /// order.
+        modified_ms: Vec<f64>,
         /// Card size, if the user gave it.
         capacity_bytes: Option<u64>,
         /// The owner's key for clips the factory default key does not open.
         key: Option<Key>,
     },
+    /// The `File`s of the folder just opened, in its `paths` order, as the message's `files`
+    /// property: its video headers are read from them.
+    FolderFiles,
     /// Simulate a sample card and read it as an image. A real MP4 for its clips may come as
     /// the one part (see `assets/`).
     OpenSample {

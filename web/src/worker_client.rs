@@ -1,4 +1,5 @@
-//! The page's side of one worker: starts it (trunk's classic-worker loader shim), sends it
+//! The page's side of one worker: starts it (a module worker running the page's own
+//! WebAssembly module, see `web/worker-boot.js`), sends it
 //! requests, and hands every answer to whoever holds it now — a card being read, an export
 //! queue, or the pool that keeps it spare. Dropping it terminates the worker, so nothing of an
 //! old card lingers.
@@ -21,8 +22,31 @@ use crate::protocol::{
 /// How long a worker may take to start before it counts as failed.
 const START_TIMEOUT_MS: u32 = 30_000;
 
-/// Where trunk puts the worker's loader, relative to the page (so any sub-path works).
-const WORKER_URL: &str = "./worker_loader.js";
+/// The worker's start script, relative to the page (so any sub-path works).
+const WORKER_BOOT: &str = "worker-boot.js";
+
+/// The worker's start script and the page's own module (its JS glue and wasm, the URLs Trunk
+/// hashed into the page's `<script data-js data-wasm>`), all made absolute against the page so
+/// the worker resolves them as the page does.
+fn worker_urls() -> Result<(String, js_sys::Object), JsValue> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    let base = document.base_uri()?.unwrap_or_default();
+    let script = document
+        .query_selector("script[data-js][data-wasm]")?
+        .ok_or_else(|| JsValue::from_str("the page's start script is missing"))?;
+    let module = Object::new();
+    for (attr, key) in [("data-js", "js"), ("data-wasm", "wasm")] {
+        let relative = script.get_attribute(attr).unwrap_or_default();
+        let url = web_sys::Url::new_with_base(&relative, &base)?.href();
+        Reflect::set(&module, &key.into(), &url.into())?;
+    }
+    Ok((
+        web_sys::Url::new_with_base(WORKER_BOOT, &base)?.href(),
+        module,
+    ))
+}
 
 /// Who hears a worker's answers: each message, with the JS array of parts that rides along.
 pub type Handler = Rc<dyn Fn(FromWorker, Option<Array>)>;
@@ -55,15 +79,24 @@ impl CardWorker {
     /// Starts a worker; its answers go to `handler` until [`CardWorker::hand_to`] says
     /// otherwise.
     pub fn spawn(handler: Handler) -> Result<Self, Failure> {
-        let worker = Worker::new(WORKER_URL).map_err(|e| {
-            Failure::new(
-                FailureKind::WorkerCrashed,
-                format!(
-                    "this browser could not start the page's worker ({})",
-                    describe(&e)
-                ),
-            )
-        })?;
+        let options = web_sys::WorkerOptions::new();
+        options.set_type(web_sys::WorkerType::Module);
+        // The first message tells the start script where the module is.
+        let worker = worker_urls()
+            .and_then(|(url, module)| {
+                let worker = Worker::new_with_options(&url, &options)?;
+                worker.post_message(&module)?;
+                Ok(worker)
+            })
+            .map_err(|e| {
+                Failure::new(
+                    FailureKind::WorkerCrashed,
+                    format!(
+                        "this browser could not start the page's worker ({})",
+                        describe(&e)
+                    ),
+                )
+            })?;
         let handler = Rc::new(RefCell::new(handler));
         let outbox = Rc::new(RefCell::new(Outbox::default()));
         // The handler is taken out before each call, so a handler may hand the worker on.
@@ -198,7 +231,8 @@ impl CardWorker {
         )
     }
 
-    /// Reads a card folder from its files and their paths.
+    /// Reads a card folder from its files and their paths: first their names, sizes and times
+    /// (the overview), then the files themselves (the video headers).
     pub fn open_folder(
         &self,
         name: &str,
@@ -207,17 +241,28 @@ impl CardWorker {
     ) -> Result<(), Failure> {
         let array = Array::new();
         let mut paths = Vec::with_capacity(files.len());
+        let mut sizes = Vec::with_capacity(files.len());
+        let mut modified_ms = Vec::with_capacity(files.len());
         for (path, file) in files {
             paths.push(path.clone());
+            sizes.push(file.size() as u64);
+            modified_ms.push(file.last_modified());
             array.push(file);
         }
         let request = ToWorker::OpenFolder {
             name: name.to_string(),
             paths,
+            sizes,
+            modified_ms,
             capacity_bytes: None,
             key,
         };
-        self.send(&request, &[("files", array.as_ref())], Array::new())
+        self.send(&request, &[], Array::new())?;
+        self.send(
+            &ToWorker::FolderFiles,
+            &[("files", array.as_ref())],
+            Array::new(),
+        )
     }
 
     /// Reads a simulated sample card, its clips made of `clip` (a real MP4) when given.

@@ -284,8 +284,8 @@ fn web(
         .current_dir(root().join("e2e"))
         .arg("bench-web.mjs")
         .arg(format!("--export-from={}", cards[0].image.display()))
-        // The FAT32 card's files as a card folder, through the folder input (a benchmark
-        // without that route ignores the option, and the table says "not measured").
+        // The FAT32 card's live files as a card folder of sparse files, through the folder input
+        // (its figures come last, marked "folder": true).
         .arg(format!("--folder-from={}", cards[0].image.display()))
         .args(cards.iter().map(|c| &c.image))
         .arg(&small)

@@ -44,8 +44,7 @@ pub fn serve() -> Result<(), String> {
 pub fn dist() -> Result<(), String> {
     setup::web_build_tools()?;
     trunk_build(true)?;
-    report_dist_size(&root().join("dist"));
-    Ok(())
+    check_dist_size(&root().join("dist"))
 }
 
 /// `cargo xtask test`: install what is missing, then run every check in order.
@@ -102,7 +101,7 @@ pub fn test() -> Result<(), String> {
 
     section("release build (trunk build --release)");
     trunk_build(true)?;
-    report_dist_size(&root().join("dist"));
+    check_dist_size(&root().join("dist"))?;
 
     section("browser end-to-end tests (Playwright + Debian Chromium, dist/ under a sub-path)");
     run(&mut e2e("chromium", &[]))?;
@@ -141,11 +140,41 @@ fn section(title: &str) {
     println!("\n==== {title} ====");
 }
 
-/// Prints the gzipped size of the wasm and JS in `dist`: what a visitor downloads.
-fn report_dist_size(dist: &Path) {
-    let Ok(entries) = std::fs::read_dir(dist) else {
-        return;
-    };
+/// What a visitor may download: the gzipped wasm and JS of the release build, in KiB.
+pub const SIZE_BUDGET_KIB: f64 = 600.0;
+
+/// Whether a build over [`SIZE_BUDGET_KIB`] fails. Not yet: the page is still over it (README,
+/// "Hosting"); turn this on once it holds, so that it keeps holding.
+const SIZE_BUDGET_ENFORCED: bool = false;
+
+/// Prints the gzipped size of the wasm and JS in `dist` (what a visitor downloads) beside
+/// [`SIZE_BUDGET_KIB`], and fails when it is over (once [`SIZE_BUDGET_ENFORCED`]).
+pub fn check_dist_size(dist: &Path) -> Result<(), String> {
+    let (raw, gz) = dist_size(dist)?;
+    let kib = |b: u64| b as f64 / 1024.0;
+    println!(
+        "dist/: wasm + js = {:.0} KiB raw, {:.0} KiB gzipped (target ≤ {SIZE_BUDGET_KIB:.0} KiB)",
+        kib(raw),
+        kib(gz)
+    );
+    if kib(gz) > SIZE_BUDGET_KIB {
+        let over = format!(
+            "the page is {:.0} KiB gzipped, {:.0} KiB over its {SIZE_BUDGET_KIB:.0} KiB budget",
+            kib(gz),
+            kib(gz) - SIZE_BUDGET_KIB
+        );
+        if SIZE_BUDGET_ENFORCED {
+            return Err(over);
+        }
+        println!("warning: {over}");
+    }
+    Ok(())
+}
+
+/// The raw and gzipped bytes of the wasm and JS files in `dist`.
+fn dist_size(dist: &Path) -> Result<(u64, u64), String> {
+    let entries =
+        std::fs::read_dir(dist).map_err(|e| format!("cannot read {}: {e}", dist.display()))?;
     let mut raw = 0u64;
     let mut gz = 0u64;
     for entry in entries.flatten() {
@@ -155,13 +184,12 @@ fn report_dist_size(dist: &Path) {
             continue;
         }
         raw += entry.metadata().map(|m| m.len()).unwrap_or(0);
-        if let Ok(out) = Command::new("gzip").args(["-9", "-c"]).arg(&path).output() {
-            gz += out.stdout.len() as u64;
-        }
+        let out = Command::new("gzip")
+            .args(["-9", "-c"])
+            .arg(&path)
+            .output()
+            .map_err(|e| format!("cannot run gzip: {e}"))?;
+        gz += out.stdout.len() as u64;
     }
-    println!(
-        "dist/: wasm + js = {:.0} KiB raw, {:.0} KiB gzipped (target ≤ 600 KiB)",
-        raw as f64 / 1024.0,
-        gz as f64 / 1024.0
-    );
+    Ok((raw, gz))
 }

@@ -2,18 +2,18 @@
 //! over a `MessagePort`, and send back what they said — on two cores, about half the time.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use dashcard::block_reader::BlockReader;
 use dashcard::clip_header::Keys;
 use dashcard::listing::ClipRef;
-use dashcard::scan;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, MessageEvent, MessagePort};
 
-use super::image::{COALESCE_GAP_BYTES, port_part, post_on_port};
+use super::image::{port_part, post_on_port, read_headers_pipelined};
+use super::prefetch::{Arrived, PrefetchedSource};
 use super::{HEADERS_PHASE, Page, PortHandler, Progress, memory_bytes, unreadable};
-use crate::blob_source::BlobSource;
 use crate::protocol::{Failure, FromWorker, json_part, parse_part};
 
 thread_local! {
@@ -23,31 +23,48 @@ thread_local! {
 
 /// Waits on `port` for the clips of the image `file` to read.
 pub(super) fn help(page: &Page, file: Blob, port: MessagePort, keys: Keys) -> Result<(), Failure> {
-    let source = BlobSource::new(file).map_err(|e| unreadable(e.to_string()))?;
-    let mut reader =
+    let arrived = Rc::new(RefCell::new(Arrived::new()));
+    let source = PrefetchedSource::new(file.clone(), arrived.clone());
+    let reader =
         BlockReader::new(source).map_err(|e| unreadable(format!("cannot read the card: {e}")))?;
+    // The reader goes to the one job the port brings.
+    let mut reader = Some(reader);
     let page = page.clone();
     let reply = port.clone();
     let on_clips = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        let read = port_part(&event.data())
-            .and_then(|part| parse_part::<Vec<ClipRef>>(&part).map_err(unreadable))
-            .and_then(|clips| {
-                let mut progress = Progress::new(&page, HEADERS_PHASE);
-                let results = scan::read_headers(
-                    &mut reader,
-                    &clips,
-                    COALESCE_GAP_BYTES,
-                    &keys,
-                    |done, total| progress.tick(done, total),
-                );
-                post_on_port(&reply, json_part(&results).map_err(unreadable)?)
-            });
-        match read {
-            Ok(()) => page.post(&FromWorker::HelperDone {
-                memory_bytes: memory_bytes(),
-            }),
-            Err(failure) => page.post(&FromWorker::Failed(failure)),
-        }
+        let clips = port_part(&event.data())
+            .and_then(|part| parse_part::<Vec<ClipRef>>(&part).map_err(unreadable));
+        let (page, reply, keys, arrived, file) = (
+            page.clone(),
+            reply.clone(),
+            keys.clone(),
+            arrived.clone(),
+            file.clone(),
+        );
+        let reader = reader.take();
+        wasm_bindgen_futures::spawn_local(async move {
+            let read = match (clips, reader) {
+                (Ok(clips), Some(mut reader)) => {
+                    let mut progress = Progress::new(&page, HEADERS_PHASE);
+                    read_headers_pipelined(&mut reader, &arrived, &file, &clips, &keys, |d, t| {
+                        progress.tick(d, t)
+                    })
+                    .await
+                    .map_err(|e| unreadable(format!("cannot read the video headers: {e}")))
+                    .and_then(|results| {
+                        post_on_port(&reply, json_part(&results).map_err(unreadable)?)
+                    })
+                }
+                (Err(failure), _) => Err(failure),
+                (Ok(_), None) => Err(unreadable("the helper was asked twice".to_string())),
+            };
+            match read {
+                Ok(()) => page.post(&FromWorker::HelperDone {
+                    memory_bytes: memory_bytes(),
+                }),
+                Err(failure) => page.post(&FromWorker::Failed(failure)),
+            }
+        });
     });
     port.set_onmessage(Some(on_clips.as_ref().unchecked_ref()));
     ON_CLIPS.with(|h| *h.borrow_mut() = Some(on_clips));

@@ -4,6 +4,7 @@
 
 use std::cell::RefCell;
 use std::io::{Read, Seek};
+use std::rc::Rc;
 
 use dashcard::block_reader::BlockReader;
 use dashcard::catalog::models::CameraModel;
@@ -18,8 +19,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, MessageEvent, MessagePort};
 
+use super::prefetch::{self, Arrived, PrefetchedSource};
 use super::{HEADERS_PHASE, Page, PortHandler, Progress, memory_bytes, part_arrays, unreadable};
-use crate::blob_source::BlobSource;
 use crate::protocol::{
     Failure, FailureKind, FromWorker, PARTS_KEY, Sample, card_parts, json_part, parse_part,
 };
@@ -55,6 +56,8 @@ type Waiting = (Listing, Vec<HeaderResult>, FileReader);
 thread_local! {
     /// A card whose first half of headers is read, waiting for the helper's half.
     static WAITING: RefCell<Option<Waiting>> = const { RefCell::new(None) };
+    /// The helper's half, when it came before this worker's half was read.
+    static THEIRS: RefCell<Option<Vec<HeaderResult>>> = const { RefCell::new(None) };
     /// The handler of the helper's port (kept for the life of the worker).
     static PORT_HANDLER: RefCell<Option<PortHandler>> = const { RefCell::new(None) };
 }
@@ -67,8 +70,97 @@ pub(super) fn open_image(
     port: Option<MessagePort>,
     keys: &Keys,
 ) -> Result<(), Failure> {
-    let source = BlobSource::new(file).map_err(|e| unreadable(e.to_string()))?;
-    read_image(page, name, source, port, keys)
+    let arrived = Rc::new(RefCell::new(Arrived::new()));
+    let source = PrefetchedSource::new(file.clone(), arrived.clone());
+    let (listing, mut reader, mine, helper) = list_and_send(page, name, source, port)?;
+    let page = page.clone();
+    let keys = keys.clone();
+    // The header phase awaits its reads: the rest of this job runs as a task of its own.
+    wasm_bindgen_futures::spawn_local(async move {
+        let mut progress = Progress::new(&page, HEADERS_PHASE);
+        let read = read_headers_pipelined(&mut reader, &arrived, &file, &mine, &keys, |d, t| {
+            progress.tick(d, t)
+        })
+        .await
+        .map_err(|e| unreadable(format!("cannot read the video headers: {e}")))
+        .and_then(|results| finish_headers(&page, listing, results, reader, helper.is_some()));
+        if let Err(failure) = read {
+            page.post(&FromWorker::Failed(failure));
+        }
+    });
+    Ok(())
+}
+
+/// Reads the video headers of `clips` (sorted by where they lie) a chunk at a time, the next
+/// chunk's bytes in flight while this one is parsed (see [`prefetch`]).
+pub(super) async fn read_headers_pipelined(
+    reader: &mut BlockReader<PrefetchedSource>,
+    arrived: &Rc<RefCell<Arrived>>,
+    blob: &Blob,
+    clips: &[ClipRef],
+    keys: &Keys,
+    mut progress: impl FnMut(usize, usize),
+) -> std::io::Result<Vec<HeaderResult>> {
+    let total = clips.len();
+    let chunks = image_chunks(clips);
+    let mut results = Vec::with_capacity(total);
+    let mut next = match chunks.first() {
+        Some((_, ranges)) => Some(prefetch::start(blob, ranges)?),
+        None => None,
+    };
+    for (i, (chunk, _)) in chunks.iter().enumerate() {
+        let got = match next.take() {
+            Some(reads) => reads.arrived().await?,
+            None => Arrived::new(),
+        };
+        *arrived.borrow_mut() = got;
+        if let Some((_, ranges)) = chunks.get(i + 1) {
+            next = Some(prefetch::start(blob, ranges)?);
+        }
+        let base = results.len();
+        results.extend(scan::read_headers(
+            reader,
+            chunk,
+            COALESCE_GAP_BYTES,
+            keys,
+            |done, _| progress(base + done, total),
+        ));
+    }
+    arrived.borrow_mut().clear();
+    Ok(results)
+}
+
+/// Clips parsed together, and the byte ranges read for them.
+type Chunk<'a> = (&'a [ClipRef], Vec<(u64, u64)>);
+
+/// `clips` cut into chunks of about [`prefetch::CHUNK_BYTES`] of reads, each with the byte
+/// ranges the core will read for it: every clip's head and tail, joined with the slack up to
+/// the next clip where the core reads them in one call.
+fn image_chunks(clips: &[ClipRef]) -> Vec<Chunk<'_>> {
+    let mut chunks = Vec::new();
+    let (mut from, mut bytes, mut ranges) = (0, 0, Vec::new());
+    for (i, clip) in clips.iter().enumerate() {
+        let (Some(first), Some(last)) = (clip.extents.first(), clip.extents.last()) else {
+            continue;
+        };
+        let end = last.offset + last.bytes;
+        ranges.push((first.offset, (first.offset + prefetch::HEAD_BYTES).min(end)));
+        ranges.push((end.saturating_sub(prefetch::TAIL_BYTES), end));
+        bytes += prefetch::HEAD_BYTES + prefetch::TAIL_BYTES;
+        let next = clips.get(i + 1).and_then(|n| n.extents.first());
+        if let Some(next) = next
+            && next.offset >= end
+            && next.offset - end <= COALESCE_GAP_BYTES
+        {
+            bytes += next.offset - end;
+        }
+        if bytes >= prefetch::CHUNK_BYTES || i + 1 == clips.len() {
+            let ranges = prefetch::joined(std::mem::take(&mut ranges), COALESCE_GAP_BYTES);
+            chunks.push((&clips[from..=i], ranges));
+            (from, bytes) = (i + 1, 0);
+        }
+    }
+    chunks
 }
 
 /// Simulates a sample card in memory (its clips made of `clip`, a real MP4, when given) and
@@ -93,7 +185,7 @@ pub(super) fn open_sample(
         .and_then(|card| simulate_onto(card, &sim))
         .map_err(|e| unreadable(format!("cannot build the sample card: {e}")))?;
     image.rewind().map_err(|e| unreadable(e.to_string()))?;
-    read_image(page, name, image, None, &Keys::default())
+    read_image(page, name, image, &Keys::default())
 }
 
 /// A reader of the image's files.
@@ -112,13 +204,15 @@ fn image_files<R: Read + Seek + 'static>(mut reader: BlockReader<R>) -> FileRead
     })
 }
 
-fn read_image<R: Read + Seek + 'static>(
+/// Lists the image, sends the card to the page and hands half of the clips to the helper on
+/// `port` if there is one: the listing, the reader, this worker's clips and the helper's port.
+#[allow(clippy::type_complexity)]
+fn list_and_send<R: Read + Seek + 'static>(
     page: &Page,
     name: &str,
     source: R,
     port: Option<MessagePort>,
-    keys: &Keys,
-) -> Result<(), Failure> {
+) -> Result<(Listing, BlockReader<R>, Vec<ClipRef>, Option<MessagePort>), Failure> {
     Progress::step(page, "Reading the partition table, the FAT and the folders");
     let mut reader =
         BlockReader::new(source).map_err(|e| unreadable(format!("cannot read {name}: {e}")))?;
@@ -136,6 +230,17 @@ fn read_image<R: Read + Seek + 'static>(
     if let Some(port) = &helper {
         hand_over(page, port, &theirs)?;
     }
+    Ok((listing, reader, mine, helper))
+}
+
+/// Reads the image of a sample card, all in one go (it is in memory).
+fn read_image<R: Read + Seek + 'static>(
+    page: &Page,
+    name: &str,
+    source: R,
+    keys: &Keys,
+) -> Result<(), Failure> {
+    let (listing, mut reader, mine, helper) = list_and_send(page, name, source, None)?;
     let mut progress = Progress::new(page, HEADERS_PHASE);
     let results = scan::read_headers(
         &mut reader,
@@ -144,15 +249,36 @@ fn read_image<R: Read + Seek + 'static>(
         keys,
         |done, total| progress.tick(done, total),
     );
+    finish_headers(page, listing, results, reader, helper.is_some())
+}
+
+/// With this worker's half of the headers read: the `.imu` headers, then the complete card —
+/// now, or when the helper's half is here too.
+fn finish_headers<R: Read + Seek + 'static>(
+    page: &Page,
+    listing: Listing,
+    results: Vec<HeaderResult>,
+    mut reader: BlockReader<R>,
+    helped: bool,
+) -> Result<(), Failure> {
     let imu = scan::read_imu_headers(&mut reader, &listing);
     let listing = listing.with_imu_headers(imu);
     let files = image_files(reader);
-    if helper.is_some() {
-        // The helper's half arrives on the port; the card waits here until then.
-        WAITING.with(|w| *w.borrow_mut() = Some((listing, results, files)));
-        return Ok(());
+    if !helped {
+        return complete_card(page, &listing.with_headers(results), files);
     }
-    complete_card(page, &listing.with_headers(results), files)
+    match THEIRS.with(|t| t.borrow_mut().take()) {
+        Some(theirs) => {
+            let mut results = results;
+            results.extend(theirs);
+            complete_card(page, &listing.with_headers(results), files)
+        }
+        None => {
+            // The helper's half arrives on the port; the card waits here until then.
+            WAITING.with(|w| *w.borrow_mut() = Some((listing, results, files)));
+            Ok(())
+        }
+    }
 }
 
 /// Reads the card's telemetry through `files` and sends it, then the complete card: the page
@@ -182,13 +308,16 @@ fn hand_over(page: &Page, port: &MessagePort, clips: &[ClipRef]) -> Result<(), F
         let page = &page_for_results;
         let done = port_part(&event.data())
             .and_then(|part| parse_part::<Vec<HeaderResult>>(&part).map_err(unreadable))
-            .and_then(|theirs| {
-                let (listing, mut results, files) =
-                    WAITING.with(|w| w.borrow_mut().take()).ok_or_else(|| {
-                        unreadable("no card is waiting for these video headers".into())
-                    })?;
-                results.extend(theirs);
-                complete_card(page, &listing.with_headers(results), files)
+            .and_then(|theirs| match WAITING.with(|w| w.borrow_mut().take()) {
+                Some((listing, mut results, files)) => {
+                    results.extend(theirs);
+                    complete_card(page, &listing.with_headers(results), files)
+                }
+                // This worker is still reading its half: it takes these when it is done.
+                None => {
+                    THEIRS.with(|t| *t.borrow_mut() = Some(theirs));
+                    Ok(())
+                }
             });
         if let Err(failure) = done {
             page.post(&FromWorker::Failed(failure));

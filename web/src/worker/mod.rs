@@ -12,6 +12,7 @@ mod folder;
 mod helper;
 mod image;
 mod plaintext;
+mod prefetch;
 
 use js_sys::{Array, Reflect};
 use wasm_bindgen::JsCast;
@@ -66,13 +67,20 @@ fn handle(page: &Page, data: &JsValue) -> Result<(), Failure> {
         ToWorker::OpenFolder {
             name,
             paths,
+            sizes,
+            modified_ms,
             capacity_bytes,
             key,
         } => {
-            let files = attached_list(data, "files")?;
             let keys = Keys::new(key.as_ref());
-            folder::open_folder(page, &name, paths, files, capacity_bytes, &keys)
+            let found = folder::Found {
+                paths,
+                sizes,
+                modified_ms,
+            };
+            folder::open_folder(page, &name, found, capacity_bytes, keys)
         }
+        ToWorker::FolderFiles => folder::read_folder(page, attached_list(data, "files")?),
         ToWorker::OpenSample { sample } => image::open_sample(page, sample, first_part(data).ok()),
         ToWorker::HelpWithHeaders { key } => helper::help(
             page,
