@@ -201,6 +201,9 @@ async function pressUntil(page, key, name, max = 60) {
 
 test('keyboard only: from the landing page to a saved incident clip, focus always visible and on-screen', async () => {
   const { page, context, errors } = await openPage({ viewport: { width: 1280, height: 720 } });
+  // Playwright intercepts file choosers once a page has a listener for them, set up
+  // asynchronously: listening from here on, the chooser cannot open before it is watched.
+  page.on('filechooser', () => {});
   await pressUntil(page, 'Tab', 'Open card image');
   const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
   await chooser.setFiles(card.image);
