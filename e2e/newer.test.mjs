@@ -75,6 +75,8 @@ test('a newer-camera card shows its SOS event in local time, its camera and thum
   const event = rows.filter({ hasText: '20241012_223000A_SOS.mp4' });
   assert.match(await event.innerText(), /SOS event/);
   assert.match(await event.innerText(), /2024-10-12 17:30:00 \(UTC−5\)/);
+  // Named after the segment under way, not the moment (the firmware's naming): the page says so.
+  assert.match(await page.locator('.sos-time-note').innerText(), /names an SOS clip after the recording segment under way/);
   await screenshot(page, 'newer-incidents');
 
   // Thumbnails beside a drive's segments, from their .thumb sidecars.

@@ -48,6 +48,7 @@ pub fn IncidentsView(shown: Shown) -> impl IntoView {
         return view! { <p class="empty" role="status">"Loading the incidents…"</p> }.into_any();
     }
     let all = incidents(&shown);
+    let has_events = all.iter().any(|i| i.event);
     if all.is_empty() {
         return view! { <p class="empty">"No parking incidents or SOS events on this card, live or deleted."</p> }
             .into_any();
@@ -167,6 +168,9 @@ pub fn IncidentsView(shown: Shown) -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
             </div>
+            {has_events.then(|| view! {
+                <p class="note sos-time-note">"An SOS event's time is the one in its file name: the camera names an SOS clip after the recording segment under way when it was triggered, so the event itself came at that time or later within that segment. Where the motion log holds an impact, its button gives the exact moment."</p>
+            })}
         </section>
     }
     .into_any()
