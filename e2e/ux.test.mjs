@@ -289,6 +289,18 @@ test('after one visit the page opens and reads a card with no network at all', a
   await page.getByRole('button', { name: 'Open card image' }).waitFor({ timeout: 20000 });
   const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
   assert.equal(scope, own.url, 'the service worker covers the sub-path');
+  // A file an earlier release named stays no longer than the next load of the page.
+  const stale = new URL('dashcard-web-0123456789abcdef_bg.wasm', own.url).href;
+  await page.evaluate(async (url) => (await caches.open('dashcard')).put(url, new Response('old')), stale);
+  await page.reload({ waitUntil: 'load' });
+  await page.getByRole('button', { name: 'Open card image' }).waitFor({ timeout: 20000 });
+  const kept = async () => page.evaluate(async () => (await (await caches.open('dashcard')).keys()).map((r) => r.url));
+  for (const end = Date.now() + 10000; (await kept()).includes(stale);) {
+    assert.ok(Date.now() < end, 'the stale file was pruned from the offline copy');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const wasm = await page.evaluate(() => document.querySelector('script[data-wasm]').dataset.wasm);
+  assert.ok((await kept()).includes(new URL(wasm, own.url).href), 'the current release is kept');
   await own.close();
   await context.setOffline(true);
   await page.reload({ waitUntil: 'load' });

@@ -22,17 +22,34 @@ async function keep(cache, url) {
   }
 }
 
-async function keepAll() {
-  const cache = await caches.open(CACHE);
-  const page = await fetch(ROOT, { cache: 'no-cache' });
-  const html = await page.clone().text();
-  await cache.put(ROOT, page);
+/** The page's own files: those `html` (an index.html) names, and the ALSO list. */
+function filesOf(html) {
   const urls = new Set(ALSO.map((u) => new URL(u, ROOT).href));
   for (const m of html.matchAll(/(?:href|src|data-js|data-wasm)="([^"]+)"/g)) {
     const url = new URL(m[1], ROOT);
     if (url.origin === self.location.origin && url.href.startsWith(ROOT)) urls.add(url.href);
   }
-  await Promise.all([...urls].map((u) => keep(cache, u)));
+  return urls;
+}
+
+async function keepAll() {
+  const cache = await caches.open(CACHE);
+  const page = await fetch(ROOT, { cache: 'no-cache' });
+  const html = await page.clone().text();
+  await cache.put(ROOT, page);
+  await Promise.all([...filesOf(html)].map((u) => keep(cache, u)));
+}
+
+// Each release names new hashed files (the wasm, its JS, the CSS): once a new index.html is in,
+// the files it no longer names go, so the kept copy is one release, not every release so far.
+async function prune(cache, html) {
+  const current = filesOf(html);
+  current.add(ROOT);
+  for (const request of await cache.keys()) {
+    const url = new URL(request.url);
+    url.search = '';
+    if (!current.has(url.href)) await cache.delete(request);
+  }
 }
 
 self.addEventListener('install', (event) => {
@@ -43,13 +60,21 @@ self.addEventListener('activate', (event) => {
   event.waitUntil(self.clients.claim());
 });
 
-async function answer(request) {
+async function answer(request, later) {
   const cache = await caches.open(CACHE);
   try {
     const response = await fetch(request);
     // Whole files only: a range answer (a video seeking) is not a file to keep.
     if (response.ok && response.status === 200 && !request.headers.has('range')) {
-      await cache.put(request.mode === 'navigate' ? ROOT : request, response.clone());
+      if (request.mode === 'navigate') {
+        const page = response.clone();
+        later(page.clone().text().then(async (html) => {
+          await cache.put(ROOT, page);
+          await prune(cache, html);
+        }));
+      } else {
+        await cache.put(request, response.clone());
+      }
     }
     return response;
   } catch (offline) {
@@ -62,5 +87,5 @@ async function answer(request) {
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   if (request.method !== 'GET' || !request.url.startsWith(ROOT)) return;
-  event.respondWith(answer(request));
+  event.respondWith(answer(request, (work) => event.waitUntil(work)));
 });

@@ -541,3 +541,64 @@ fn around_a_recording_a_parking_clip_alone_or_a_drive_segment_across_its_drive()
         "a refused export writes nothing"
     );
 }
+
+#[test]
+fn a_range_over_a_deleted_but_recoverable_segment_and_a_live_one_is_one_drive() {
+    // The camera deleted the drive's first segment and nothing reused its clusters yet: the
+    // range from it into the live segment after it is one drive, recovered bytes and all.
+    let dir = tempdir();
+    let volume = dir.path().join("volume.img");
+    mkfs_fat(&volume, &Mkfs::new(32, 80 * 1024).label("NEXAR"));
+    mmd(&volume, 0, "Nexar");
+    let segments = vec![
+        segment(dir.path(), "20241012_174100_1.mp4", 0, false),
+        segment(dir.path(), "20241012_174104_1.mp4", 1, false),
+    ];
+    for c in &segments {
+        let name = c.file_name().unwrap().to_str().unwrap();
+        mcopy(&volume, 0, c, &format!("Nexar/{name}"));
+    }
+    mdel(&volume, 0, "Nexar/20241012_174100_1.mp4");
+    let out = dir.path().join("over-deleted.mp4");
+    let run = dashcard(&[
+        "clip",
+        volume.to_str().unwrap(),
+        "--from",
+        "2024-10-12T17:41:02",
+        "--to",
+        "2024-10-12T17:41:06",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        stdout.contains("from Nexar/20241012_174100_1.mp4, Nexar/20241012_174104_1.mp4"),
+        "{stdout}"
+    );
+    check(&out, &segments, 2, 6);
+    // Around the live segment, the same minute reaches back into the deleted one.
+    let around = dir.path().join("around.mp4");
+    let run = dashcard(&[
+        "clip",
+        volume.to_str().unwrap(),
+        "--file",
+        "Nexar/20241012_174104_1.mp4",
+        "--from",
+        "2024-10-12T17:40:35",
+        "--to",
+        "2024-10-12T17:41:35",
+        "-o",
+        around.to_str().unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    check(&around, &segments, 0, 8);
+}

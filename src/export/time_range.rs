@@ -7,6 +7,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::catalog::Catalog;
 use crate::catalog::classify::{Camera, FileKind};
+use crate::catalog::drives::DRIVE_GAP_SECONDS;
 use crate::catalog::time_zone::TimeZone;
 use crate::listing::Listing;
 use crate::remux::TimeRange;
@@ -124,10 +125,11 @@ pub fn select(
         }
         chosen.push((RangeSegment { file: i, start: s }, c.drive, seg_end));
     }
-    chosen.sort_by_key(|(seg, _, _)| seg.start);
-    // Several segments can start at the same instant (a deleted copy and a live one): keep one.
+    // Several segments can start at the same instant (a deleted copy and a live one): keep
+    // one, the live one (sorted first: deleted segments have no drive).
+    chosen.sort_by_key(|(seg, drive, _)| (seg.start, drive.is_none()));
     chosen.dedup_by_key(|(seg, _, _)| seg.start);
-    let Some(&(_, drive, _)) = chosen.first() else {
+    if chosen.is_empty() {
         return Err(RangeSelectError::NoFootage {
             camera: camera.name(),
             start,
@@ -137,14 +139,24 @@ pub fn select(
                 _ => "; the card holds no drive segments of that camera".to_string(),
             },
         });
-    };
-    if let Some(pos) = chosen.iter().position(|(_, d, _)| *d != drive)
-        && let (Some(prev), Some(next)) = (chosen.get(pos.wrapping_sub(1)), chosen.get(pos))
-    {
-        return Err(RangeSelectError::SeveralDrives {
-            first_end: prev.2,
-            next_start: next.0.start,
-        });
+    }
+    // One drive: the live segments' drives agree (a deleted, recoverable segment has none: the
+    // catalog's drives are made of live recordings), and no two neighbours lie further apart
+    // than the gap that separates drives.
+    let gap = TimeDelta::seconds(DRIVE_GAP_SECONDS);
+    let mut drive = None;
+    for pair in chosen.windows(2) {
+        let [(_, d, prev_end), (next, next_drive, _)] = pair else {
+            continue;
+        };
+        drive = drive.or(*d);
+        let other_drive = matches!((drive, next_drive), (Some(a), Some(b)) if a != *b);
+        if other_drive || next.start - *prev_end > gap {
+            return Err(RangeSelectError::SeveralDrives {
+                first_end: *prev_end,
+                next_start: next.start,
+            });
+        }
     }
     Ok(chosen.into_iter().map(|(seg, _, _)| seg).collect())
 }

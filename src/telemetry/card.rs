@@ -72,11 +72,6 @@ impl CardTelemetry {
     pub fn event_impact(&self, event: usize) -> Option<&EventImpact> {
         self.event_impacts.iter().find(|e| e.event == event)
     }
-
-    /// Whether any clip has sidecar logs.
-    pub fn has_any(&self) -> bool {
-        !self.clips.is_empty()
-    }
 }
 
 /// Which of a clip's sidecars a file is, by its folder and extension.

@@ -25,6 +25,7 @@ use crate::card::{Card, Shown};
 use crate::card_bytes::CardBytes;
 use crate::drive_gaps::{Coverage, MissingFootage};
 use crate::format;
+use crate::player::SPEEDS;
 use crate::telemetry_view::{DriveClock, DriveTelemetryView};
 
 /// One segment of one camera, placed on the drive's timeline.
@@ -208,9 +209,6 @@ pub fn open(card: Card, shown: &Shown, index: usize, start_at_s: f64) {
     .map(|p| DrivePlayback { start_at_s, ..p });
     card.drive_player.set(playback);
 }
-
-/// Playback speeds offered.
-const SPEEDS: [f64; 6] = [0.25, 0.5, 1.0, 1.5, 2.0, 4.0];
 
 /// Starts `video`; a refused start (no source yet, a clip the browser cannot play) is not an
 /// uncaught error: the player shows what it has.

@@ -193,8 +193,8 @@ fn plays(video: &HtmlVideoElement, codec: &str) -> bool {
         .is_empty()
 }
 
-/// Playback speeds offered.
-const SPEEDS: [f64; 6] = [0.25, 0.5, 1.0, 1.5, 2.0, 4.0];
+/// Playback speeds offered (both players).
+pub(crate) const SPEEDS: [f64; 6] = [0.25, 0.5, 1.0, 1.5, 2.0, 4.0];
 
 /// Why the browser could not play file `index` of `shown`, from the media error's `code`, its
 /// `detail` message, what the browser says it decodes (`h264`, `h265`) and what the card tells

@@ -60,7 +60,8 @@ fn the_explainer_tells_where_each_family_keeps_footage() {
     assert!(text.contains("50 %"));
 }
 
-/// The test page has no worker to start (its loader is not served here): the reader failing
+/// The test page has no worker to start (it has no `script[data-js][data-wasm]` naming the
+/// module a worker would load): the reader failing
 /// must end in the error panel, with the ways in still there to try again.
 #[wasm_bindgen_test]
 async fn a_reader_that_cannot_start_ends_in_an_error_panel() {

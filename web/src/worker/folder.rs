@@ -1,6 +1,6 @@
 //! A card folder: the browser's `File`s listed by their paths and sent to the page at once,
 //! then each video's header read from its own file — a chunk of files at a time, the next
-//! chunk's heads and tails in flight while this one is parsed ([`prefetch`]) — and the
+//! chunk's tails in flight while this one is parsed ([`prefetch`]) — and the
 //! complete card sent.
 
 use std::cell::RefCell;
@@ -19,7 +19,8 @@ use super::{HEADERS_PHASE, Page, Progress, unreadable};
 use crate::blob_source::BlobSource;
 use crate::protocol::{Failure, FromWorker};
 
-/// Files whose heads and tails are requested at once (~12 KiB each, in JS memory).
+/// Files whose tails are requested at once: sized as if a head came with each tail (~12 KiB a
+/// file), which leaves the JS memory held by a chunk well under its budget.
 const CHUNK_FILES: usize =
     (prefetch::CHUNK_BYTES / (prefetch::HEAD_BYTES + prefetch::TAIL_BYTES)) as usize;
 
@@ -120,7 +121,10 @@ async fn read_headers_pipelined(
     for (i, chunk) in chunks.iter().enumerate() {
         let mut arrived: HashMap<&str, Rc<RefCell<Arrived>>> = HashMap::new();
         for (path, reads) in next.take().unwrap_or_default() {
-            arrived.insert(path, Rc::new(RefCell::new(reads.arrived().await?)));
+            // A file that could not be read ahead (removed, unreadable) is read on its own
+            // when its turn comes, and fails alone.
+            let bytes = reads.arrived().await.unwrap_or_default();
+            arrived.insert(path, Rc::new(RefCell::new(bytes)));
         }
         if let Some(chunk) = chunks.get(i + 1) {
             next = Some(start_chunk(listing, by_path, chunk)?);

@@ -116,7 +116,8 @@ impl PrefetchedSource {
         let arrived = self.arrived.borrow();
         let i = arrived.partition_point(|(start, _)| *start <= self.pos);
         let (start, bytes) = arrived.get(i.checked_sub(1)?)?;
-        let within = (self.pos - start) as u32;
+        // Past the range's end (by any amount: no truncation to 32 bits), nothing arrived here.
+        let within = u32::try_from(self.pos - start).ok()?;
         let available = bytes.length().checked_sub(within).filter(|n| *n > 0)?;
         let n = available.min(buf.len() as u32);
         bytes
