@@ -219,6 +219,17 @@ pub struct ClipRef {
 }
 
 impl ClipRef {
+    /// `file`'s bytes as the worker's readers take them, under `index` (its place in whatever
+    /// list the reader is given).
+    pub fn of(index: usize, file: &ListedFile) -> Self {
+        Self {
+            index,
+            bytes: file.bytes,
+            extents: file.extents.clone(),
+            valid_bytes: file.valid_bytes,
+        }
+    }
+
     /// The clip's bytes in the image (zeros past its written bytes).
     pub fn open<'a, R: Read + Seek>(
         &'a self,
@@ -280,12 +291,7 @@ impl Listing {
             .iter()
             .enumerate()
             .filter(|(_, f)| is_video_name(&f.path) && !f.extents.is_empty())
-            .map(|(index, f)| ClipRef {
-                index,
-                bytes: f.bytes,
-                extents: f.extents.clone(),
-                valid_bytes: f.valid_bytes,
-            })
+            .map(|(index, f)| ClipRef::of(index, f))
             .collect();
         clips.sort_by_key(|c| c.extents.first().map_or(0, |e| e.offset));
         clips

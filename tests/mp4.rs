@@ -621,29 +621,11 @@ fn clips_in_a_fat_image_are_read_through_the_block_reader_and_extents() {
 /// `-movie_timescale` and `-video_track_timescale`.
 fn clip_with_timescales(dir: &Path, seconds: f64, movie: u32, track: u32) -> std::path::PathBuf {
     let path = dir.join(format!("ts_{movie}_{track}.mp4"));
-    common::run(
-        std::process::Command::new("ffmpeg")
-            .args([
-                "-hide_banner",
-                "-loglevel",
-                "error",
-                "-y",
-                "-f",
-                "lavfi",
-                "-i",
-            ])
-            .arg(format!("testsrc=size=320x240:rate=25:duration={seconds}"))
-            .args([
-                "-c:v",
-                "libx264",
-                "-preset",
-                "ultrafast",
-                "-pix_fmt",
-                "yuv420p",
-            ])
-            .args(["-movie_timescale", &movie.to_string()])
-            .args(["-video_track_timescale", &track.to_string()])
-            .arg(&path),
+    let (movie, track) = (movie.to_string(), track.to_string());
+    common::ffmpeg_testsrc(
+        &path,
+        seconds,
+        &["-movie_timescale", &movie, "-video_track_timescale", &track],
     );
     path
 }

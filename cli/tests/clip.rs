@@ -24,6 +24,17 @@ fn dashcard(args: &[&str]) -> Output {
 }
 
 /// Seconds `index * SEGMENT_S ..` of one continuous test picture and tone, as one segment.
+/// Runs `dashcard` with `args`, which must succeed; what it printed.
+fn exported(args: &[&str]) -> String {
+    let run = dashcard(args);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    String::from_utf8_lossy(&run.stdout).into_owned()
+}
+
 fn segment(dir: &Path, name: &str, index: u32, fragmented: bool) -> PathBuf {
     let path = dir.join(name);
     let from = (index * SEGMENT_S).to_string();
@@ -430,7 +441,7 @@ fn around_a_recording_a_parking_clip_alone_or_a_drive_segment_across_its_drive()
 
     // A parking clip: the range is cut from it alone.
     let out = dir.path().join("parking.mp4");
-    let run = dashcard(&[
+    let stdout = exported(&[
         "clip",
         img,
         "--file",
@@ -442,12 +453,6 @@ fn around_a_recording_a_parking_clip_alone_or_a_drive_segment_across_its_drive()
         "-o",
         out.to_str().unwrap(),
     ]);
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     assert!(
         stdout.contains("from Nexar/20241012_180000_U.mp4\n"),
         "{stdout}"
@@ -456,7 +461,7 @@ fn around_a_recording_a_parking_clip_alone_or_a_drive_segment_across_its_drive()
 
     // A drive segment: its camera across the drive, into the segment before it.
     let out = dir.path().join("around-drive.mp4");
-    let run = dashcard(&[
+    let stdout = exported(&[
         "clip",
         img,
         "--file",
@@ -468,12 +473,6 @@ fn around_a_recording_a_parking_clip_alone_or_a_drive_segment_across_its_drive()
         "-o",
         out.to_str().unwrap(),
     ]);
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     assert!(
         stdout.contains("road camera")
             && stdout.contains("Nexar/20241012_174100_1.mp4, Nexar/20241012_174104_1.mp4"),
@@ -560,7 +559,7 @@ fn a_range_over_a_deleted_but_recoverable_segment_and_a_live_one_is_one_drive() 
     }
     mdel(&volume, 0, "Nexar/20241012_174100_1.mp4");
     let out = dir.path().join("over-deleted.mp4");
-    let run = dashcard(&[
+    let stdout = exported(&[
         "clip",
         volume.to_str().unwrap(),
         "--from",
@@ -570,12 +569,6 @@ fn a_range_over_a_deleted_but_recoverable_segment_and_a_live_one_is_one_drive() 
         "-o",
         out.to_str().unwrap(),
     ]);
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     assert!(
         stdout.contains("from Nexar/20241012_174100_1.mp4, Nexar/20241012_174104_1.mp4"),
         "{stdout}"
@@ -583,7 +576,7 @@ fn a_range_over_a_deleted_but_recoverable_segment_and_a_live_one_is_one_drive() 
     check(&out, &segments, 2, 6);
     // Around the live segment, the same minute reaches back into the deleted one.
     let around = dir.path().join("around.mp4");
-    let run = dashcard(&[
+    exported(&[
         "clip",
         volume.to_str().unwrap(),
         "--file",
@@ -595,10 +588,5 @@ fn a_range_over_a_deleted_but_recoverable_segment_and_a_live_one_is_one_drive() 
         "-o",
         around.to_str().unwrap(),
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     check(&around, &segments, 0, 8);
 }

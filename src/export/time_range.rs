@@ -76,6 +76,13 @@ pub enum RangeSelectError {
     },
 }
 
+/// When a recording that started at `start` and lasts `duration_s` (a segment's usual length
+/// when unknown; at most an hour, whatever its header claims) ends.
+fn end_of(start: NaiveDateTime, duration_s: Option<f64>) -> NaiveDateTime {
+    let length = duration_s.unwrap_or(DEFAULT_SEGMENT_S).clamp(0.0, 3600.0);
+    start + TimeDelta::milliseconds((length * 1000.0) as i64)
+}
+
 /// Whether a file of `camera` answers a request for `wanted`: the cabin and the newer
 /// cameras' second camera are the same choice (the card has one or the other).
 fn same_camera(camera: Camera, wanted: Camera) -> bool {
@@ -103,8 +110,7 @@ pub fn select(
         if !same_camera(cam, camera) {
             continue;
         }
-        let length = c.duration_s.unwrap_or(DEFAULT_SEGMENT_S).clamp(0.0, 3600.0);
-        let seg_end = s + TimeDelta::milliseconds((length * 1000.0) as i64);
+        let seg_end = end_of(s, c.duration_s);
         if !l.deleted {
             first = Some(first.map_or(s, |f| f.min(s)));
             last = Some(last.map_or(seg_end, |e| e.max(seg_end)));
@@ -195,8 +201,7 @@ pub fn select_around(
             path: l.path.clone(),
         });
     }
-    let length = c.duration_s.unwrap_or(DEFAULT_SEGMENT_S).clamp(0.0, 3600.0);
-    let end = start + TimeDelta::milliseconds((length * 1000.0) as i64);
+    let end = end_of(start, c.duration_s);
     if range.start >= end || range.end <= start {
         return Err(RangeSelectError::NoFootage {
             camera: c.camera.map_or("this", Camera::name),

@@ -259,10 +259,9 @@ pub fn fls(image: &Path, offset_sectors: u64) -> Vec<String> {
     out.lines().map(str::to_string).collect()
 }
 
-/// A fragmented H.264 MP4 of `seconds` made by ffmpeg as `-movflags frag_keyframe+empty_moov`
-/// plus `extra` flags (e.g. "+default_base_moof", "+skip_trailer"), one fragment a second.
-pub fn ffmpeg_fragmented(dir: &Path, name: &str, seconds: f64, extra: &str) -> PathBuf {
-    let path = dir.join(name);
+/// A 320×240, 25 fps H.264 clip of `seconds` made by ffmpeg from its test pattern, with
+/// `extra` output options (timescales, fragmenting, GOP).
+pub fn ffmpeg_testsrc(path: &Path, seconds: f64, extra: &[&str]) {
     run(Command::new("ffmpeg")
         .args([
             "-hide_banner",
@@ -281,11 +280,17 @@ pub fn ffmpeg_fragmented(dir: &Path, name: &str, seconds: f64, extra: &str) -> P
             "ultrafast",
             "-pix_fmt",
             "yuv420p",
-            "-g",
-            "25",
         ])
-        .args(["-movflags", &format!("frag_keyframe+empty_moov{extra}")])
-        .arg(&path));
+        .args(extra)
+        .arg(path));
+}
+
+/// A fragmented H.264 MP4 of `seconds` made by ffmpeg as `-movflags frag_keyframe+empty_moov`
+/// plus `extra` flags (e.g. "+default_base_moof", "+skip_trailer"), one fragment a second.
+pub fn ffmpeg_fragmented(dir: &Path, name: &str, seconds: f64, extra: &str) -> PathBuf {
+    let path = dir.join(name);
+    let flags = format!("frag_keyframe+empty_moov{extra}");
+    ffmpeg_testsrc(&path, seconds, &["-g", "25", "-movflags", &flags]);
     path
 }
 

@@ -118,6 +118,29 @@ impl ExportQueue {
         Rc::new(move |answer, parts| self.answer(answer, parts))
     }
 
+    /// Where the worker reads `files` from: the image, or each file of the folder. `None`
+    /// (with `sample` or `unreadable` as the status) when they cannot be exported from here:
+    /// the sample card's recordings are not real footage, or a folder lacks one of them.
+    fn sources(
+        self,
+        files: &[ListedFile],
+        sample: &str,
+        unreadable: &str,
+    ) -> Option<(Option<web_sys::File>, Vec<web_sys::File>)> {
+        let (exportable, image, folder) = self
+            .bytes
+            .with_value(|b| (b.can_export(), b.image().cloned(), b.folder_files(files)));
+        if !exportable {
+            self.status.set(Some(sample.into()));
+            return None;
+        }
+        if image.is_none() && folder.len() != files.len() {
+            self.status.set(Some(unreadable.into()));
+            return None;
+        }
+        Some((image, folder))
+    }
+
     /// Takes `files` out: with `zip_name`, as one stored ZIP archive; without, each is
     /// assumed already saved. Either way the worker digests them, and each gets its SHA-256 on
     /// record.
@@ -132,31 +155,19 @@ impl ExportQueue {
             )));
         }
         let listed: Vec<ListedFile> = files.iter().map(|t| t.file.clone()).collect();
-        let (exportable, image, folder) = self
-            .bytes
-            .with_value(|b| (b.can_export(), b.image().cloned(), b.folder_files(&listed)));
-        if !exportable {
-            return self.status.set(Some(
-                "The sample card's recordings play and download one by one; archives and SHA-256 records need a real card."
-                    .into(),
-            ));
-        }
-        if image.is_none() && folder.len() != files.len() {
-            return self
-                .status
-                .set(Some("These files cannot be taken out of this card.".into()));
-        }
+        let Some((image, folder)) = self.sources(
+            &listed,
+            "The sample card's recordings play and download one by one; archives and SHA-256 records need a real card.",
+            "These files cannot be taken out of this card.",
+        ) else {
+            return;
+        };
         let clips: Vec<ExportClip> = listed
-            .into_iter()
+            .iter()
             .zip(&files)
             .enumerate()
             .map(|(index, (f, t))| ExportClip {
-                clip: ClipRef {
-                    index,
-                    bytes: f.bytes,
-                    extents: f.extents,
-                    valid_bytes: f.valid_bytes,
-                },
+                clip: ClipRef::of(index, f),
                 decrypt: t.decrypt,
             })
             .collect();
@@ -221,12 +232,7 @@ impl ExportQueue {
             return done(Err("no worker could be started to decrypt it".to_string()));
         }
         let clip = ExportClip {
-            clip: ClipRef {
-                index: 0,
-                bytes: file.bytes,
-                extents: file.extents.clone(),
-                valid_bytes: file.valid_bytes,
-            },
+            clip: ClipRef::of(0, file),
             decrypt: true,
         };
         let key = self.key.get_value();
@@ -294,31 +300,19 @@ impl ExportQueue {
             .iter()
             .filter_map(|s| listing.files.get(s.file).cloned())
             .collect();
-        let (exportable, image, folder) = self
-            .bytes
-            .with_value(|b| (b.can_export(), b.image().cloned(), b.folder_files(&files)));
-        if !exportable {
-            return self.status.set(Some(
-                "The sample card's recordings are not real footage end to end; clips export from a real card."
-                    .into(),
-            ));
-        }
-        if image.is_none() && folder.len() != files.len() {
-            return self
-                .status
-                .set(Some("These segments cannot be read from this card.".into()));
-        }
+        let Some((image, folder)) = self.sources(
+            &files,
+            "The sample card's recordings are not real footage end to end; clips export from a real card.",
+            "These segments cannot be read from this card.",
+        ) else {
+            return;
+        };
         let segments: Vec<ClipSegment> = chosen
             .iter()
             .zip(files)
             .enumerate()
             .map(|(index, (seg, f))| ClipSegment {
-                clip: ClipRef {
-                    index,
-                    bytes: f.bytes,
-                    extents: f.extents,
-                    valid_bytes: f.valid_bytes,
-                },
+                clip: ClipRef::of(index, &f),
                 segment: *seg,
                 path: f.path,
             })
