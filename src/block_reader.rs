@@ -16,6 +16,9 @@ use std::io::{self, Read, Seek, SeekFrom};
 pub const DEFAULT_BLOCK_BYTES: usize = 256 * 1024;
 /// Default cache budget: a few MiB, independent of the image size.
 pub const DEFAULT_CACHE_BYTES: usize = 16 * 1024 * 1024;
+/// Default size of the reads a whole structure is taken in (a FAT): where each call costs
+/// more than its bytes (a browser `Blob`), a 32 MiB FAT is a handful of calls.
+pub const DEFAULT_BULK_READ_BYTES: usize = 4 * 1024 * 1024;
 
 /// What the reader has asked of its source so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -44,6 +47,8 @@ pub struct BlockReader<R> {
     span_hint: Option<(u64, u64)>,
     /// The bytes last fetched because of the hint, and where they start.
     held: Option<(u64, Vec<u8>)>,
+    /// See [`BlockReader::bulk_read_bytes`].
+    bulk_read_bytes: usize,
 }
 
 impl<R: Read + Seek> BlockReader<R> {
@@ -68,7 +73,21 @@ impl<R: Read + Seek> BlockReader<R> {
             stats: ReadStats::default(),
             span_hint: None,
             held: None,
+            bulk_read_bytes: DEFAULT_BULK_READ_BYTES,
         })
+    }
+
+    /// Size of the reads a whole structure (a FAT) is taken in, piece by piece:
+    /// [`DEFAULT_BULK_READ_BYTES`] unless set.
+    pub fn bulk_read_bytes(&self) -> usize {
+        self.bulk_read_bytes
+    }
+
+    /// Sets [`BlockReader::bulk_read_bytes`] (at least 4 KiB). Natively, where bytes cost more
+    /// than calls, a smaller piece that stays in the processor's cache is read and parsed faster
+    /// than a large one the kernel copies out to fresh memory.
+    pub fn set_bulk_read_bytes(&mut self, bytes: usize) {
+        self.bulk_read_bytes = bytes.max(4096);
     }
 
     /// Length of the source in bytes.

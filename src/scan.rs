@@ -154,25 +154,28 @@ fn fat_listing(volume: VolumeListing) -> (Volume, Vec<ListedFile>, Vec<String>) 
         free_bytes: Some(info.free_bytes),
         label: info.label.clone(),
     };
-    let files = volume
-        .entries
-        .into_iter()
-        .filter(|e| !e.is_dir)
-        .map(|e| ListedFile {
-            path: e.path,
-            bytes: e.bytes,
-            created: e.created,
-            modified: e.modified,
-            deleted: e.deleted,
-            recoverable: e.recoverable,
-            fragments: e.fragments,
-            extents: e.extents,
-            valid_bytes: None,
-            warnings: e.warnings,
-            read_only: e.read_only,
-            header: None,
-        })
-        .collect();
+    // Sized once: growing a vector of ~14,000 files by doubling copies it again and again.
+    let mut files = Vec::with_capacity(volume.entries.iter().filter(|e| !e.is_dir).count());
+    files.extend(
+        volume
+            .entries
+            .into_iter()
+            .filter(|e| !e.is_dir)
+            .map(|e| ListedFile {
+                path: e.path,
+                bytes: e.bytes,
+                created: e.created,
+                modified: e.modified,
+                deleted: e.deleted,
+                recoverable: e.recoverable,
+                fragments: e.fragments,
+                extents: e.extents,
+                valid_bytes: None,
+                warnings: e.warnings,
+                read_only: e.read_only,
+                header: None,
+            }),
+    );
     (summary, files, volume.warnings)
 }
 
@@ -189,25 +192,28 @@ fn exfat_listing(volume: ExfatListing) -> (Volume, Vec<ListedFile>, Vec<String>)
         free_bytes: Some(info.free_bytes),
         label: info.label.clone(),
     };
-    let files = volume
-        .entries
-        .into_iter()
-        .filter(|e| !e.is_dir)
-        .map(|e| ListedFile {
-            valid_bytes: (e.valid_bytes < e.bytes).then_some(e.valid_bytes),
-            path: e.path,
-            bytes: e.bytes,
-            created: e.created,
-            modified: e.modified,
-            deleted: e.deleted,
-            recoverable: e.recoverable,
-            fragments: e.fragments,
-            extents: e.extents,
-            warnings: e.warnings,
-            read_only: e.read_only,
-            header: None,
-        })
-        .collect();
+    // Sized once, as for FAT.
+    let mut files = Vec::with_capacity(volume.entries.iter().filter(|e| !e.is_dir).count());
+    files.extend(
+        volume
+            .entries
+            .into_iter()
+            .filter(|e| !e.is_dir)
+            .map(|e| ListedFile {
+                valid_bytes: (e.valid_bytes < e.bytes).then_some(e.valid_bytes),
+                path: e.path,
+                bytes: e.bytes,
+                created: e.created,
+                modified: e.modified,
+                deleted: e.deleted,
+                recoverable: e.recoverable,
+                fragments: e.fragments,
+                extents: e.extents,
+                warnings: e.warnings,
+                read_only: e.read_only,
+                header: None,
+            }),
+    );
     (summary, files, volume.warnings)
 }
 

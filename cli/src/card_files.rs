@@ -13,7 +13,12 @@ use crate::positioned_file::PositionedFile;
 /// Where the listed files' bytes are.
 pub enum CardFiles {
     /// In the image, through the reader that listed it.
-    Image(BlockReader<PositionedFile>),
+    Image {
+        /// The reader that listed the image.
+        reader: BlockReader<PositionedFile>,
+        /// What helper threads read of the image besides (see `header_threads`).
+        helper_reads: ReadStats,
+    },
     /// In the mounted folder.
     Folder(PathBuf),
 }
@@ -27,7 +32,7 @@ impl CardFiles {
             .ok_or_else(|| format!("no file {index} on the card"))?;
         let mut bytes = Vec::new();
         let read = match self {
-            CardFiles::Image(reader) => file.open(reader).take(max).read_to_end(&mut bytes),
+            CardFiles::Image { reader, .. } => file.open(reader).take(max).read_to_end(&mut bytes),
             CardFiles::Folder(root) => {
                 let path = folder_walk::resolve(root, &file.path)?;
                 crate::input::open_nonblocking(&path)
@@ -40,7 +45,16 @@ impl CardFiles {
     /// What was read of the image, for `--stats`.
     pub fn image_stats(&self) -> Option<ReadStats> {
         match self {
-            CardFiles::Image(reader) => Some(reader.stats()),
+            CardFiles::Image {
+                reader,
+                helper_reads,
+            } => {
+                let own = reader.stats();
+                Some(ReadStats {
+                    bytes_read: own.bytes_read + helper_reads.bytes_read,
+                    read_calls: own.read_calls + helper_reads.read_calls,
+                })
+            }
             CardFiles::Folder(_) => None,
         }
     }

@@ -6,9 +6,11 @@
 mod card_files;
 mod clip;
 mod folder_walk;
+mod header_threads;
 mod input;
 mod phase_times;
 mod positioned_file;
+mod report_json;
 mod summary;
 mod terminal;
 
@@ -305,9 +307,16 @@ pub(crate) fn source_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
+/// Natively each read's bytes are the cost, not the call: the FAT is read a piece at a time
+/// into one buffer that stays in the processor's cache (1 MiB: 30 pieces for a 256 GB card's
+/// FAT) instead of in pieces of several MiB of fresh memory.
+const BULK_READ_BYTES: usize = 1 << 20;
+
 fn open_image(path: &Path, file: File) -> Result<BlockReader<PositionedFile>, Failure> {
-    BlockReader::new(PositionedFile::new(file))
-        .map_err(|e| Failure::input(format!("cannot read {}: {e}", path.display())))
+    let mut reader = BlockReader::new(PositionedFile::new(file))
+        .map_err(|e| Failure::input(format!("cannot read {}: {e}", path.display())))?;
+    reader.set_bulk_read_bytes(BULK_READ_BYTES);
+    Ok(reader)
 }
 
 fn print_stats(s: ReadStats) {
@@ -343,6 +352,8 @@ fn read_card_timed(
         }
         input::Input::Image(file) => file,
     };
+    // A second handle on the image for a helper thread (see header_threads).
+    let second = file.try_clone().ok();
     let mut reader = open_image(path, file)?;
     let options = ScanOptions {
         source_name: Some(source_name(path)),
@@ -353,14 +364,19 @@ fn read_card_timed(
     let listing = scan::list_image(&mut reader, &options)
         .map_err(|e| Failure::input(format!("cannot read {}: {e}", path.display())))?;
     times.lap("list (partition, FAT, directories)");
-    // One thread: reading them on two (as the web worker does) was slower here, the second
-    // thread's reads contending with the first's in the kernel's page cache.
-    let headers = scan::read_headers(&mut reader, &listing.image_clips(), 0, keys, |_, _| {});
+    let (headers, helper_reads) =
+        header_threads::read_headers(&mut reader, second, &listing.image_clips(), keys);
     times.lap("MP4 headers");
     let imu = scan::read_imu_headers(&mut reader, &listing);
     let listing = listing.with_headers(headers).with_imu_headers(imu);
     times.lap("IMU headers");
-    Ok((listing, CardFiles::Image(reader)))
+    Ok((
+        listing,
+        CardFiles::Image {
+            reader,
+            helper_reads,
+        },
+    ))
 }
 
 fn report(
@@ -385,10 +401,10 @@ fn report(
     let estimate = dashcard::estimate::build(&listing, &catalog, what_if);
     times.lap("estimate");
     let written = if json {
-        let report = Report::assemble(&listing, &catalog, &estimate, &telemetry);
+        let mut report = Report::assemble(&listing, &catalog, &estimate, &telemetry);
         times.lap("report assembled");
         let written = write_stdout_with(|out| {
-            report.write_json(&mut *out)?;
+            report_json::write(&mut report, &mut *out)?;
             out.write_all(b"\n")
         });
         times.lap("JSON written");

@@ -13,9 +13,6 @@ use crate::block_reader::BlockReader;
 
 use super::boot_sector::{FatType, Geometry};
 
-/// Largest read made on the FAT: big enough that a 32 MiB FAT takes a handful of calls.
-const CHUNK_BYTES: u64 = 4 * 1024 * 1024;
-
 /// Marker values in the exceptions table.
 const END: u32 = u32::MAX;
 const BAD: u32 = u32::MAX - 1;
@@ -216,7 +213,8 @@ pub struct FatTable {
 
 impl FatTable {
     /// Reads the FAT copy in use ([`Geometry::active_fat`]: the first, unless FAT32 mirroring
-    /// is off) of the volume at `volume_offset` in a few large direct reads.
+    /// is off) of the volume at `volume_offset` in direct reads of the reader's
+    /// [`BlockReader::bulk_read_bytes`] (by default a few large ones).
     pub fn read<R: Read + Seek>(
         reader: &mut BlockReader<R>,
         volume_offset: u64,
@@ -257,8 +255,10 @@ impl FatTable {
                 let entry = (entry_bits / 8) as usize;
                 let mut offset = 0u64;
                 let mut buf = Vec::new();
+                // Whole entries in each piece.
+                let chunk = (reader.bulk_read_bytes() as u64 / 4 * 4).max(4);
                 while offset < needed_bytes {
-                    let len = (needed_bytes - offset).min(CHUNK_BYTES) as usize;
+                    let len = (needed_bytes - offset).min(chunk) as usize;
                     buf.resize(len, 0);
                     reader.read_direct(fat_start + offset, &mut buf)?;
                     if offset == 0 {
