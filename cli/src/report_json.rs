@@ -2,17 +2,21 @@
 //!
 //! A 256 GB card's report is ~14.5 MB of pretty-printed JSON, 92 % of it the `files` list.
 //! Serializing it is plain CPU work, so the list is cut into chunks of [`CHUNK_RECORDS`]
-//! records: this thread writes the even chunks straight out, a helper thread serializes the
-//! odd ones into buffers that this thread writes out in turn and hands back for reuse (a few
-//! buffers in all: fresh memory costs a page fault every 4 KiB, which would eat much of the
-//! gain). The bytes are the same as one `serde_json::to_writer_pretty` pass: the document is
+//! records that this thread and a helper take one at a time, in order: this thread writes a
+//! chunk straight out when every chunk before it is out, and otherwise (the helper's, or one
+//! taken while the helper's previous one is not done) into a buffer written out in turn and
+//! then reused (a few buffers in all: fresh memory costs a page fault every 4 KiB, which would
+//! eat much of the gain). A thread the machine's other work holds up leaves the remaining
+//! chunks to the other, so at worst this thread waits for the one chunk the helper holds. The bytes are the same as one `serde_json::to_writer_pretty` pass: the document is
 //! serialized without its files (`"files": []`), and the records are written into that gap as
 //! serde_json's pretty printer would write them there — each record with the printer's own
 //! formatter, brought to the records' depth (two levels: inside the document, inside the
 //! list), each after `\n` or `,\n` and the indentation of that depth, and the list closed by
 //! `\n` and one level less. Tested against [`Report::write_json`].
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread;
 
@@ -25,9 +29,6 @@ const MIN_FILES_TO_SPLIT: usize = 2048;
 
 /// Records serialized at a time by either thread (~0.5 MB of JSON).
 const CHUNK_RECORDS: usize = 512;
-
-/// Chunks the helper may have serialized ahead of this thread's writing.
-const CHUNKS_AHEAD: usize = 2;
 
 /// Where the (empty) file list sits in the document without its files: a key at the top
 /// level is indented once, and no string in the document holds a raw line break.
@@ -68,46 +69,74 @@ fn write_split(
     };
     let chunks: Vec<&[FileRecord]> = report.files.chunks(chunk_records.max(1)).collect();
     out.write_all(&skeleton[..gap])?;
+    let next = AtomicUsize::new(0);
     thread::scope(|scope| {
-        // Serialized odd chunks come back on `done`; written buffers go back on `spare`.
-        let (done_tx, done) = mpsc::sync_channel::<io::Result<Vec<u8>>>(CHUNKS_AHEAD);
+        // Serialized chunks come back on `done`; written buffers go back on `spare`.
+        let (done_tx, done) = mpsc::channel::<(usize, io::Result<Vec<u8>>)>();
         let (spare, spare_rx) = mpsc::channel::<Vec<u8>>();
-        let theirs = &chunks;
+        let (theirs, their_next) = (&chunks, &next);
         scope.spawn(move || {
-            for chunk in theirs.iter().skip(1).step_by(2) {
-                // About 1 KiB a record: a new buffer seldom grows.
-                let mut buf = spare_rx
-                    .try_recv()
-                    .unwrap_or_else(|_| Vec::with_capacity(chunk.len() * 1024));
+            loop {
+                let i = their_next.fetch_add(1, Ordering::Relaxed);
+                let Some(chunk) = theirs.get(i) else {
+                    return;
+                };
+                let mut buf = spare_rx.try_recv().unwrap_or_else(|_| new_buffer(chunk));
                 buf.clear();
-                let written = write_records(chunk, false, &mut buf).map(|()| buf);
+                let serialized = write_records(chunk, i == 0, &mut buf).map(|()| buf);
                 // This thread stopped (a write failed): nothing more to do.
-                if done_tx.send(written).is_err() {
+                if done_tx.send((i, serialized)).is_err() {
                     return;
                 }
             }
         });
-        for (i, chunk) in chunks.iter().enumerate() {
-            if i % 2 == 0 {
-                write_records(chunk, i == 0, out)?;
+        let mut ready: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
+        let mut written = 0;
+        let mut helper_gone = false;
+        while written < chunks.len() {
+            while let Ok((i, serialized)) = done.try_recv() {
+                ready.insert(i, serialized?);
+            }
+            if let Some(buf) = ready.remove(&written) {
+                out.write_all(&buf)?;
+                let _ = spare.send(buf);
+                written += 1;
                 continue;
             }
-            let buf = match done.recv() {
-                Ok(serialized) => serialized?,
-                // The helper is gone (it cannot panic on plain values): this chunk here.
-                Err(_) => {
-                    let mut buf = Vec::new();
-                    write_records(chunk, false, &mut buf)?;
-                    buf
-                }
+            let claimed = if helper_gone {
+                // The helper is gone (it cannot panic on plain values): the rest here.
+                Some(written)
+            } else {
+                Some(next.fetch_add(1, Ordering::Relaxed)).filter(|&i| i < chunks.len())
             };
-            out.write_all(&buf)?;
-            let _ = spare.send(buf);
+            match claimed {
+                Some(i) if i == written => {
+                    write_records(chunks[i], i == 0, out)?;
+                    written += 1;
+                }
+                Some(i) => {
+                    let mut buf = new_buffer(chunks[i]);
+                    write_records(chunks[i], false, &mut buf)?;
+                    ready.insert(i, buf);
+                }
+                // Every chunk is taken: wait for the helper's.
+                None => match done.recv() {
+                    Ok((i, serialized)) => {
+                        ready.insert(i, serialized?);
+                    }
+                    Err(_) => helper_gone = true,
+                },
+            }
         }
         Ok::<(), io::Error>(())
     })?;
     out.write_all(b"\n  ")?;
     out.write_all(&skeleton[gap..])
+}
+
+/// A buffer for `chunk`'s JSON: about 1 KiB a record, so that it seldom grows.
+fn new_buffer(chunk: &[FileRecord]) -> Vec<u8> {
+    Vec::with_capacity(chunk.len() * 1024)
 }
 
 /// Writes `records` as items of the report's `files` list, the first of them the list's first
@@ -153,16 +182,29 @@ mod tests {
     fn the_same_bytes_as_one_pass_whatever_the_split() {
         let report = simulated_report();
         assert!(report.files.len() > 100, "{} files", report.files.len());
-        for keep in [0, 1, 2, 3, 4, 6, 7, 10, report.files.len()] {
+        let all = report.files.len();
+        for (keep, chunk) in [
+            (0, 1),
+            (1, 1),
+            (2, 1),
+            (3, 3),
+            (4, 3),
+            (7, 3),
+            (10, 1),
+            (all, 1),
+        ]
+        .into_iter()
+        .chain([(all, 3), (all, 16), (all, CHUNK_RECORDS)])
+        {
             let mut cut = report.clone();
             cut.files.truncate(keep);
             let mut one_pass = Vec::new();
             cut.write_json(&mut one_pass).unwrap();
             let mut split = Vec::new();
-            write_split(&mut cut, &mut split, 1, 3).unwrap();
+            write_split(&mut cut, &mut split, 1, chunk).unwrap();
             assert!(
                 one_pass == split,
-                "{keep} files: the split output differs from one pass"
+                "{keep} files in chunks of {chunk}: the split output differs from one pass"
             );
         }
     }
