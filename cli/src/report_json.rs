@@ -2,23 +2,24 @@
 //!
 //! A 256 GB card's report is ~14.5 MB of pretty-printed JSON, 92 % of it the `files` list.
 //! Serializing it is plain CPU work, so the list is cut into chunks of [`CHUNK_RECORDS`]
-//! records that this thread and a helper take one at a time, in order: this thread writes a
-//! chunk straight out when every chunk before it is out, and otherwise (the helper's, or one
-//! taken while the helper's previous one is not done) into a buffer written out in turn and
-//! then reused (a few buffers in all: fresh memory costs a page fault every 4 KiB, which would
-//! eat much of the gain). A thread the machine's other work holds up leaves the remaining
-//! chunks to the other, so at worst this thread waits for the one chunk the helper holds. The bytes are the same as one `serde_json::to_writer_pretty` pass: the document is
+//! records: this thread writes the even chunks straight out, a helper thread serializes the
+//! odd ones into buffers this thread writes out in turn and hands back for reuse (a few
+//! buffers in all: fresh memory costs a page fault every 4 KiB, which would eat much of the
+//! gain). When the helper's chunk is not there within [`HELPER_PATIENCE`] (the machine's other
+//! work holds the helper up), this thread stops waiting for it and writes the rest itself: at
+//! worst the JSON costs that much more than on one thread. The bytes are the same as one
+//! `serde_json::to_writer_pretty` pass: the document is
 //! serialized without its files (`"files": []`), and the records are written into that gap as
 //! serde_json's pretty printer would write them there — each record with the printer's own
 //! formatter, brought to the records' depth (two levels: inside the document, inside the
 //! list), each after `\n` or `,\n` and the indentation of that depth, and the list closed by
 //! `\n` and one level less. Tested against [`Report::write_json`].
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread;
+use std::time::Duration;
 
 use dashcard::report::{FileRecord, Report};
 use serde::Serialize;
@@ -27,8 +28,11 @@ use serde_json::ser::{Formatter, PrettyFormatter};
 /// Fewer files than this are written on one thread: a thread costs more than it saves.
 const MIN_FILES_TO_SPLIT: usize = 2048;
 
-/// Records serialized at a time by either thread (~0.5 MB of JSON).
+/// Records serialized at a time by either thread (~0.5 MB of JSON, ~0.4 ms).
 const CHUNK_RECORDS: usize = 512;
+
+/// How long this thread waits for the helper's next chunk before it writes the rest alone.
+const HELPER_PATIENCE: Duration = Duration::from_millis(2);
 
 /// Where the (empty) file list sits in the document without its files: a key at the top
 /// level is indented once, and no string in the document holds a raw line break.
@@ -69,69 +73,72 @@ fn write_split(
     };
     let chunks: Vec<&[FileRecord]> = report.files.chunks(chunk_records.max(1)).collect();
     out.write_all(&skeleton[..gap])?;
-    let next = AtomicUsize::new(0);
+    // Chunks written so far, and whether this thread stopped waiting for the helper.
+    let written = AtomicUsize::new(0);
+    let alone = AtomicBool::new(false);
     thread::scope(|scope| {
-        // Serialized chunks come back on `done`; written buffers go back on `spare`.
+        // Serialized odd chunks come back on `done`; written buffers go back on `spare`.
         let (done_tx, done) = mpsc::channel::<(usize, io::Result<Vec<u8>>)>();
         let (spare, spare_rx) = mpsc::channel::<Vec<u8>>();
-        let (theirs, their_next) = (&chunks, &next);
+        let (theirs, their_written, their_alone) = (&chunks, &written, &alone);
         scope.spawn(move || {
-            loop {
-                let i = their_next.fetch_add(1, Ordering::Relaxed);
-                let Some(chunk) = theirs.get(i) else {
+            for (i, chunk) in theirs.iter().enumerate().skip(1).step_by(2) {
+                // Stop once this thread writes alone; skip what it has written already.
+                if their_alone.load(Ordering::Relaxed) {
                     return;
-                };
+                }
+                if their_written.load(Ordering::Relaxed) > i {
+                    continue;
+                }
                 let mut buf = spare_rx.try_recv().unwrap_or_else(|_| new_buffer(chunk));
                 buf.clear();
-                let serialized = write_records(chunk, i == 0, &mut buf).map(|()| buf);
-                // This thread stopped (a write failed): nothing more to do.
+                let serialized = write_records(chunk, false, &mut buf).map(|()| buf);
                 if done_tx.send((i, serialized)).is_err() {
                     return;
                 }
             }
         });
-        let mut ready: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
-        let mut written = 0;
-        let mut helper_gone = false;
-        while written < chunks.len() {
-            while let Ok((i, serialized)) = done.try_recv() {
-                ready.insert(i, serialized?);
-            }
-            if let Some(buf) = ready.remove(&written) {
-                out.write_all(&buf)?;
-                let _ = spare.send(buf);
-                written += 1;
-                continue;
-            }
-            let claimed = if helper_gone {
-                // The helper is gone (it cannot panic on plain values): the rest here.
-                Some(written)
+        for (i, chunk) in chunks.iter().enumerate() {
+            let theirs = if i % 2 == 1 && !alone.load(Ordering::Relaxed) {
+                helper_chunk(&done, i)
             } else {
-                Some(next.fetch_add(1, Ordering::Relaxed)).filter(|&i| i < chunks.len())
+                None
             };
-            match claimed {
-                Some(i) if i == written => {
-                    write_records(chunks[i], i == 0, out)?;
-                    written += 1;
+            match theirs {
+                Some(serialized) => {
+                    let buf = serialized?;
+                    out.write_all(&buf)?;
+                    let _ = spare.send(buf);
                 }
-                Some(i) => {
-                    let mut buf = new_buffer(chunks[i]);
-                    write_records(chunks[i], false, &mut buf)?;
-                    ready.insert(i, buf);
-                }
-                // Every chunk is taken: wait for the helper's.
-                None => match done.recv() {
-                    Ok((i, serialized)) => {
-                        ready.insert(i, serialized?);
+                None => {
+                    if i % 2 == 1 {
+                        alone.store(true, Ordering::Relaxed);
                     }
-                    Err(_) => helper_gone = true,
-                },
+                    write_records(chunk, i == 0, out)?;
+                }
             }
+            written.store(i + 1, Ordering::Relaxed);
         }
         Ok::<(), io::Error>(())
     })?;
     out.write_all(b"\n  ")?;
     out.write_all(&skeleton[gap..])
+}
+
+/// The helper's serialized chunk `i`, or `None` when it is not there within
+/// [`HELPER_PATIENCE`] (or the helper is gone).
+fn helper_chunk(
+    done: &mpsc::Receiver<(usize, io::Result<Vec<u8>>)>,
+    i: usize,
+) -> Option<io::Result<Vec<u8>>> {
+    loop {
+        match done.recv_timeout(HELPER_PATIENCE) {
+            Ok((j, serialized)) if j == i => return Some(serialized),
+            // An earlier chunk, written here meanwhile: not needed.
+            Ok((j, _)) if j < i => continue,
+            _ => return None,
+        }
+    }
 }
 
 /// A buffer for `chunk`'s JSON: about 1 KiB a record, so that it seldom grows.
