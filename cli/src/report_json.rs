@@ -5,8 +5,8 @@
 //! records: this thread writes the even chunks straight out, a helper thread serializes the
 //! odd ones into buffers this thread writes out in turn and hands back for reuse (a few
 //! buffers in all: fresh memory costs a page fault every 4 KiB, which would eat much of the
-//! gain). When the helper's chunk is not there within [`HELPER_PATIENCE`] (the machine's other
-//! work holds the helper up), this thread stops waiting for it and writes the rest itself: at
+//! gain). Once this thread has waited [`HELPER_PATIENCE`] in all for the helper's chunks (the
+//! machine's other work holds the helper up), it stops waiting and writes the rest itself: at
 //! worst the JSON costs that much more than on one thread. The bytes are the same as one
 //! `serde_json::to_writer_pretty` pass: the document is
 //! serialized without its files (`"files": []`), and the records are written into that gap as
@@ -19,7 +19,7 @@ use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use dashcard::report::{FileRecord, Report};
 use serde::Serialize;
@@ -31,7 +31,7 @@ const MIN_FILES_TO_SPLIT: usize = 2048;
 /// Records serialized at a time by either thread (~0.5 MB of JSON, ~0.4 ms).
 const CHUNK_RECORDS: usize = 512;
 
-/// How long this thread waits for the helper's next chunk before it writes the rest alone.
+/// How long this thread waits for the helper's chunks in all before it writes the rest alone.
 const HELPER_PATIENCE: Duration = Duration::from_millis(2);
 
 /// Where the (empty) file list sits in the document without its files: a key at the top
@@ -76,6 +76,7 @@ fn write_split(
     // Chunks written so far, and whether this thread stopped waiting for the helper.
     let written = AtomicUsize::new(0);
     let alone = AtomicBool::new(false);
+    let mut patience = HELPER_PATIENCE;
     thread::scope(|scope| {
         // Serialized odd chunks come back on `done`; written buffers go back on `spare`.
         let (done_tx, done) = mpsc::channel::<(usize, io::Result<Vec<u8>>)>();
@@ -100,7 +101,7 @@ fn write_split(
         });
         for (i, chunk) in chunks.iter().enumerate() {
             let theirs = if i % 2 == 1 && !alone.load(Ordering::Relaxed) {
-                helper_chunk(&done, i)
+                helper_chunk(&done, i, &mut patience)
             } else {
                 None
             };
@@ -125,14 +126,18 @@ fn write_split(
     out.write_all(&skeleton[gap..])
 }
 
-/// The helper's serialized chunk `i`, or `None` when it is not there within
-/// [`HELPER_PATIENCE`] (or the helper is gone).
+/// The helper's serialized chunk `i`, or `None` when it is not there within the `patience`
+/// left (which the wait uses up) or the helper is gone.
 fn helper_chunk(
     done: &mpsc::Receiver<(usize, io::Result<Vec<u8>>)>,
     i: usize,
+    patience: &mut Duration,
 ) -> Option<io::Result<Vec<u8>>> {
     loop {
-        match done.recv_timeout(HELPER_PATIENCE) {
+        let asked = Instant::now();
+        let answer = done.recv_timeout(*patience);
+        *patience = patience.saturating_sub(asked.elapsed());
+        match answer {
             Ok((j, serialized)) if j == i => return Some(serialized),
             // An earlier chunk, written here meanwhile: not needed.
             Ok((j, _)) if j < i => continue,
