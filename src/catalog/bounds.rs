@@ -18,7 +18,7 @@ use crate::listing::{ListedFile, Listing, SourceKind};
 
 /// Why a file's size or duration cannot be true.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(tag = "reason", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Implausible {
     /// The directory entry claims more bytes than the whole card holds.
     SizeBeyondCard {

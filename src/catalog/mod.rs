@@ -93,7 +93,6 @@ pub struct CatalogFile {
     pub sidecar_of: Option<usize>,
     /// Why its size or header duration cannot be true: such a file stays listed but is left
     /// out of drives, totals and the estimate (see [`bounds`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excluded: Option<Implausible>,
 }
 
