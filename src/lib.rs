@@ -55,6 +55,7 @@
 pub mod block_reader;
 pub mod catalog;
 pub mod clip_header;
+pub mod crc32;
 pub mod encryption;
 pub mod estimate;
 pub mod exfat;
