@@ -251,6 +251,9 @@ impl CardWorker {
             modified_ms.push(file.last_modified());
             array.push(file);
         }
+        // A `File` from a folder input is stat'ed on first use (a synchronous call to the
+        // browser for each), the larger part of the folder route's time to its overview.
+        crate::reading::mark("dashcard:folder-stat");
         let request = ToWorker::OpenFolder {
             name: name.to_string(),
             paths,
