@@ -72,6 +72,7 @@ pub mod remux;
 pub mod report;
 pub mod scan;
 pub mod seek;
+pub mod sort;
 pub mod telemetry;
 
 /// The report for a listing: the catalog and the estimate (with `what_if` applied) built on

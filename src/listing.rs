@@ -291,7 +291,7 @@ impl Listing {
             .filter(|(_, f)| is_video_name(&f.path) && !f.extents.is_empty())
             .map(|(index, f)| ClipRef::of(index, f))
             .collect();
-        clips.sort_by_key(|c| c.extents.first().map_or(0, |e| e.offset));
+        crate::sort::sort_by_key(&mut clips, |c| c.extents.first().map_or(0, |e| e.offset));
         clips
     }
 

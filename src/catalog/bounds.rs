@@ -194,9 +194,9 @@ fn far_from_neighbours(files: &mut [CatalogFile]) {
         }
     }
     for mut group in groups.into_values() {
-        group.sort_by_key(|&i| files[i].start);
+        crate::sort::sort_by_key(&mut group, |&i| files[i].start);
         let mut durations: Vec<f64> = group.iter().filter_map(|&i| files[i].duration_s).collect();
-        durations.sort_by(f64::total_cmp);
+        crate::sort::sort_by(&mut durations, f64::total_cmp);
         let median = (durations.len() >= MEDIAN_MIN_COUNT).then(|| durations[durations.len() / 2]);
         let mut found = Vec::new();
         for (at, &i) in group.iter().enumerate() {
