@@ -78,7 +78,7 @@ mod tests {
             assert_eq!(got, expected, "n = {n}");
             let mut reversed = items;
             by_indices(&mut reversed, |a, b| b.0.cmp(&a.0));
-            expected.sort_by(|a, b| b.0.cmp(&a.0));
+            expected.sort_by_key(|p| std::cmp::Reverse(p.0));
             assert_eq!(reversed, expected, "n = {n}, descending");
         }
     }
