@@ -255,18 +255,28 @@ pub struct HeaderResult {
     pub header: VideoHeader,
 }
 
-/// Fewest clips worth splitting between two readers (see [`split_clips`]).
+/// Fewest clips worth splitting between readers (see [`split_clips`]).
 pub const SPLIT_MIN_CLIPS: usize = 64;
 
-/// `clips` cut in two halves of neighbouring clips, so two readers (two workers, two cores) can
-/// each read one with their reads still coalesced; the second half is empty when there are too
-/// few clips to be worth it.
-pub fn split_clips(mut clips: Vec<ClipRef>) -> (Vec<ClipRef>, Vec<ClipRef>) {
+/// `clips` cut into `readers` shares of neighbouring clips (at least one), so that many readers
+/// (workers, each reading a `Blob` in parallel) can each read one with their reads still
+/// coalesced. Every share is there, the last ones empty when there are too few clips to be
+/// worth splitting (every reader gets an answer).
+pub fn split_clips(mut clips: Vec<ClipRef>, readers: usize) -> Vec<Vec<ClipRef>> {
+    let readers = readers.max(1);
+    let mut shares = Vec::with_capacity(readers);
     if clips.len() < SPLIT_MIN_CLIPS {
-        return (clips, Vec::new());
+        shares.push(clips);
+    } else {
+        let each = clips.len().div_ceil(readers);
+        while clips.len() > each {
+            let rest = clips.split_off(each);
+            shares.push(std::mem::replace(&mut clips, rest));
+        }
+        shares.push(clips);
     }
-    let second = clips.split_off(clips.len().div_ceil(2));
-    (clips, second)
+    shares.resize_with(readers, Vec::new);
+    shares
 }
 
 impl Listing {
@@ -389,4 +399,46 @@ impl ListedFile {
 pub fn is_video_name(path: &str) -> bool {
     let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     matches!(ext.as_deref(), Some("mp4" | "mov" | "m4v" | "3gp"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clips(n: usize) -> Vec<ClipRef> {
+        (0..n)
+            .map(|index| ClipRef {
+                index,
+                bytes: 1,
+                extents: Vec::new(),
+                valid_bytes: None,
+            })
+            .collect()
+    }
+
+    fn indices(shares: &[Vec<ClipRef>]) -> Vec<Vec<usize>> {
+        shares
+            .iter()
+            .map(|s| s.iter().map(|c| c.index).collect())
+            .collect()
+    }
+
+    #[test]
+    fn clips_are_split_into_one_share_of_neighbours_per_reader() {
+        let shares = split_clips(clips(203), 4);
+        let sizes: Vec<usize> = shares.iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![51, 51, 51, 50]);
+        let all: Vec<usize> = indices(&shares).concat();
+        assert_eq!(all, (0..203).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn few_clips_stay_with_the_first_reader_and_every_reader_gets_a_share() {
+        let shares = split_clips(clips(SPLIT_MIN_CLIPS - 1), 4);
+        assert_eq!(shares.len(), 4);
+        assert_eq!(shares[0].len(), SPLIT_MIN_CLIPS - 1);
+        assert!(shares[1..].iter().all(Vec::is_empty));
+        assert_eq!(split_clips(clips(100), 0).len(), 1);
+        assert_eq!(split_clips(Vec::new(), 2).len(), 2);
+    }
 }

@@ -217,7 +217,7 @@ const TAIL_BYTES: u64 = 8 * 1024;
 /// While clips are read from their tails, a clip's tail and the next clip's head are read in
 /// one call only across gaps up to this: a browser reads 64 KiB at a time, and a larger read
 /// costs more than the next clip's own one-call tail read.
-const PROBE_GAP_BYTES: u64 = 32 * 1024;
+pub const PROBE_GAP_BYTES: u64 = 32 * 1024;
 
 /// Tail reads tried before they are given up when they fail at least as often as they work.
 const PROBE_TRIALS: u32 = 8;

@@ -22,8 +22,8 @@ use wasm_bindgen::{JsCast, JsValue};
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub enum ToWorker {
     /// Read a card image (the message's `file`), answering [`FromWorker::Card`] twice: once
-    /// listed, once complete. With a `port` (a `MessagePort`), a helper reading half of the
-    /// video headers may be on its other end.
+    /// listed, once complete. On the other end of each of its `ports` (an array of
+    /// `MessagePort`s) a helper waits for a share of the video headers to read.
     OpenImage {
         /// The file's name.
         name: String,
@@ -137,8 +137,6 @@ pub enum FromWorker {
     Card {
         /// Every video header is read: this is the card complete.
         complete: bool,
-        /// The other half of the headers waits for a helper on the port.
-        wants_helper: bool,
         /// Size of the worker's WebAssembly memory (its peak: it never shrinks).
         memory_bytes: u64,
     },

@@ -202,20 +202,22 @@ impl CardWorker {
             .map_err(cannot)
     }
 
-    /// Reads a card image; the worker on the other end of `port` may read half of its headers.
+    /// Reads a card image; the helper on the other end of each of `ports` reads a share of its
+    /// headers.
     pub fn open_image(
         &self,
         file: &File,
-        port: &MessagePort,
+        ports: &[MessagePort],
         key: Option<Key>,
     ) -> Result<(), Failure> {
+        let ports: Array = ports.iter().collect();
         self.send(
             &ToWorker::OpenImage {
                 name: file.name(),
                 key,
             },
-            &[("file", file.as_ref()), ("port", port.as_ref())],
-            Array::of1(port),
+            &[("file", file.as_ref()), ("ports", ports.as_ref())],
+            ports.clone(),
         )
     }
 

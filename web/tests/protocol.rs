@@ -91,7 +91,6 @@ fn messages_cross_as_they_went() {
         },
         FromWorker::Card {
             complete: true,
-            wants_helper: false,
             memory_bytes: 25 << 20,
         },
         FromWorker::Failed(Failure::new(

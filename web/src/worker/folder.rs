@@ -71,7 +71,7 @@ pub(super) fn open_folder(
         })
         .collect();
     let listing = folder::list_folder(name, found, capacity_bytes);
-    send_card(page, &listing, false, false)?;
+    send_card(page, &listing, false)?;
     WAITING.with(|w| *w.borrow_mut() = Some((listing, paths, keys)));
     Ok(())
 }

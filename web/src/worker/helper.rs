@@ -1,7 +1,8 @@
 //! The helper's job: read the video headers of the clips the worker holding the card sends
-//! over a `MessagePort`, and send back what they said — on two cores, about half the time.
+//! over a `MessagePort`, and send back what they said: the card's reader and its helpers each
+//! read a share in parallel (a browser's header reads mostly wait on the browser, not the CPU).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use dashcard::block_reader::BlockReader;
@@ -24,7 +25,9 @@ thread_local! {
 /// Waits on `port` for the clips of the image `file` to read.
 pub(super) fn help(page: &Page, file: Blob, port: MessagePort, keys: Keys) -> Result<(), Failure> {
     let arrived = Rc::new(RefCell::new(Arrived::new()));
-    let source = PrefetchedSource::new(file.clone(), arrived.clone());
+    let fallbacks = Rc::new(Cell::new(0));
+    let source =
+        PrefetchedSource::new(file.clone(), arrived.clone()).counting_fallbacks(fallbacks.clone());
     let reader =
         BlockReader::new(source).map_err(|e| unreadable(format!("cannot read the card: {e}")))?;
     // The reader goes to the one job the port brings.
@@ -34,11 +37,12 @@ pub(super) fn help(page: &Page, file: Blob, port: MessagePort, keys: Keys) -> Re
     let on_clips = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let clips = port_part(&event.data())
             .and_then(|part| parse_part::<Vec<ClipRef>>(&part).map_err(unreadable));
-        let (page, reply, keys, arrived, file) = (
+        let (page, reply, keys, arrived, fallbacks, file) = (
             page.clone(),
             reply.clone(),
             keys.clone(),
             arrived.clone(),
+            fallbacks.clone(),
             file.clone(),
         );
         let reader = reader.take();
@@ -46,9 +50,15 @@ pub(super) fn help(page: &Page, file: Blob, port: MessagePort, keys: Keys) -> Re
             let read = match (clips, reader) {
                 (Ok(clips), Some(mut reader)) => {
                     let mut progress = Progress::new(&page, HEADERS_PHASE);
-                    read_headers_pipelined(&mut reader, &arrived, &file, &clips, &keys, |d, t| {
-                        progress.tick(d, t)
-                    })
+                    read_headers_pipelined(
+                        &mut reader,
+                        &arrived,
+                        &fallbacks,
+                        &file,
+                        &clips,
+                        &keys,
+                        |d, t| progress.tick(d, t),
+                    )
                     .await
                     .map_err(|e| unreadable(format!("cannot read the video headers: {e}")))
                     .and_then(|results| {

@@ -1,8 +1,8 @@
 //! A card image: listed (partition table, FAT, folders) and sent to the page at once, then its
-//! video headers read — on a card with many clips, half of them by a helper worker on the other
-//! end of a `MessagePort` — and the complete card sent.
+//! video headers read — on a card with many clips, shared with helper workers on the other
+//! ends of `MessagePort`s, each reading a share in parallel — and the complete card sent.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io::{Read, Seek};
 use std::rc::Rc;
 
@@ -50,40 +50,64 @@ pub(super) const COALESCE_GAP_BYTES: u64 = 128 * 1024;
 /// Reads up to `max` bytes of a listed file (the sidecar logs telemetry is read from).
 pub(super) type FileReader = Box<dyn FnMut(&Listing, usize, u64) -> Result<Vec<u8>, String>>;
 
-/// A card waiting for the helper's half of its headers, and its file reader.
-type Waiting = (Listing, Vec<HeaderResult>, FileReader);
-
-thread_local! {
-    /// A card whose first half of headers is read, waiting for the helper's half.
-    static WAITING: RefCell<Option<Waiting>> = const { RefCell::new(None) };
-    /// The helper's half, when it came before this worker's half was read.
-    static THEIRS: RefCell<Option<Vec<HeaderResult>>> = const { RefCell::new(None) };
-    /// The handler of the helper's port (kept for the life of the worker).
-    static PORT_HANDLER: RefCell<Option<PortHandler>> = const { RefCell::new(None) };
+/// The header results of this worker and its helpers, gathered until every share is in, and
+/// the card waiting for them (once this worker's own share is read).
+#[derive(Default)]
+struct Gathering {
+    /// Helpers whose results have not come yet.
+    helpers_left: usize,
+    results: Vec<HeaderResult>,
+    card: Option<(Listing, FileReader)>,
 }
 
-/// Reads the image `file`; with a `port`, a helper may read half of its video headers.
+impl Gathering {
+    /// The card and every result, once this worker's share and every helper's are in.
+    fn complete(&mut self) -> Option<(Listing, Vec<HeaderResult>, FileReader)> {
+        if self.helpers_left > 0 {
+            return None;
+        }
+        let (listing, files) = self.card.take()?;
+        Some((listing, std::mem::take(&mut self.results), files))
+    }
+}
+
+thread_local! {
+    /// What this worker and its helpers have read of the card being read.
+    static GATHERING: RefCell<Gathering> = RefCell::new(Gathering::default());
+    /// The handlers of the helpers' ports (kept for the life of the worker).
+    static PORT_HANDLERS: RefCell<Vec<PortHandler>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Reads the image `file`; a helper on each of `ports` reads a share of its video headers.
 pub(super) fn open_image(
     page: &Page,
     name: &str,
     file: Blob,
-    port: Option<MessagePort>,
+    ports: Vec<MessagePort>,
     keys: &Keys,
 ) -> Result<(), Failure> {
     let arrived = Rc::new(RefCell::new(Arrived::new()));
-    let source = PrefetchedSource::new(file.clone(), arrived.clone());
-    let (listing, mut reader, mine, helper) = list_and_send(page, name, source, port)?;
+    let fallbacks = Rc::new(Cell::new(0));
+    let source =
+        PrefetchedSource::new(file.clone(), arrived.clone()).counting_fallbacks(fallbacks.clone());
+    let (listing, mut reader, mine) = list_and_send(page, name, source, &ports)?;
     let page = page.clone();
     let keys = keys.clone();
     // The header phase awaits its reads: the rest of this job runs as a task of its own.
     wasm_bindgen_futures::spawn_local(async move {
         let mut progress = Progress::new(&page, HEADERS_PHASE);
-        let read = read_headers_pipelined(&mut reader, &arrived, &file, &mine, &keys, |d, t| {
-            progress.tick(d, t)
-        })
+        let read = read_headers_pipelined(
+            &mut reader,
+            &arrived,
+            &fallbacks,
+            &file,
+            &mine,
+            &keys,
+            |d, t| progress.tick(d, t),
+        )
         .await
         .map_err(|e| unreadable(format!("cannot read the video headers: {e}")))
-        .and_then(|results| finish_headers(&page, listing, results, reader, helper.is_some()));
+        .and_then(|results| finish_headers(&page, listing, results, reader));
         if let Err(failure) = read {
             page.post(&FromWorker::Failed(failure));
         }
@@ -92,10 +116,15 @@ pub(super) fn open_image(
 }
 
 /// Reads the video headers of `clips` (sorted by where they lie) a chunk at a time, the next
-/// chunk's bytes in flight while this one is parsed (see [`prefetch`]).
+/// chunk's bytes in flight while this one is parsed (see [`prefetch`]). The bytes asked for
+/// are those the core reads: each clip's tail while the core finds clips' headers there (a
+/// camera's clip ends with its `moov`), with the next clip's head where it follows within
+/// [`scan::PROBE_GAP_BYTES`]; once most reads of a chunk fell back to reading one by one
+/// (clips whose `moov` is at their start), every clip's head and tail, as the core then reads.
 pub(super) async fn read_headers_pipelined(
     reader: &mut BlockReader<PrefetchedSource>,
     arrived: &Rc<RefCell<Arrived>>,
+    fallbacks: &Rc<Cell<u32>>,
     blob: &Blob,
     clips: &[ClipRef],
     keys: &Keys,
@@ -104,20 +133,22 @@ pub(super) async fn read_headers_pipelined(
     let total = clips.len();
     let chunks = image_chunks(clips);
     let mut results = Vec::with_capacity(total);
+    let mut from_tails = true;
     let mut next = match chunks.first() {
-        Some((_, ranges)) => Some(prefetch::start(blob, ranges)?),
+        Some(chunk) => Some(prefetch::start(blob, &chunk_ranges(chunk, from_tails))?),
         None => None,
     };
-    for (i, (chunk, _)) in chunks.iter().enumerate() {
+    for (i, chunk) in chunks.iter().enumerate() {
         let got = match next.take() {
             Some(reads) => reads.arrived().await?,
             None => Arrived::new(),
         };
         *arrived.borrow_mut() = got;
-        if let Some((_, ranges)) = chunks.get(i + 1) {
-            next = Some(prefetch::start(blob, ranges)?);
+        if let Some(chunk) = chunks.get(i + 1) {
+            next = Some(prefetch::start(blob, &chunk_ranges(chunk, from_tails))?);
         }
         let base = results.len();
+        fallbacks.set(0);
         results.extend(scan::read_headers(
             reader,
             chunk,
@@ -125,42 +156,71 @@ pub(super) async fn read_headers_pipelined(
             keys,
             |done, _| progress(base + done, total),
         ));
+        from_tails = fallbacks.get() as usize * 2 <= chunk.len();
     }
     arrived.borrow_mut().clear();
     Ok(results)
 }
 
-/// Clips parsed together, and the byte ranges read for them.
-type Chunk<'a> = (&'a [ClipRef], Vec<(u64, u64)>);
+/// Most clips whose reads are in flight at once: few enough that the first arrive soon and the
+/// next chunk's are read while one is parsed, many enough that a chunk's one read is worth it.
+const CHUNK_CLIPS: usize = 256;
 
-/// `clips` cut into chunks of about [`prefetch::CHUNK_BYTES`] of reads, each with the byte
-/// ranges the core will read for it: every clip's head and tail, joined with the slack up to
-/// the next clip where the core reads them in one call.
-fn image_chunks(clips: &[ClipRef]) -> Vec<Chunk<'_>> {
+/// `clips` cut into chunks of at most [`CHUNK_CLIPS`] and about [`prefetch::CHUNK_BYTES`] of
+/// reads, counting every clip's head, tail and the slack up to the next clip (the most the
+/// core may read for it).
+fn image_chunks(clips: &[ClipRef]) -> Vec<&[ClipRef]> {
     let mut chunks = Vec::new();
-    let (mut from, mut bytes, mut ranges) = (0, 0, Vec::new());
+    let (mut from, mut bytes) = (0, 0);
     for (i, clip) in clips.iter().enumerate() {
-        let (Some(first), Some(last)) = (clip.extents.first(), clip.extents.last()) else {
-            continue;
-        };
-        let end = last.offset + last.bytes;
-        ranges.push((first.offset, (first.offset + prefetch::HEAD_BYTES).min(end)));
-        ranges.push((end.saturating_sub(prefetch::TAIL_BYTES), end));
         bytes += prefetch::HEAD_BYTES + prefetch::TAIL_BYTES;
+        let end = clip.extents.last().map(|e| e.offset + e.bytes);
         let next = clips.get(i + 1).and_then(|n| n.extents.first());
-        if let Some(next) = next
+        if let (Some(end), Some(next)) = (end, next)
             && next.offset >= end
-            && next.offset - end <= COALESCE_GAP_BYTES
         {
-            bytes += next.offset - end;
+            bytes += (next.offset - end).min(COALESCE_GAP_BYTES);
         }
-        if bytes >= prefetch::CHUNK_BYTES || i + 1 == clips.len() {
-            let ranges = prefetch::joined(std::mem::take(&mut ranges), COALESCE_GAP_BYTES);
-            chunks.push((&clips[from..=i], ranges));
+        if bytes >= prefetch::CHUNK_BYTES || i + 1 - from == CHUNK_CLIPS || i + 1 == clips.len() {
+            chunks.push(&clips[from..=i]);
             (from, bytes) = (i + 1, 0);
         }
     }
     chunks
+}
+
+/// The byte ranges the core reads for the clips of `chunk`: from their tails (see
+/// [`read_headers_pipelined`]) or each clip's head and tail, joined with the slack up to the
+/// next clip where the core reads them in one call.
+fn chunk_ranges(chunk: &[ClipRef], from_tails: bool) -> Vec<(u64, u64)> {
+    let max_gap = if from_tails {
+        scan::PROBE_GAP_BYTES
+    } else {
+        COALESCE_GAP_BYTES
+    };
+    let mut ranges = Vec::with_capacity(2 * chunk.len());
+    for (i, clip) in chunk.iter().enumerate() {
+        let (Some(first), Some(last)) = (clip.extents.first(), clip.extents.last()) else {
+            continue;
+        };
+        let end = last.offset + last.bytes;
+        if !from_tails {
+            ranges.push((first.offset, (first.offset + prefetch::HEAD_BYTES).min(end)));
+        }
+        ranges.push((end.saturating_sub(prefetch::TAIL_BYTES), end));
+        // The next clip's head, read with this clip's tail when it follows closely.
+        let next = chunk.get(i + 1).and_then(|n| n.extents.first());
+        if let Some(next) = next
+            && next.offset >= end
+            && next.offset - end <= max_gap
+        {
+            ranges.push((
+                next.offset,
+                next.offset + prefetch::HEAD_BYTES.min(next.bytes),
+            ));
+        }
+    }
+    prefetch::joined(ranges, max_gap)
 }
 
 /// Simulates a sample card in memory (its clips made of `clip`, a real MP4, when given) and
@@ -204,15 +264,15 @@ fn image_files<R: Read + Seek + 'static>(mut reader: BlockReader<R>) -> FileRead
     })
 }
 
-/// Lists the image, sends the card to the page and hands half of the clips to the helper on
-/// `port` if there is one: the listing, the reader, this worker's clips and the helper's port.
-#[allow(clippy::type_complexity)]
+/// Lists the image, hands a share of the clips to the helper on each of `ports` (before
+/// anything else: they read while this worker sends the card) and sends the card to the page:
+/// the listing, the reader and this worker's clips.
 fn list_and_send<R: Read + Seek + 'static>(
     page: &Page,
     name: &str,
     source: R,
-    port: Option<MessagePort>,
-) -> Result<(Listing, BlockReader<R>, Vec<ClipRef>, Option<MessagePort>), Failure> {
+    ports: &[MessagePort],
+) -> Result<(Listing, BlockReader<R>, Vec<ClipRef>), Failure> {
     Progress::step(page, "Reading the partition table, the FAT and the folders");
     let mut reader =
         BlockReader::new(source).map_err(|e| unreadable(format!("cannot read {name}: {e}")))?;
@@ -221,16 +281,19 @@ fn list_and_send<R: Read + Seek + 'static>(
         ..ScanOptions::default()
     };
     let listing = scan::list_image(&mut reader, &options).map_err(|e| scan_failure(name, &e))?;
-    let (mine, theirs) = match &port {
-        Some(_) => split_clips(listing.image_clips()),
-        None => (listing.image_clips(), Vec::new()),
-    };
-    let helper = port.filter(|_| !theirs.is_empty());
-    send_card(page, &listing, false, helper.is_some())?;
-    if let Some(port) = &helper {
+    let mut shares = split_clips(listing.image_clips(), ports.len() + 1).into_iter();
+    let mine = shares.next().unwrap_or_default();
+    GATHERING.with(|g| {
+        *g.borrow_mut() = Gathering {
+            helpers_left: ports.len(),
+            ..Gathering::default()
+        }
+    });
+    for (port, theirs) in ports.iter().zip(shares) {
         hand_over(page, port, &theirs)?;
     }
-    Ok((listing, reader, mine, helper))
+    send_card(page, &listing, false)?;
+    Ok((listing, reader, mine))
 }
 
 /// Reads the image of a sample card, all in one go (it is in memory).
@@ -240,7 +303,7 @@ fn read_image<R: Read + Seek + 'static>(
     source: R,
     keys: &Keys,
 ) -> Result<(), Failure> {
-    let (listing, mut reader, mine, helper) = list_and_send(page, name, source, None)?;
+    let (listing, mut reader, mine) = list_and_send(page, name, source, &[])?;
     let mut progress = Progress::new(page, HEADERS_PHASE);
     let results = scan::read_headers(
         &mut reader,
@@ -249,35 +312,32 @@ fn read_image<R: Read + Seek + 'static>(
         keys,
         |done, total| progress.tick(done, total),
     );
-    finish_headers(page, listing, results, reader, helper.is_some())
+    finish_headers(page, listing, results, reader)
 }
 
-/// With this worker's half of the headers read: the `.imu` headers, then the complete card —
-/// now, or when the helper's half is here too.
+/// With this worker's share of the headers read: the `.imu` headers, then the complete card —
+/// now, or when the helpers' shares are here too.
 fn finish_headers<R: Read + Seek + 'static>(
     page: &Page,
     listing: Listing,
     results: Vec<HeaderResult>,
     mut reader: BlockReader<R>,
-    helped: bool,
 ) -> Result<(), Failure> {
     let imu = scan::read_imu_headers(&mut reader, &listing);
     let listing = listing.with_imu_headers(imu);
     let files = image_files(reader);
-    if !helped {
-        return complete_card(page, &listing.with_headers(results), files);
-    }
-    match THEIRS.with(|t| t.borrow_mut().take()) {
-        Some(theirs) => {
-            let mut results = results;
-            results.extend(theirs);
+    let complete = GATHERING.with(|g| {
+        let mut g = g.borrow_mut();
+        g.results.extend(results);
+        g.card = Some((listing, files));
+        g.complete()
+    });
+    // Else the helpers' shares arrive on their ports; the card waits until then.
+    match complete {
+        Some((listing, results, files)) => {
             complete_card(page, &listing.with_headers(results), files)
         }
-        None => {
-            // The helper's half arrives on the port; the card waits here until then.
-            WAITING.with(|w| *w.borrow_mut() = Some((listing, results, files)));
-            Ok(())
-        }
+        None => Ok(()),
     }
 }
 
@@ -298,25 +358,30 @@ pub(super) fn complete_card(
     );
     let part = encode_part(&telemetry).map_err(unreadable)?;
     page.post_parts(&FromWorker::Telemetry, vec![part]);
-    send_catalogued(page, listing, catalog, true, false)
+    send_catalogued(page, listing, catalog, true)
 }
 
-/// Sends `clips` to the helper on `port`, and completes the card when its results come back.
+/// Sends `clips` to the helper on `port`, and completes the card when its results are the
+/// last to come back.
 fn hand_over(page: &Page, port: &MessagePort, clips: &[ClipRef]) -> Result<(), Failure> {
     let page_for_results = page.clone();
     let on_results = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let page = &page_for_results;
         let done = port_part(&event.data())
             .and_then(|part| parse_part::<Vec<HeaderResult>>(&part).map_err(unreadable))
-            .and_then(|theirs| match WAITING.with(|w| w.borrow_mut().take()) {
-                Some((listing, mut results, files)) => {
-                    results.extend(theirs);
-                    complete_card(page, &listing.with_headers(results), files)
-                }
-                // This worker is still reading its half: it takes these when it is done.
-                None => {
-                    THEIRS.with(|t| *t.borrow_mut() = Some(theirs));
-                    Ok(())
+            .and_then(|theirs| {
+                let complete = GATHERING.with(|g| {
+                    let mut g = g.borrow_mut();
+                    g.results.extend(theirs);
+                    g.helpers_left = g.helpers_left.saturating_sub(1);
+                    g.complete()
+                });
+                match complete {
+                    Some((listing, results, files)) => {
+                        complete_card(page, &listing.with_headers(results), files)
+                    }
+                    // This worker or another helper is still reading its share.
+                    None => Ok(()),
                 }
             });
         if let Err(failure) = done {
@@ -324,19 +389,14 @@ fn hand_over(page: &Page, port: &MessagePort, clips: &[ClipRef]) -> Result<(), F
         }
     });
     port.set_onmessage(Some(on_results.as_ref().unchecked_ref()));
-    PORT_HANDLER.with(|h| *h.borrow_mut() = Some(on_results));
+    PORT_HANDLERS.with(|h| h.borrow_mut().push(on_results));
     post_on_port(port, encode_part(&clips).map_err(unreadable)?)
 }
 
 /// Builds the catalog and the estimate (no what-if inputs) and sends the card to the page.
-pub(super) fn send_card(
-    page: &Page,
-    listing: &Listing,
-    complete: bool,
-    wants_helper: bool,
-) -> Result<(), Failure> {
+pub(super) fn send_card(page: &Page, listing: &Listing, complete: bool) -> Result<(), Failure> {
     let catalog = dashcard::catalog::build(listing);
-    send_catalogued(page, listing, catalog, complete, wants_helper)
+    send_catalogued(page, listing, catalog, complete)
 }
 
 /// Builds the estimate (no what-if inputs) and sends the card with its `catalog`.
@@ -345,14 +405,12 @@ fn send_catalogued(
     listing: &Listing,
     catalog: dashcard::catalog::Catalog,
     complete: bool,
-    wants_helper: bool,
 ) -> Result<(), Failure> {
     let estimate = dashcard::estimate::build(listing, &catalog, &Default::default());
     let parts = card_parts(listing, &catalog, &estimate).map_err(unreadable)?;
     page.post_parts(
         &FromWorker::Card {
             complete,
-            wants_helper,
             memory_bytes: memory_bytes(),
         },
         parts,

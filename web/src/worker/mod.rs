@@ -61,7 +61,7 @@ fn handle(page: &Page, data: &JsValue) -> Result<(), Failure> {
                 page,
                 &name,
                 file,
-                attached::<MessagePort>(data, "port").ok(),
+                attached_list::<MessagePort>(data, "ports")?,
                 &Keys::new(key.as_ref()),
             )
         }
@@ -241,8 +241,8 @@ fn attached<T: JsCast>(data: &JsValue, key: &str) -> Result<T, Failure> {
         .ok_or_else(|| unreadable(format!("no {key} came with the request")))
 }
 
-/// The list of `File`s attached to a request as `key`.
-fn attached_list(data: &JsValue, key: &str) -> Result<Vec<web_sys::File>, Failure> {
+/// The list of values (`File`s, `MessagePort`s) attached to a request as `key`.
+fn attached_list<T: JsCast>(data: &JsValue, key: &str) -> Result<Vec<T>, Failure> {
     let list: Array = attached(data, key)?;
     Ok(list.iter().filter_map(|f| f.dyn_into().ok()).collect())
 }

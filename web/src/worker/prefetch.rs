@@ -1,20 +1,22 @@
 //! Pipelined reads for the video-header phase. A `FileReaderSync` call costs ~0.6 ms whatever
-//! its size, and ~10,800 clips on a 256 GB card need at least one each; many
-//! `Blob.slice(..).arrayBuffer()` reads in flight at once cost far less each, and run on the
-//! browser's I/O threads while this worker parses the chunk before. So the header phase goes a
-//! chunk of clips at a time: the byte ranges the core will read for the next chunk (each clip's
-//! head and tail, joined across the slack between neighbours) are requested all at once, the
-//! core's synchronous reader parses the current chunk from what arrived, and any read outside
-//! those ranges falls back to `FileReaderSync` — the core decides what it reads, as before.
+//! its size, and ~10,800 clips on a 256 GB card need at least one each; a chunk's slices
+//! joined into one `Blob` and read with one `arrayBuffer()` cost far less each (a slice still
+//! costs ~0.2 ms: Chromium registers it with its browser process), and run on the browser's
+//! I/O threads while this worker parses the chunk before. So the header phase goes a chunk of
+//! clips at a time: the byte ranges the core will read for the next chunk (see
+//! `image::read_headers_pipelined`) are requested at once, the core's synchronous reader parses
+//! the current chunk from what arrived, and any read outside those ranges falls back to
+//! `FileReaderSync` — the core decides what it reads, as before. Outside the header phase,
+//! bulk reads (the FAT) are read ahead in one large call.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::rc::Rc;
 
 use js_sys::{Array, ArrayBuffer, Promise, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::Blob;
+use web_sys::{Blob, FileReaderSync};
 
 use crate::blob_source::{BlobSource, js_error};
 
@@ -48,52 +50,88 @@ pub fn tail(len: u64) -> Vec<(u64, u64)> {
     vec![(len.saturating_sub(TAIL_BYTES), len)]
 }
 
-/// Reads in flight: one promise for all of them.
+/// Reads in flight: one read of every range at once.
 pub struct InFlight {
     all: Promise,
-    starts: Vec<u64>,
+    /// Each range's start and length, in the order read.
+    ranges: Vec<(u64, u64)>,
 }
 
-/// Starts reading `ranges` of `blob`, all at once.
+/// Starts reading `ranges` of `blob`, all at once: one `Blob` made of every range's slice, read
+/// in one call (the browser then serves one read request instead of one per range, each of
+/// which costs it about as much as a slice).
 pub fn start(blob: &Blob, ranges: &[(u64, u64)]) -> io::Result<InFlight> {
-    let promises = Array::new();
-    for &(a, b) in ranges {
+    let len = blob.size() as u64;
+    let ranges: Vec<(u64, u64)> = ranges
+        .iter()
+        .map(|&(a, b)| (a.min(len), b.min(len)))
+        .filter(|(a, b)| a < b)
+        .map(|(a, b)| (a, b - a))
+        .collect();
+    let slices = Array::new();
+    for &(a, n) in &ranges {
         let slice = blob
-            .slice_with_f64_and_f64(a as f64, b as f64)
+            .slice_with_f64_and_f64(a as f64, (a + n) as f64)
             .map_err(|e| js_error("cannot slice the file", &e))?;
-        promises.push(&slice.array_buffer());
+        slices.push(&slice);
     }
-    Ok(InFlight {
-        all: Promise::all(&promises),
-        starts: ranges.iter().map(|r| r.0).collect(),
-    })
+    let all = if slices.length() == 1 {
+        slices.get(0).unchecked_into::<Blob>().array_buffer()
+    } else {
+        Blob::new_with_blob_sequence(&slices)
+            .map_err(|e| js_error("cannot join the file's slices", &e))?
+            .array_buffer()
+    };
+    Ok(InFlight { all, ranges })
 }
 
 /// Ranges of one blob that have arrived, by start offset (sorted).
 pub type Arrived = Vec<(u64, Uint8Array)>;
 
 impl InFlight {
-    /// The ranges once they have all arrived.
+    /// The ranges once they have all arrived (none if the file changed size meanwhile: the
+    /// core then reads what it needs one read at a time, and says what is wrong).
     pub async fn arrived(self) -> io::Result<Arrived> {
-        let buffers = JsFuture::from(self.all)
+        let buffer = JsFuture::from(self.all)
             .await
             .map_err(|e| js_error("the browser could not read the file", &e))?;
-        let buffers: Array = buffers.unchecked_into();
+        let bytes = Uint8Array::new(&buffer.unchecked_into::<ArrayBuffer>());
+        let expected: u64 = self.ranges.iter().map(|r| r.1).sum();
+        if bytes.length() as u64 != expected {
+            return Ok(Arrived::new());
+        }
+        let mut at = 0u32;
         Ok(self
-            .starts
+            .ranges
             .into_iter()
-            .zip(buffers.iter())
-            .map(|(start, b)| (start, Uint8Array::new(&b.unchecked_into::<ArrayBuffer>())))
+            .map(|(start, n)| {
+                let from = at;
+                at += n as u32;
+                (start, bytes.subarray(from, at))
+            })
             .collect())
     }
 }
 
+/// Reads of at least this many bytes (the FAT, read a few MiB at a time) are read ahead.
+const BULK_READ_BYTES: usize = 1024 * 1024;
+
+/// Bytes read in one call for a bulk read: a `FileReaderSync` call costs about as much for
+/// 32 MiB as for 4 MiB, so a 256 GB card's 30 MiB FAT is one call instead of eight. Held in
+/// JavaScript memory, not the worker's WebAssembly memory, until a read falls outside it.
+const READ_AHEAD_BYTES: u64 = 32 * 1024 * 1024;
+
 /// A blob read through the ranges that arrived (shared, so the chunk loop can replace them
-/// while the core's reader holds the source), else through `FileReaderSync`.
+/// while the core's reader holds the source), else through `FileReaderSync` (bulk reads
+/// [`READ_AHEAD_BYTES`] at a time).
 pub struct PrefetchedSource {
     blob: Blob,
     arrived: Rc<RefCell<Arrived>>,
     fallback: Option<BlobSource>,
+    /// Reads that found nothing arrived (counted where the chunk loop can see them).
+    fallbacks: Rc<Cell<u32>>,
+    /// The last bulk read: where it starts, and its bytes.
+    ahead: Option<(u64, Uint8Array)>,
     len: u64,
     pos: u64,
 }
@@ -106,9 +144,16 @@ impl PrefetchedSource {
             blob,
             arrived,
             fallback: None,
+            fallbacks: Rc::default(),
+            ahead: None,
             len,
             pos: 0,
         }
+    }
+
+    /// The source counting its reads outside the ranges that arrived in `fallbacks`.
+    pub fn counting_fallbacks(self, fallbacks: Rc<Cell<u32>>) -> Self {
+        Self { fallbacks, ..self }
     }
 
     /// The bytes at `pos` that arrived: how many were copied into `buf`, if any.
@@ -116,15 +161,34 @@ impl PrefetchedSource {
         let arrived = self.arrived.borrow();
         let i = arrived.partition_point(|(start, _)| *start <= self.pos);
         let (start, bytes) = arrived.get(i.checked_sub(1)?)?;
-        // Past the range's end (by any amount: no truncation to 32 bits), nothing arrived here.
-        let within = u32::try_from(self.pos - start).ok()?;
-        let available = bytes.length().checked_sub(within).filter(|n| *n > 0)?;
-        let n = available.min(buf.len() as u32);
-        bytes
-            .subarray(within, within + n)
-            .copy_to(&mut buf[..n as usize]);
-        Some(n as usize)
+        copy_from(*start, bytes, self.pos, buf)
     }
+
+    /// Reads [`READ_AHEAD_BYTES`] (or to the end) from `pos` in one call.
+    fn read_ahead(&mut self) -> io::Result<()> {
+        let end = self.pos.saturating_add(READ_AHEAD_BYTES).min(self.len);
+        let slice = self
+            .blob
+            .slice_with_f64_and_f64(self.pos as f64, end as f64)
+            .map_err(|e| js_error("cannot slice the file", &e))?;
+        let data = FileReaderSync::new()
+            .and_then(|r| r.read_as_array_buffer(&slice))
+            .map_err(|e| js_error("the browser could not read the file", &e))?;
+        self.ahead = Some((self.pos, Uint8Array::new(&data)));
+        Ok(())
+    }
+}
+
+/// Copies the bytes at `pos` of `bytes` (which start at `start`) into `buf`: how many, if any.
+fn copy_from(start: u64, bytes: &Uint8Array, pos: u64, buf: &mut [u8]) -> Option<usize> {
+    // Past the range's end (by any amount: no truncation to 32 bits), nothing is here.
+    let within = u32::try_from(pos.checked_sub(start)?).ok()?;
+    let available = bytes.length().checked_sub(within).filter(|n| *n > 0)?;
+    let n = available.min(buf.len() as u32);
+    bytes
+        .subarray(within, within + n)
+        .copy_to(&mut buf[..n as usize]);
+    Some(n as usize)
 }
 
 impl Read for PrefetchedSource {
@@ -135,6 +199,21 @@ impl Read for PrefetchedSource {
         if let Some(n) = self.copy_arrived(buf) {
             self.pos += n as u64;
             return Ok(n);
+        }
+        self.fallbacks.set(self.fallbacks.get() + 1);
+        let ahead_holds = |(start, b): &(u64, Uint8Array)| {
+            self.pos >= *start && self.pos - start < b.length() as u64
+        };
+        if buf.len() >= BULK_READ_BYTES && !self.ahead.as_ref().is_some_and(ahead_holds) {
+            self.read_ahead()?;
+        }
+        if let Some((start, bytes)) = &self.ahead {
+            if let Some(n) = copy_from(*start, bytes, self.pos, buf) {
+                self.pos += n as u64;
+                return Ok(n);
+            }
+            // Past the bulk read: its bytes are not needed again.
+            self.ahead = None;
         }
         let fallback = match &mut self.fallback {
             Some(f) => f,
