@@ -17,6 +17,10 @@ pub const DEFAULT_BLOCK_BYTES: usize = 256 * 1024;
 /// Default cache budget: a few MiB, independent of the image size.
 pub const DEFAULT_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
+/// Told which byte ranges (offset, length) a walk is about to read one by one, before it reads
+/// them (see [`BlockReader::announce`]).
+pub type Announcer = Box<dyn FnMut(&[(u64, u64)])>;
+
 /// What the reader has asked of its source so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ReadStats {
@@ -44,6 +48,8 @@ pub struct BlockReader<R> {
     span_hint: Option<(u64, u64)>,
     /// The bytes last fetched because of the hint, and where they start.
     held: Option<(u64, Vec<u8>)>,
+    /// Who is told of reads to come (the browser's worker; nobody natively).
+    announcer: Option<Announcer>,
 }
 
 impl<R: Read + Seek> BlockReader<R> {
@@ -68,6 +74,7 @@ impl<R: Read + Seek> BlockReader<R> {
             stats: ReadStats::default(),
             span_hint: None,
             held: None,
+            announcer: None,
         })
     }
 
@@ -176,6 +183,27 @@ impl<R: Read + Seek> BlockReader<R> {
     pub fn hint_span(&mut self, start: u64, end: u64) {
         let end = end.min(self.len);
         self.span_hint = (start < end).then_some((start, end));
+    }
+
+    /// The reader telling `announcer` of the ranges walks announce (see [`Self::announce`]).
+    pub fn with_announcer(self, announcer: Announcer) -> Self {
+        Self {
+            announcer: Some(announcer),
+            ..self
+        }
+    }
+
+    /// Announces the ranges (offset, length) about to be read one by one — a folder's
+    /// sub-folders, scattered on the card, which a depth-first walk then reads in turn. A source
+    /// where each call costs more than its bytes (a browser `Blob`, ~1 ms a call) can fetch
+    /// them all in one joined read when told; the reads that follow are made as before, so
+    /// nothing read changes. Without an announcer (the native CLI) this does nothing.
+    pub fn announce(&mut self, ranges: &[(u64, u64)]) {
+        if let Some(announcer) = &mut self.announcer
+            && !ranges.is_empty()
+        {
+            announcer(ranges);
+        }
     }
 
     /// Loads into the cache every block covering `offset..offset + len`, fetching each run of
