@@ -372,6 +372,29 @@ mod tests {
     }
 
     #[test]
+    fn announcements_reach_the_announcer_and_change_no_read() {
+        let data = source(1 << 20);
+        let told = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let sink = told.clone();
+        let mut r = BlockReader::with_cache(Cursor::new(data.clone()), 4096, 1 << 20)
+            .unwrap()
+            .with_announcer(Box::new(move |ranges: &[(u64, u64)]| {
+                sink.borrow_mut().push(ranges.to_vec())
+            }));
+        r.announce(&[]);
+        r.announce(&[(8192, 4096), (500_000, 32_768)]);
+        assert_eq!(*told.borrow(), vec![vec![(8192, 4096), (500_000, 32_768)]]);
+        let mut buf = [0u8; 4096];
+        r.read_direct(8192, &mut buf).unwrap();
+        assert_eq!(&buf[..], &data[8192..12_288]);
+        assert_eq!(r.stats().read_calls, 1);
+        // Without an announcer, announcing does nothing.
+        let mut plain = BlockReader::new(Cursor::new(data)).unwrap();
+        plain.announce(&[(0, 10)]);
+        assert_eq!(plain.stats().read_calls, 0);
+    }
+
+    #[test]
     fn direct_reads_do_not_fill_the_cache() {
         let data = source(1 << 20);
         let mut r = BlockReader::with_cache(Cursor::new(data.clone()), 4096, 1 << 20).unwrap();
