@@ -33,7 +33,7 @@ pub struct FolderFile {
 
 /// The listing of a folder, before any video header is read.
 pub fn list_folder(name: &str, mut files: Vec<FolderFile>, capacity_bytes: Option<u64>) -> Listing {
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    crate::sort::sort_by(&mut files, |a, b| a.path.cmp(&b.path));
     let mut warnings = vec![
         "opened as a folder: deleted recordings and exact free space are only visible in a card image"
             .to_string(),

@@ -32,7 +32,7 @@ pub fn chosen(listing: &Listing) -> Vec<usize> {
             (parent.eq_ignore_ascii_case(".imu") && dat).then_some((i, name))
         })
         .collect();
-    found.sort_by(|a, b| b.1.cmp(a.1));
+    crate::sort::sort_by(&mut found, |a, b| b.1.cmp(a.1));
     found
         .into_iter()
         .take(HEADERS_READ)

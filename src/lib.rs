@@ -55,6 +55,7 @@
 pub mod block_reader;
 pub mod catalog;
 pub mod clip_header;
+pub mod crc32;
 pub mod encryption;
 pub mod estimate;
 pub mod exfat;
@@ -71,6 +72,7 @@ pub mod remux;
 pub mod report;
 pub mod scan;
 pub mod seek;
+pub mod sort;
 pub mod telemetry;
 
 /// The report for a listing: the catalog and the estimate (with `what_if` applied) built on

@@ -139,7 +139,6 @@ pub struct ListedFile {
     /// clusters may still hold an older recording, which must not pass for this one). `None`:
     /// every byte lies in the extents. Read file bytes through [`ListedFile::open`], which
     /// honours it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_bytes: Option<u64>,
     /// Problems with this file, in plain words.
     pub warnings: Vec<String>,
@@ -214,7 +213,6 @@ pub struct ClipRef {
     /// Where its bytes lie in the image (empty for a folder source).
     pub extents: Vec<Extent>,
     /// Bytes written, when fewer than `bytes` (see [`ListedFile::valid_bytes`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_bytes: Option<u64>,
 }
 
@@ -303,7 +301,7 @@ impl Listing {
             .filter(|(_, f)| is_video_name(&f.path) && !f.extents.is_empty())
             .map(|(index, f)| ClipRef::of(index, f))
             .collect();
-        clips.sort_by_key(|c| c.extents.first().map_or(0, |e| e.offset));
+        crate::sort::sort_by_key(&mut clips, |c| c.extents.first().map_or(0, |e| e.offset));
         clips
     }
 

@@ -115,7 +115,7 @@ fn cust(clip: &FragmentedClip) -> Vec<u8> {
         body.push(bytes.len() as u8);
         body.extend_from_slice(bytes);
     }
-    let crc = crc32fast::hash(&body);
+    let crc = dashcard::crc32::hash(&body);
     let mut out = ((body.len() + 12) as u32).to_be_bytes().to_vec();
     out.extend_from_slice(b"CUST");
     out.extend_from_slice(&body);
@@ -189,7 +189,7 @@ fn tail(clip: &FragmentedClip) -> Vec<u8> {
     t.extend_from_slice(&((secs * u64::from(AUDIO_TIMESCALE) / 1024) as u32).to_be_bytes());
     let mut covered = t.clone();
     covered.extend_from_slice(&mac_time(clip.start_utc).to_be_bytes());
-    t.extend_from_slice(&crc32fast::hash(&covered).to_be_bytes());
+    t.extend_from_slice(&dashcard::crc32::hash(&covered).to_be_bytes());
     t.push(1);
     t
 }

@@ -120,7 +120,7 @@ pub fn imu_log(
         .copied()
         .filter(|&at| at >= start && at < end)
         .collect();
-    jolts.sort();
+    dashcard::sort::sort(&mut jolts);
     for s in 0..i64::from(seconds) {
         let at = start + chrono::TimeDelta::seconds(s);
         let next = at + chrono::TimeDelta::seconds(1);

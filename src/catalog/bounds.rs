@@ -18,7 +18,7 @@ use crate::listing::{ListedFile, Listing, SourceKind};
 
 /// Why a file's size or duration cannot be true.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(tag = "reason", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Implausible {
     /// The directory entry claims more bytes than the whole card holds.
     SizeBeyondCard {
@@ -194,9 +194,9 @@ fn far_from_neighbours(files: &mut [CatalogFile]) {
         }
     }
     for mut group in groups.into_values() {
-        group.sort_by_key(|&i| files[i].start);
+        crate::sort::sort_by_key(&mut group, |&i| files[i].start);
         let mut durations: Vec<f64> = group.iter().filter_map(|&i| files[i].duration_s).collect();
-        durations.sort_by(f64::total_cmp);
+        crate::sort::sort_by(&mut durations, f64::total_cmp);
         let median = (durations.len() >= MEDIAN_MIN_COUNT).then(|| durations[durations.len() / 2]);
         let mut found = Vec::new();
         for (at, &i) in group.iter().enumerate() {

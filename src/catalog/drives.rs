@@ -60,7 +60,7 @@ impl Segment {
 
 /// Groups live segments into drives, oldest first, each with its segments' indices.
 pub fn group(mut segments: Vec<Segment>) -> Vec<Drive> {
-    segments.sort_by_key(|s| (s.start, s.camera, s.file));
+    crate::sort::sort_by_key(&mut segments, |s| (s.start, s.camera, s.file));
     let gap = Duration::seconds(DRIVE_GAP_SECONDS);
     let mut drives: Vec<Drive> = Vec::new();
     for s in segments {
@@ -71,7 +71,7 @@ pub fn group(mut segments: Vec<Segment>) -> Vec<Drive> {
                 d.bytes = d.bytes.saturating_add(s.bytes);
                 if !d.cameras.contains(&s.camera) {
                     d.cameras.push(s.camera);
-                    d.cameras.sort();
+                    crate::sort::sort(&mut d.cameras);
                 }
                 d.files.push(s.file);
             }
@@ -121,7 +121,7 @@ pub fn note_deleted_evidence(drives: &mut [Drive], deleted: &[DeletedRecording])
             (d.start, end.checked_add_signed(gap).unwrap_or(end))
         })
         .collect();
-    loop_recordings.sort_unstable();
+    crate::sort::sort(&mut loop_recordings);
     let longest = Duration::seconds(MAX_BELIEVED_SECONDS as i64) + gap;
     for drive in drives.iter_mut() {
         let horizon = drive.end.checked_add_signed(gap).unwrap_or(drive.end);

@@ -93,7 +93,6 @@ pub struct CatalogFile {
     pub sidecar_of: Option<usize>,
     /// Why its size or header duration cannot be true: such a file stays listed but is left
     /// out of drives, totals and the estimate (see [`bounds`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excluded: Option<Implausible>,
 }
 
@@ -276,7 +275,7 @@ pub fn build(listing: &Listing) -> Catalog {
             .filter(|(_, (f, l))| f.kind == kind && !l.deleted)
             .map(|(i, (f, _))| (i, f.start))
             .collect();
-        found.sort_by(|a, b| {
+        crate::sort::sort_by(&mut found, |a, b| {
             let path = |i: usize| &listing.files[i].path;
             (a.1.is_none(), a.1, path(a.0)).cmp(&(b.1.is_none(), b.1, path(b.0)))
         });
@@ -356,7 +355,7 @@ fn fill_gap_durations(files: &mut [CatalogFile]) {
         }
     }
     for mut group in by_camera.into_values() {
-        group.sort_by_key(|&i| files[i].start);
+        crate::sort::sort_by_key(&mut group, |&i| files[i].start);
         for pair in group.windows(2) {
             let (this, next) = (pair[0], pair[1]);
             if files[this].duration_s.is_some() || !bounds::counts(&files[this]) {
@@ -377,6 +376,6 @@ fn median(values: &mut [f64]) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
-    values.sort_by(f64::total_cmp);
+    crate::sort::sort_by(values, f64::total_cmp);
     Some(values[values.len() / 2])
 }

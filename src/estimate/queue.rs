@@ -78,9 +78,9 @@ pub(super) fn of(listing: &Listing, catalog: &Catalog, newer: bool, unit: u64) -
         }
     }
     if newer {
-        queue.order.sort_by_key(|&(i, _)| (name(i), i));
+        crate::sort::sort_by_key(&mut queue.order, |&(i, _)| (name(i), i));
     } else {
-        queue.order.sort_by(|&(a, _), &(b, _)| {
+        crate::sort::sort_by(&mut queue.order, |&(a, _), &(b, _)| {
             let key = |i: usize| (catalog.files[i].start, &listing.files[i].path);
             key(a).cmp(&key(b))
         });

@@ -34,7 +34,7 @@ pub(super) fn estimate(
     if live.is_empty() && deleted == 0 {
         return None;
     }
-    live.sort_by(|&a, &b| {
+    crate::sort::sort_by(&mut live, |&a, &b| {
         let key = |i: usize| (catalog.files[i].start, &listing.files[i].path);
         key(a).cmp(&key(b))
     });

@@ -19,7 +19,7 @@ pub struct FileDigest {
 
 /// Reads `source` to its end in chunks of `chunk` bytes, digesting as it goes.
 pub fn digest(mut source: impl Read, chunk: usize) -> io::Result<FileDigest> {
-    let mut crc = crc32fast::Hasher::new();
+    let mut crc = crate::crc32::Hasher::new();
     let mut sha = Sha256::new();
     let mut buf = vec![0u8; chunk.max(4096)];
     let mut bytes = 0u64;
@@ -50,7 +50,7 @@ pub fn digest(mut source: impl Read, chunk: usize) -> io::Result<FileDigest> {
 /// on the fly (a time-range export) without reading it back.
 pub struct DigestingWriter<W> {
     inner: W,
-    crc: crc32fast::Hasher,
+    crc: crate::crc32::Hasher,
     sha: Sha256,
     bytes: u64,
 }
@@ -60,7 +60,7 @@ impl<W: Write> DigestingWriter<W> {
     pub fn new(inner: W) -> Self {
         Self {
             inner,
-            crc: crc32fast::Hasher::new(),
+            crc: crate::crc32::Hasher::new(),
             sha: Sha256::new(),
             bytes: 0,
         }

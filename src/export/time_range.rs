@@ -133,7 +133,7 @@ pub fn select(
     }
     // Several segments can start at the same instant (a deleted copy and a live one): keep
     // one, the live one (sorted first: deleted segments have no drive).
-    chosen.sort_by_key(|(seg, drive, _)| (seg.start, drive.is_none()));
+    crate::sort::sort_by_key(&mut chosen, |(seg, drive, _)| (seg.start, drive.is_none()));
     chosen.dedup_by_key(|(seg, _, _)| seg.start);
     if chosen.is_empty() {
         return Err(RangeSelectError::NoFootage {

@@ -39,7 +39,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<CameraRecord, String> {
             .try_into()
             .map_err(|_| "no CRC".to_string())?,
     );
-    if crc32fast::hash(body) != stored {
+    if crate::crc32::hash(body) != stored {
         return Err("the camera's record fails its CRC check: it is damaged".to_string());
     }
     let mut at = 0;
@@ -100,7 +100,7 @@ pub(crate) fn encode(seconds: u32, millis: u32, strings: [&str; 3]) -> Vec<u8> {
         body.push(s.len() as u8);
         body.extend_from_slice(s.as_bytes());
     }
-    let crc = crc32fast::hash(&body);
+    let crc = crate::crc32::hash(&body);
     let mut out = ((body.len() + 12) as u32).to_be_bytes().to_vec();
     out.extend_from_slice(b"CUST");
     out.extend_from_slice(&body);
@@ -139,7 +139,7 @@ mod tests {
         let mut body = vec![8u8];
         body.extend_from_slice(&[0; 8]);
         body.push(200);
-        let crc = crc32fast::hash(&body);
+        let crc = crate::crc32::hash(&body);
         let mut lying = ((body.len() + 12) as u32).to_be_bytes().to_vec();
         lying.extend_from_slice(b"CUST");
         lying.extend_from_slice(&body);

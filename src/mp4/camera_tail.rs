@@ -38,7 +38,7 @@ pub(crate) fn parse(end: &[u8], tracks: usize, created: u64) -> Option<CameraTai
     }
     let mut covered = tail[..size - 5].to_vec();
     covered.extend_from_slice(&(created as u32).to_be_bytes());
-    if crc32fast::hash(&covered) != be32(size - 5) {
+    if crate::crc32::hash(&covered) != be32(size - 5) {
         return None;
     }
     let mut duration = [0u8; 8];
@@ -64,7 +64,7 @@ mod tests {
         }
         let mut covered = t.clone();
         covered.extend_from_slice(&created.to_be_bytes());
-        t.extend_from_slice(&crc32fast::hash(&covered).to_be_bytes());
+        t.extend_from_slice(&crate::crc32::hash(&covered).to_be_bytes());
         t.push(1);
         t
     }

@@ -109,7 +109,7 @@ fn read_header<R: Read + Seek>(
     let stored_crc = u32_at(&raw, 16);
     let mut copy = raw[..header_bytes].to_vec();
     copy[16..20].fill(0);
-    if crc32fast::hash(&copy) != stored_crc {
+    if crate::crc32::hash(&copy) != stored_crc {
         return Err("header checksum mismatch".to_string());
     }
     let my_lba = u64_at(&raw, 24);
@@ -145,7 +145,7 @@ fn read_header<R: Read + Seek>(
     reader
         .read_at(start, &mut entries)
         .map_err(|e| format!("cannot read the partition entries: {e}"))?;
-    if crc32fast::hash(&entries) != header.entries_crc {
+    if crate::crc32::hash(&entries) != header.entries_crc {
         return Err("partition entries checksum mismatch".to_string());
     }
     Ok((header, entries))

@@ -242,7 +242,7 @@ fn finish(
         }
     }
     let mut sorted: Vec<&Partition> = partitions.iter().collect();
-    sorted.sort_by_key(|p| p.offset);
+    crate::sort::sort_by_key(&mut sorted, |p| p.offset);
     for pair in sorted.windows(2) {
         if pair[0].offset.saturating_add(pair[0].bytes) > pair[1].offset {
             warnings.push(format!(

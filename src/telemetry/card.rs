@@ -154,7 +154,9 @@ fn read_where(
         })
         .collect();
     // Road camera first, so a drive takes its logs where both cameras have them.
-    clips.sort_by_key(|&i| (catalog.files[i].camera != Some(Camera::Road), i));
+    crate::sort::sort_by_key(&mut clips, |&i| {
+        (catalog.files[i].camera != Some(Camera::Road), i)
+    });
     let mut summaries = Vec::new();
     for file in clips {
         let (gnss_at, imu_at) = logs_of(listing, catalog, file);
@@ -186,7 +188,7 @@ fn read_where(
         }
         summaries.push(ClipTelemetry { file, summary });
     }
-    summaries.sort_by_key(|c| c.file);
+    crate::sort::sort_by_key(&mut summaries, |c| c.file);
     card.clips = summaries;
     if !card.clips.is_empty() {
         card.drives = builders.into_iter().map(DriveBuilder::finish).collect();

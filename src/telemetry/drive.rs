@@ -214,13 +214,13 @@ impl DriveBuilder {
     /// The drive's telemetry.
     pub fn finish(self) -> DriveTelemetry {
         let mut fixes = self.fixes;
-        fixes.sort_by_key(|f| f.at_utc);
+        crate::sort::sort_by_key(&mut fixes, |f| f.at_utc);
         let before = fixes.len();
         fixes.dedup_by_key(|f| f.at_utc);
         let duplicate_fixes = before - fixes.len();
         let (track, distance_km, dropped_jumps) = drop_jumps(fixes);
         let mut g_per_second = self.g_per_second;
-        g_per_second.sort_by_key(|p| p.at_utc);
+        crate::sort::sort_by_key(&mut g_per_second, |p| p.at_utc);
         g_per_second.dedup_by_key(|p| p.at_utc.timestamp());
         let mut impacts = impact::merge(self.moments);
         for impact in &mut impacts {

@@ -81,7 +81,7 @@ impl Impact {
 /// Groups over-threshold moments (each a one-sample [`Impact`], or impacts found earlier) into
 /// impacts, in time order. `n log n` in their number.
 pub(crate) fn merge(mut moments: Vec<Impact>) -> Vec<Impact> {
-    moments.sort_by_key(|m| m.from_utc);
+    crate::sort::sort_by_key(&mut moments, |m| m.from_utc);
     let mut merged: Vec<Impact> = Vec::new();
     for moment in moments {
         match merged.last_mut() {

@@ -146,7 +146,7 @@ impl DrivePlayback {
                     })
                 })
                 .collect();
-            list.sort_by(|a, b| a.offset_s.total_cmp(&b.offset_s));
+            dashcard::sort::sort_by(&mut list, |a, b| a.offset_s.total_cmp(&b.offset_s));
             list
         };
         // The newer cameras' second (external) camera takes the cabin camera's place.
@@ -223,7 +223,7 @@ fn start(video: &HtmlMediaElement) {
 /// Where segments of either camera start, in order, each once.
 fn starts(p: &DrivePlayback) -> Vec<f64> {
     let mut all: Vec<f64> = p.road.iter().chain(&p.cabin).map(|s| s.offset_s).collect();
-    all.sort_by(f64::total_cmp);
+    dashcard::sort::sort_by(&mut all, f64::total_cmp);
     all.dedup_by(|a, b| (*a - *b).abs() < 0.5);
     all
 }

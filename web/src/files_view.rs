@@ -68,9 +68,13 @@ pub fn FilesView(shown: Shown) -> impl IntoView {
                 .collect();
             let files = &listing.files;
             match sort.get().as_str() {
-                "size" => idx.sort_by(|&a, &b| files[b].bytes.cmp(&files[a].bytes)),
-                "modified" => idx.sort_by(|&a, &b| files[a].modified.cmp(&files[b].modified)),
-                _ => idx.sort_by(|&a, &b| files[a].path.cmp(&files[b].path)),
+                "size" => {
+                    dashcard::sort::sort_by(&mut idx, |&a, &b| files[b].bytes.cmp(&files[a].bytes))
+                }
+                "modified" => dashcard::sort::sort_by(&mut idx, |&a, &b| {
+                    files[a].modified.cmp(&files[b].modified)
+                }),
+                _ => dashcard::sort::sort_by(&mut idx, |&a, &b| files[a].path.cmp(&files[b].path)),
             }
             idx
         }

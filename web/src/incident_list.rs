@@ -71,7 +71,7 @@ pub fn incidents(shown: &Shown) -> Vec<Incident> {
             }
         })
         .collect();
-    all.sort_by(|a, b| {
+    dashcard::sort::sort_by(&mut all, |a, b| {
         (a.start.is_none(), std::cmp::Reverse(a.start), a.file).cmp(&(
             b.start.is_none(),
             std::cmp::Reverse(b.start),

@@ -1,8 +1,12 @@
 //! Messages between the page and its workers, and between the two workers that read a card's
-//! video headers. They cross as plain JS objects (`serde-wasm-bindgen`); the `File`s to read
-//! and the `MessagePort`s ride along as extra properties of the same object, since only the
-//! browser's structured clone can carry them. Anything large — the card itself, clips, results
-//! — crosses as UTF-8 JSON parts in `Uint8Array`s whose buffers are transferred, not copied.
+//! video headers. Each crosses as `{ message, parts }`: the message in `postcard`'s compact
+//! binary form in a `Uint8Array`, and anything large — the card itself, clips, results — as
+//! further `postcard` parts in `Uint8Array`s whose buffers are transferred, not copied. The
+//! `File`s to read and the `MessagePort`s ride along as extra properties of the same object,
+//! since only the browser's structured clone can carry them. One binary form for everything
+//! that crosses keeps a single deserializer in the module, which the page and its workers
+//! share: JSON parts and JS-object messages took `serde_json`'s and `serde-wasm-bindgen`'s
+//! deserializers, and every type's `Deserialize` once for each (README, "Hosting").
 
 use dashcard::catalog::{Catalog, CatalogFile};
 use dashcard::encryption::Key;
@@ -11,12 +15,11 @@ use dashcard::export::time_range::RangeSegment;
 use dashcard::listing::{ClipRef, ListedFile, Listing};
 use dashcard::remux::TimeRange;
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// What the page asks a worker to do. The owner's camera key, when given, rides in the
 /// request (a [`Key`] never prints itself); the worker keeps it for that job only.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToWorker {
     /// Read a card image (the message's `file`), answering [`FromWorker::Card`] twice: once
     /// listed, once complete. On the other end of each of its `ports` (an array of
@@ -60,7 +63,7 @@ pub enum ToWorker {
         /// The owner's key, as for the card.
         key: Option<Key>,
     },
-    /// Digest files (CRC-32 and SHA-256) for an export: the clips (a JSON array of
+    /// Digest files (CRC-32 and SHA-256) for an export: the clips (an array of
     /// [`ExportClip`], the one part) of the image attached as `file`, or, for a folder, the
     /// `File`s attached as `files` in the same order. Answered by [`FromWorker::Digests`].
     Digest {
@@ -73,7 +76,7 @@ pub enum ToWorker {
         /// The owner's key, when the factory default does not open it.
         key: Option<Key>,
     },
-    /// Export a time range of one camera as one MP4: the segments (a JSON array of
+    /// Export a time range of one camera as one MP4: the segments (an array of
     /// [`ClipSegment`], the one part) of the image `file`, or the folder `files` in the same
     /// order. Answered by progress, then [`FromWorker::Clipped`] or [`FromWorker::ClipFailed`].
     Clip {
@@ -117,7 +120,6 @@ pub struct ExportClip {
 
 /// What a worker tells the page.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromWorker {
     /// The worker is running and waits for work.
     Ready,
@@ -138,7 +140,7 @@ pub enum FromWorker {
         /// Size of the worker's WebAssembly memory (its peak: it never shrinks).
         memory_bytes: u64,
     },
-    /// The card's GPS and motion telemetry (a `CardTelemetry` as JSON, the one part), read
+    /// The card's GPS and motion telemetry (a `CardTelemetry`, the one part), read
     /// from the sidecar logs once the card is complete.
     Telemetry,
     /// The helper sent its results over the port and has nothing more to do.
@@ -146,13 +148,13 @@ pub enum FromWorker {
         /// Size of the helper's WebAssembly memory.
         memory_bytes: u64,
     },
-    /// The digests asked for: a JSON array of `[index, FileDigest]` as the first part; the
+    /// The digests asked for: an array of `[index, FileDigest]` as the first part; the
     /// second, an array of the decrypted files as `Blob`s (in clip order; `null` for files
     /// taken out as they are).
     Digests,
     /// The decrypted clip, as a `Blob`, the one part.
     Decrypted,
-    /// The exported time range: a [`RangeExport`] (JSON) as the first part, the MP4 as a
+    /// The exported time range: a [`RangeExport`] as the first part, the MP4 as a
     /// `Blob` the second.
     Clipped {
         /// Size of the worker's WebAssembly memory after the export (its peak).
@@ -211,23 +213,27 @@ impl Failure {
     }
 }
 
-/// Serializes a message for `postMessage`.
+/// A message in its binary form, as a `Uint8Array` for `postMessage`.
 pub fn to_js<T: Serialize>(message: &T) -> Result<JsValue, String> {
-    message
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| format!("cannot pass the message: {e}"))
+    let bytes =
+        postcard::to_allocvec(message).map_err(|e| format!("cannot pass the message: {e}"))?;
+    Ok(js_sys::Uint8Array::from(bytes.as_slice()).into())
 }
 
-/// Reads a message received from `postMessage`.
+/// Reads a message made by [`to_js`].
 pub fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T, String> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| format!("unreadable message: {e}"))
+    let bytes = value
+        .dyn_into::<js_sys::Uint8Array>()
+        .map_err(|_| "unreadable message: not bytes".to_string())?
+        .to_vec();
+    postcard::from_bytes(&bytes).map_err(|e| format!("unreadable message: {e}"))
 }
 
-/// How a worker's message crosses: `{ message, parts }`, where `message` is the [`FromWorker`]
-/// as a plain JS object and `parts` UTF-8 JSON in `Uint8Array`s whose buffers are
-/// *transferred*. As one JS object graph, a 24,000-file card took the page ~50 ms to convert
-/// and ~25 ms to clone; as bytes it costs almost nothing to receive, and the page parses one
-/// part per task.
+/// How a message crosses: `{ message, parts }`, where `message` is the [`ToWorker`] or
+/// [`FromWorker`] made by [`to_js`] and `parts` are `postcard` bytes in `Uint8Array`s whose
+/// buffers are *transferred*. As one JS object graph, a 24,000-file card took the page ~50 ms
+/// to convert and ~25 ms to clone; as bytes it costs almost nothing to receive, and the page
+/// parses one part per task.
 pub const MESSAGE_KEY: &str = "message";
 /// See [`MESSAGE_KEY`].
 pub const PARTS_KEY: &str = "parts";
@@ -253,7 +259,7 @@ pub fn card_parts(
         catalog.without_files(),
         estimate.without_files(),
     );
-    let mut parts = vec![json_part(&head)?];
+    let mut parts = vec![encode_part(&head)?];
     let (l, c, f) = (&listing.files, &catalog.files, &estimate.files);
     let mut at = 0;
     while at < l.len() {
@@ -264,18 +270,18 @@ pub fn card_parts(
             c.get(at..end).unwrap_or_default(),
             f.get(at..end).unwrap_or_default(),
         );
-        parts.push(json_part(&part)?);
+        parts.push(encode_part(&part)?);
         at = end;
     }
     Ok(parts)
 }
 
-/// A value as one UTF-8 JSON part.
-pub fn json_part<T: Serialize>(value: &T) -> Result<Vec<u8>, String> {
-    serde_json::to_vec(value).map_err(|e| format!("cannot pass the data: {e}"))
+/// A value as one part (`postcard`).
+pub fn encode_part<T: Serialize>(value: &T) -> Result<Vec<u8>, String> {
+    postcard::to_allocvec(value).map_err(|e| format!("cannot pass the data: {e}"))
 }
 
-/// Parses a part made by [`json_part`].
+/// Parses a part made by [`encode_part`].
 pub fn parse_part<T: for<'de> Deserialize<'de>>(part: &[u8]) -> Result<T, String> {
-    serde_json::from_slice(part).map_err(|e| format!("unreadable data: {e}"))
+    postcard::from_bytes(part).map_err(|e| format!("unreadable data: {e}"))
 }

@@ -15,8 +15,8 @@ use web_sys::{ErrorEvent, File, MessageEvent, MessagePort, Worker};
 use dashcard::encryption::Key;
 
 use crate::protocol::{
-    Failure, FailureKind, FromWorker, MESSAGE_KEY, PARTS_KEY, Sample, ToWorker, from_js, json_part,
-    to_js,
+    Failure, FailureKind, FromWorker, MESSAGE_KEY, PARTS_KEY, Sample, ToWorker, encode_part,
+    from_js, to_js,
 };
 
 /// How long a worker may take to start before it counts as failed.
@@ -185,11 +185,13 @@ impl CardWorker {
                 format!("cannot pass the card to the reader: {}", describe(&e)),
             )
         };
-        let message = to_js(request).map_err(|e| cannot(e.into()))?;
-        let object: &Object = message.unchecked_ref();
+        let bytes = to_js(request).map_err(|e| cannot(e.into()))?;
+        let object = Object::new();
+        Reflect::set(&object, &MESSAGE_KEY.into(), &bytes).map_err(cannot)?;
         for (key, value) in extra {
-            Reflect::set(object, &(*key).into(), value).map_err(cannot)?;
+            Reflect::set(&object, &(*key).into(), value).map_err(cannot)?;
         }
+        let message: JsValue = object.into();
         let mut outbox = self.outbox.borrow_mut();
         if !outbox.ready {
             outbox.waiting.push((message, transfer));
@@ -251,6 +253,9 @@ impl CardWorker {
             modified_ms.push(file.last_modified());
             array.push(file);
         }
+        // A `File` from a folder input is stat'ed on first use (a synchronous call to the
+        // browser for each), the larger part of the folder route's time to its overview.
+        crate::reading::mark("dashcard:folder-stat");
         let request = ToWorker::OpenFolder {
             name: name.to_string(),
             paths,
@@ -283,7 +288,7 @@ impl CardWorker {
         }
     }
 
-    /// Sends `request` with `part` (JSON) and the card's bytes: `image`, or the folder `files`.
+    /// Sends `request` with `part` and the card's bytes: `image`, or the folder `files`.
     fn send_with_bytes<T: serde::Serialize>(
         &self,
         request: &ToWorker,
@@ -291,7 +296,7 @@ impl CardWorker {
         image: Option<&File>,
         files: &[File],
     ) -> Result<(), String> {
-        let part = js_sys::Uint8Array::from(json_part(part)?.as_slice());
+        let part = js_sys::Uint8Array::from(encode_part(part)?.as_slice());
         let parts = Array::of1(&part);
         let folder: Array = files.iter().collect();
         let mut extra: Vec<(&str, &JsValue)> = vec![(PARTS_KEY, parts.as_ref())];
@@ -303,7 +308,7 @@ impl CardWorker {
             .map_err(|f| f.message)
     }
 
-    /// Asks for the digests of `clips` (JSON `ExportClip`s) of `image`, or of the folder
+    /// Asks for the digests of `clips` (`ExportClip`s) of `image`, or of the folder
     /// `files` in clip order; encrypted ones are decrypted with `key` or the factory default.
     pub fn digest<T: serde::Serialize>(
         &self,
@@ -315,7 +320,7 @@ impl CardWorker {
         self.send_with_bytes(&ToWorker::Digest { key }, clips, image, files)
     }
 
-    /// Asks for `range` of the segments `segments` (JSON `ClipSegment`s) of `image`, or of the
+    /// Asks for `range` of the segments `segments` (`ClipSegment`s) of `image`, or of the
     /// folder `files` in segment order, as one MP4.
     pub fn clip<T: serde::Serialize>(
         &self,

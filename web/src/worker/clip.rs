@@ -17,7 +17,7 @@ use web_sys::{Blob, BlobPropertyBag, File};
 
 use super::{PROGRESS_EVERY_MS, Page, memory_bytes};
 use crate::blob_source::BlobSource;
-use crate::protocol::{ClipSegment, FromWorker, json_part, parse_part};
+use crate::protocol::{ClipSegment, FromWorker, encode_part, parse_part};
 use crate::worker_client::describe;
 
 /// Bytes gathered in the worker before they go to JavaScript as one array.
@@ -32,7 +32,7 @@ const CACHE_BYTES: usize = 1024 * 1024;
 /// The step shown while the clip is written.
 pub(super) const CLIP_PHASE: &str = "Exporting the clip";
 
-/// Exports `range` from the segments of `part` (JSON [`ClipSegment`]s) of `image`, or of the
+/// Exports `range` from the segments of `part` ([`ClipSegment`]s) of `image`, or of the
 /// folder's `files` in the same order, and posts the MP4 as a `Blob` with its record.
 pub(super) fn export(
     page: &Page,
@@ -89,7 +89,7 @@ pub(super) fn export(
         &FromWorker::Clipped {
             memory_bytes: memory_bytes(),
         },
-        vec![json_part(&export)?],
+        vec![encode_part(&export)?],
         &[blob.as_ref()],
     );
     Ok(())

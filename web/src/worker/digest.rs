@@ -10,9 +10,9 @@ use web_sys::{Blob, File};
 use super::plaintext::{decrypted, digest_keeping};
 use super::{Page, Progress};
 use crate::blob_source::BlobSource;
-use crate::protocol::{ExportClip, FromWorker, json_part, parse_part};
+use crate::protocol::{ExportClip, FromWorker, encode_part, parse_part};
 
-/// Digests each clip of `clips` (JSON) — of `image`, or of the folder's `files` in clip order —
+/// Digests each clip of `clips` — of `image`, or of the folder's `files` in clip order —
 /// and sends the results; clips the camera encrypted are digested (and handed back as `Blob`s)
 /// decrypted with `keys`.
 pub(super) fn digest(
@@ -64,7 +64,7 @@ pub(super) fn digest(
     }
     page.post_parts_with(
         &FromWorker::Digests,
-        vec![json_part(&results)?],
+        vec![encode_part(&results)?],
         &[blobs.as_ref()],
     );
     Ok(())

@@ -15,7 +15,7 @@ use web_sys::{Blob, MessageEvent, MessagePort};
 use super::image::{port_part, post_on_port, read_headers_pipelined};
 use super::prefetch::{Arrived, PrefetchedSource};
 use super::{HEADERS_PHASE, Page, PortHandler, Progress, memory_bytes, unreadable};
-use crate::protocol::{Failure, FromWorker, json_part, parse_part};
+use crate::protocol::{Failure, FromWorker, encode_part, parse_part};
 
 thread_local! {
     /// The handler of the port (kept for the life of the worker).
@@ -62,7 +62,7 @@ pub(super) fn help(page: &Page, file: Blob, port: MessagePort, keys: Keys) -> Re
                     .await
                     .map_err(|e| unreadable(format!("cannot read the video headers: {e}")))
                     .and_then(|results| {
-                        post_on_port(&reply, json_part(&results).map_err(unreadable)?)
+                        post_on_port(&reply, encode_part(&results).map_err(unreadable)?)
                     })
                 }
                 (Err(failure), _) => Err(failure),

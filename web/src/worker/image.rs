@@ -23,7 +23,7 @@ use super::announced;
 use super::prefetch::{self, Arrived, PrefetchedSource};
 use super::{HEADERS_PHASE, Page, PortHandler, Progress, memory_bytes, part_arrays, unreadable};
 use crate::protocol::{
-    Failure, FailureKind, FromWorker, PARTS_KEY, Sample, card_parts, json_part, parse_part,
+    Failure, FailureKind, FromWorker, PARTS_KEY, Sample, card_parts, encode_part, parse_part,
 };
 
 /// Name the first-generation sample card goes by.
@@ -364,7 +364,7 @@ pub(super) fn complete_card(
         dashcard::telemetry::DriveOptions::default(),
         |i, max| files(listing, i, max),
     );
-    let part = json_part(&telemetry).map_err(unreadable)?;
+    let part = encode_part(&telemetry).map_err(unreadable)?;
     page.post_parts(&FromWorker::Telemetry, vec![part]);
     send_catalogued(page, listing, catalog, true)
 }
@@ -398,7 +398,7 @@ fn hand_over(page: &Page, port: &MessagePort, clips: &[ClipRef]) -> Result<(), F
     });
     port.set_onmessage(Some(on_results.as_ref().unchecked_ref()));
     PORT_HANDLERS.with(|h| h.borrow_mut().push(on_results));
-    post_on_port(port, json_part(&clips).map_err(unreadable)?)
+    post_on_port(port, encode_part(&clips).map_err(unreadable)?)
 }
 
 /// Builds the catalog and the estimate (no what-if inputs) and sends the card to the page.

@@ -53,7 +53,8 @@ pub fn start() {
 }
 
 fn handle(page: &Page, data: &JsValue) -> Result<(), Failure> {
-    let request: ToWorker = from_js(data.clone()).map_err(unreadable)?;
+    let message = Reflect::get(data, &MESSAGE_KEY.into()).unwrap_or(JsValue::UNDEFINED);
+    let request: ToWorker = from_js(message).map_err(unreadable)?;
     match request {
         ToWorker::OpenImage { name, key } => {
             let file = attached::<Blob>(data, "file")?;
