@@ -236,26 +236,21 @@ impl CardWorker {
     }
 
     /// Reads a card folder from its files and their paths: first their names, sizes and times
-    /// (the overview), then the files themselves (the video headers).
+    /// (`stats`, in the files' order: the overview), then the files themselves (the video headers).
     pub fn open_folder(
         &self,
         name: &str,
         files: &[(String, File)],
+        stats: FolderStats,
         key: Option<Key>,
     ) -> Result<(), Failure> {
         let array = Array::new();
         let mut paths = Vec::with_capacity(files.len());
-        let mut sizes = Vec::with_capacity(files.len());
-        let mut modified_ms = Vec::with_capacity(files.len());
         for (path, file) in files {
             paths.push(path.clone());
-            sizes.push(file.size() as u64);
-            modified_ms.push(file.last_modified());
             array.push(file);
         }
-        // A `File` from a folder input is stat'ed on first use (a synchronous call to the
-        // browser for each), the larger part of the folder route's time to its overview.
-        crate::reading::mark("dashcard:folder-stat");
+        let FolderStats { sizes, modified_ms } = stats;
         let request = ToWorker::OpenFolder {
             name: name.to_string(),
             paths,
@@ -360,4 +355,28 @@ pub fn describe(e: &JsValue) -> String {
         .and_then(|m| m.as_string())
         .or_else(|| e.as_string())
         .unwrap_or_else(|| "unknown error".to_string())
+}
+
+/// A folder's files' sizes and modification times, in the files' order. Asking a `File` from a
+/// folder input either is a synchronous call to the browser (it is stat'ed on first use), so
+/// the page gathers them a few at a time.
+#[derive(Default)]
+pub struct FolderStats {
+    sizes: Vec<u64>,
+    modified_ms: Vec<f64>,
+}
+
+impl FolderStats {
+    pub fn with_capacity(files: usize) -> Self {
+        Self {
+            sizes: Vec::with_capacity(files),
+            modified_ms: Vec::with_capacity(files),
+        }
+    }
+
+    /// Adds `file`'s size and time.
+    pub fn push(&mut self, file: &File) {
+        self.sizes.push(file.size() as u64);
+        self.modified_ms.push(file.last_modified());
+    }
 }
