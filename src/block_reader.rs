@@ -20,6 +20,10 @@ pub const DEFAULT_CACHE_BYTES: usize = 16 * 1024 * 1024;
 /// more than its bytes (a browser `Blob`), a 32 MiB FAT is a handful of calls.
 pub const DEFAULT_BULK_READ_BYTES: usize = 4 * 1024 * 1024;
 
+/// Told which byte ranges (offset, length) a walk is about to read one by one, before it reads
+/// them (see [`BlockReader::announce`]).
+pub type Announcer = Box<dyn FnMut(&[(u64, u64)])>;
+
 /// What the reader has asked of its source so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ReadStats {
@@ -49,6 +53,8 @@ pub struct BlockReader<R> {
     held: Option<(u64, Vec<u8>)>,
     /// See [`BlockReader::bulk_read_bytes`].
     bulk_read_bytes: usize,
+    /// Who is told of reads to come (the browser's worker; nobody natively).
+    announcer: Option<Announcer>,
 }
 
 impl<R: Read + Seek> BlockReader<R> {
@@ -74,6 +80,7 @@ impl<R: Read + Seek> BlockReader<R> {
             span_hint: None,
             held: None,
             bulk_read_bytes: DEFAULT_BULK_READ_BYTES,
+            announcer: None,
         })
     }
 
@@ -195,6 +202,27 @@ impl<R: Read + Seek> BlockReader<R> {
     pub fn hint_span(&mut self, start: u64, end: u64) {
         let end = end.min(self.len);
         self.span_hint = (start < end).then_some((start, end));
+    }
+
+    /// The reader telling `announcer` of the ranges walks announce (see [`Self::announce`]).
+    pub fn with_announcer(self, announcer: Announcer) -> Self {
+        Self {
+            announcer: Some(announcer),
+            ..self
+        }
+    }
+
+    /// Announces the ranges (offset, length) about to be read one by one — a folder's
+    /// sub-folders, scattered on the card, which a depth-first walk then reads in turn. A source
+    /// where each call costs more than its bytes (a browser `Blob`, ~1 ms a call) can fetch
+    /// them all in one joined read when told; the reads that follow are made as before, so
+    /// nothing read changes. Without an announcer (the native CLI) this does nothing.
+    pub fn announce(&mut self, ranges: &[(u64, u64)]) {
+        if let Some(announcer) = &mut self.announcer
+            && !ranges.is_empty()
+        {
+            announcer(ranges);
+        }
     }
 
     /// Loads into the cache every block covering `offset..offset + len`, fetching each run of
@@ -360,6 +388,29 @@ mod tests {
         // Outside the span: a read of its own.
         r.read_direct(200_000, &mut head).unwrap();
         assert_eq!(r.stats().read_calls, 2);
+    }
+
+    #[test]
+    fn announcements_reach_the_announcer_and_change_no_read() {
+        let data = source(1 << 20);
+        let told = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let sink = told.clone();
+        let mut r = BlockReader::with_cache(Cursor::new(data.clone()), 4096, 1 << 20)
+            .unwrap()
+            .with_announcer(Box::new(move |ranges: &[(u64, u64)]| {
+                sink.borrow_mut().push(ranges.to_vec())
+            }));
+        r.announce(&[]);
+        r.announce(&[(8192, 4096), (500_000, 32_768)]);
+        assert_eq!(*told.borrow(), vec![vec![(8192, 4096), (500_000, 32_768)]]);
+        let mut buf = [0u8; 4096];
+        r.read_direct(8192, &mut buf).unwrap();
+        assert_eq!(&buf[..], &data[8192..12_288]);
+        assert_eq!(r.stats().read_calls, 1);
+        // Without an announcer, announcing does nothing.
+        let mut plain = BlockReader::new(Cursor::new(data)).unwrap();
+        plain.announce(&[(0, 10)]);
+        assert_eq!(plain.stats().read_calls, 0);
     }
 
     #[test]

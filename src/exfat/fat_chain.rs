@@ -200,6 +200,20 @@ impl Fat {
         chain
     }
 
+    /// The chain [`Self::chain`] would find, without spending the budget: a look ahead (where
+    /// a folder lies, to announce it) that leaves what the walk itself may visit unchanged.
+    pub fn peek_chain<R: Read + Seek>(
+        &mut self,
+        reader: &mut BlockReader<R>,
+        first: u32,
+        length: ChainLength,
+    ) -> Chain {
+        let budget = self.budget;
+        let chain = self.chain(reader, first, length);
+        self.budget = budget;
+        chain
+    }
+
     fn follow<R: Read + Seek>(
         &mut self,
         reader: &mut BlockReader<R>,

@@ -300,7 +300,6 @@ impl<R: Read + Seek> Walker<'_, R> {
             );
             return None;
         }
-        let cluster = self.cluster_bytes();
         if set.data_length > SPEC_MAX_DIRECTORY_BYTES {
             warn(
                 self,
@@ -316,21 +315,7 @@ impl<R: Read + Seek> Walker<'_, R> {
                 MAX_DIRECTORY_BYTES >> 20
             ));
         }
-        let needed = set.data_length.min(MAX_DIRECTORY_BYTES).div_ceil(cluster);
-        let chain = if set.no_fat_chain {
-            fat_chain::contiguous(first, needed, self.boot.max_cluster())
-        } else if set.data_length > MAX_DIRECTORY_BYTES {
-            let mut chain = self
-                .fat
-                .chain(self.reader, first, ChainLength::AtMost(needed));
-            chain.problem = chain
-                .problem
-                .filter(|p| !matches!(p, fat_chain::ChainProblem::TooLong(_)));
-            chain
-        } else {
-            self.fat
-                .chain(self.reader, first, ChainLength::Exactly(needed))
-        };
+        let chain = self.folder_chain(set, false);
         if let Some(problem) = &chain.problem {
             self.warnings.push(format!(
                 "folder {path}: {}; its listing may be incomplete",
@@ -342,6 +327,63 @@ impl<R: Read + Seek> Walker<'_, R> {
         }
         self.claim(&chain.runs, Owner::Entry(index));
         Some(chain.runs)
+    }
+
+    /// The clusters of the sub-folder `set` (at most [`MAX_DIRECTORY_BYTES`] of them); with
+    /// `peek`, without spending the FAT's budget (see [`Fat::peek_chain`]).
+    fn folder_chain(&mut self, set: &FileSet, peek: bool) -> Chain {
+        let first = set.first_cluster;
+        let needed = set
+            .data_length
+            .min(MAX_DIRECTORY_BYTES)
+            .div_ceil(self.cluster_bytes());
+        if set.no_fat_chain {
+            return fat_chain::contiguous(first, needed, self.boot.max_cluster());
+        }
+        let length = if set.data_length > MAX_DIRECTORY_BYTES {
+            ChainLength::AtMost(needed)
+        } else {
+            ChainLength::Exactly(needed)
+        };
+        let mut chain = if peek {
+            self.fat.peek_chain(self.reader, first, length)
+        } else {
+            self.fat.chain(self.reader, first, length)
+        };
+        if set.data_length > MAX_DIRECTORY_BYTES {
+            chain.problem = chain
+                .problem
+                .filter(|p| !matches!(p, fat_chain::ChainProblem::TooLong(_)));
+        }
+        chain
+    }
+
+    /// Announces to the reader where the live sub-folders in `items` lie before the
+    /// depth-first walk reads them one by one: a browser then fetches them in one joined read
+    /// instead of one ~1 ms call each (see [`BlockReader::announce`]). The FAT is only peeked
+    /// at, so what is read, and so the listing, does not change.
+    fn announce_folders(&mut self, items: &[DirItem]) {
+        let max = self.boot.max_cluster();
+        let mut left = MAX_TOTAL_DIRECTORY_BYTES.saturating_sub(self.directory_bytes_read);
+        let mut ranges = Vec::new();
+        for item in items {
+            let DirItem::File(set) = item else { continue };
+            let first = set.first_cluster;
+            if set.deleted
+                || !set.is_dir()
+                || set.data_length == 0
+                || !(2..=max).contains(&first)
+                || self.visited_dirs.contains(&first)
+            {
+                continue;
+            }
+            let runs = self.folder_chain(set, true).runs;
+            let len = runs.iter().map(|r| r.len as u64).sum::<u64>() * self.cluster_bytes();
+            let len = len.min(left);
+            left -= len;
+            ranges.extend(self.extents(&runs, len).iter().map(|e| (e.offset, e.bytes)));
+        }
+        self.reader.announce(&ranges);
     }
 
     /// Lists one folder's items (already parsed) under `path`, recursing into sub-folders.
@@ -395,6 +437,7 @@ impl<R: Read + Seek> Walker<'_, R> {
         for w in parsed.warnings {
             self.warnings.push(format!("folder {path}: {w}"));
         }
+        self.announce_folders(&parsed.items);
         self.list(parsed.items, path, depth);
     }
 
@@ -685,6 +728,7 @@ pub fn read_volume<R: Read + Seek>(
                 .into(),
         ),
     }
+    walker.announce_folders(&parsed.items);
     walker.list(parsed.items, "", 0);
 
     warnings.append(&mut walker.warnings);

@@ -159,6 +159,55 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
         out
     }
 
+    /// Where a directory on `runs` lies: (image offset, length) of each run, at most
+    /// [`MAX_DIRECTORY_BYTES`] in all (true when that cut it short).
+    fn directory_ranges(&self, runs: &[Run]) -> (Vec<(u64, u64)>, bool) {
+        let cluster = self.geometry.cluster_bytes as u64;
+        let mut total = 0u64;
+        let mut ranges = Vec::with_capacity(runs.len());
+        for run in runs {
+            let len = run.len as u64 * cluster;
+            let at = self.offset + self.geometry.cluster_offset(run.start);
+            if total + len > MAX_DIRECTORY_BYTES {
+                ranges.push((at, MAX_DIRECTORY_BYTES - total));
+                return (ranges, true);
+            }
+            ranges.push((at, len));
+            total += len;
+        }
+        (ranges, false)
+    }
+
+    /// Announces to the reader where the folders in `entries` lie (a live folder's runs, a
+    /// deleted one's first cluster) before the depth-first walk reads them one by one: a
+    /// browser then fetches them in one joined read instead of one ~1 ms call each (see
+    /// [`BlockReader::announce`]). What is read, and so the listing, does not change.
+    fn announce_folders(&self, entries: &[RawEntry]) {
+        let max = self.geometry.max_cluster();
+        let cluster = self.geometry.cluster_bytes as u64;
+        let mut ranges = Vec::new();
+        for e in entries.iter().filter(|e| e.is_dir()) {
+            let first = e.entry.first_cluster;
+            if !(2..=max).contains(&first) {
+                continue;
+            }
+            if !e.deleted {
+                if !self.visited_dirs.contains(&first) {
+                    ranges.extend(self.directory_ranges(&self.table.chain(first, None).runs).0);
+                }
+            } else if !self.visited_deleted_dirs.contains(&first)
+                && let Ok(run) =
+                    deleted::folder_run(first, self.geometry, self.table, MAX_DIRECTORY_BYTES)
+            {
+                ranges.push((
+                    self.offset + self.geometry.cluster_offset(run.start),
+                    cluster,
+                ));
+            }
+        }
+        self.reader.borrow_mut().announce(&ranges);
+    }
+
     /// Reads a directory's bytes (with a warning for what cannot be read).
     fn directory_bytes(&mut self, location: DirLocation, path: &str) -> DirectoryBytes {
         let (ranges, sound): (Vec<(u64, u64)>, bool) = match location {
@@ -178,23 +227,13 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
                         problem.describe()
                     ));
                 }
-                let cluster = self.geometry.cluster_bytes as u64;
-                let mut total = 0u64;
-                let mut ranges = Vec::new();
-                for run in &chain.runs {
-                    let len = run.len as u64 * cluster;
-                    let at = self.offset + self.geometry.cluster_offset(run.start);
-                    if total + len > MAX_DIRECTORY_BYTES {
-                        self.warnings.push(format!(
-                            "folder {} is larger than any real FAT folder; only its first {} MiB were read",
-                            shown(path),
-                            MAX_DIRECTORY_BYTES / (1024 * 1024)
-                        ));
-                        ranges.push((at, MAX_DIRECTORY_BYTES - total));
-                        break;
-                    }
-                    ranges.push((at, len));
-                    total += len;
+                let (ranges, cut) = self.directory_ranges(&chain.runs);
+                if cut {
+                    self.warnings.push(format!(
+                        "folder {} is larger than any real FAT folder; only its first {} MiB were read",
+                        shown(path),
+                        MAX_DIRECTORY_BYTES / (1024 * 1024)
+                    ));
                 }
                 (ranges, chain.problem.is_none())
             }
@@ -250,6 +289,7 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
             ));
         }
         let raw = parse_directory(&dir.bytes);
+        self.announce_folders(&raw.entries);
         if depth == 0 {
             self.root_label = raw.label.clone();
         }

@@ -6,7 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::io::{Read, Seek};
 use std::rc::Rc;
 
-use dashcard::block_reader::BlockReader;
+use dashcard::block_reader::{Announcer, BlockReader};
 use dashcard::catalog::models::CameraModel;
 use dashcard::clip_header::Keys;
 use dashcard::listing::{ClipRef, HeaderResult, Listing, split_clips};
@@ -19,6 +19,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, MessageEvent, MessagePort};
 
+use super::announced;
 use super::prefetch::{self, Arrived, PrefetchedSource};
 use super::{HEADERS_PHASE, Page, PortHandler, Progress, memory_bytes, part_arrays, unreadable};
 use crate::protocol::{
@@ -90,7 +91,10 @@ pub(super) fn open_image(
     let fallbacks = Rc::new(Cell::new(0));
     let source =
         PrefetchedSource::new(file.clone(), arrived.clone()).counting_fallbacks(fallbacks.clone());
-    let (listing, mut reader, mine) = list_and_send(page, name, source, &ports)?;
+    let announcer = announced::announcer(file.clone(), arrived.clone());
+    let (listing, mut reader, mine) = list_and_send(page, name, source, Some(announcer), &ports)?;
+    // The folders read: their bytes are not needed again.
+    arrived.borrow_mut().clear();
     let page = page.clone();
     let keys = keys.clone();
     // The header phase awaits its reads: the rest of this job runs as a task of its own.
@@ -271,11 +275,15 @@ fn list_and_send<R: Read + Seek + 'static>(
     page: &Page,
     name: &str,
     source: R,
+    announcer: Option<Announcer>,
     ports: &[MessagePort],
 ) -> Result<(Listing, BlockReader<R>, Vec<ClipRef>), Failure> {
     Progress::step(page, "Reading the partition table, the FAT and the folders");
     let mut reader =
         BlockReader::new(source).map_err(|e| unreadable(format!("cannot read {name}: {e}")))?;
+    if let Some(announcer) = announcer {
+        reader = reader.with_announcer(announcer);
+    }
     let options = ScanOptions {
         source_name: Some(name.to_string()),
         ..ScanOptions::default()
@@ -303,7 +311,7 @@ fn read_image<R: Read + Seek + 'static>(
     source: R,
     keys: &Keys,
 ) -> Result<(), Failure> {
-    let (listing, mut reader, mine) = list_and_send(page, name, source, &[])?;
+    let (listing, mut reader, mine) = list_and_send(page, name, source, None, &[])?;
     let mut progress = Progress::new(page, HEADERS_PHASE);
     let results = scan::read_headers(
         &mut reader,

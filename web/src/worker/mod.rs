@@ -6,6 +6,7 @@
 //! Answers go back as [`FromWorker`] messages. A key that comes with a request serves that job
 //! and is dropped with it.
 
+mod announced;
 mod clip;
 mod digest;
 mod folder;

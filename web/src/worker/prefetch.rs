@@ -61,6 +61,26 @@ pub struct InFlight {
 /// in one call (the browser then serves one read request instead of one per range, each of
 /// which costs it about as much as a slice).
 pub fn start(blob: &Blob, ranges: &[(u64, u64)]) -> io::Result<InFlight> {
+    let (joined, ranges) = join_slices(blob, ranges)?;
+    Ok(InFlight {
+        all: joined.array_buffer(),
+        ranges,
+    })
+}
+
+/// Reads `ranges` of `blob` now, synchronously, in one `FileReaderSync` call on the joined
+/// slices: for the listing, which the core makes synchronously (see [`super::announced`]).
+pub fn read_now(blob: &Blob, ranges: &[(u64, u64)]) -> io::Result<Arrived> {
+    let (joined, ranges) = join_slices(blob, ranges)?;
+    let buffer = FileReaderSync::new()
+        .and_then(|r| r.read_as_array_buffer(&joined))
+        .map_err(|e| js_error("the browser could not read the file", &e))?;
+    Ok(split(&Uint8Array::new(&buffer), ranges))
+}
+
+/// One `Blob` of every range's slice (`start..end`, clamped to the blob), and each range's start
+/// and length in its order.
+fn join_slices(blob: &Blob, ranges: &[(u64, u64)]) -> io::Result<(Blob, Vec<(u64, u64)>)> {
     let len = blob.size() as u64;
     let ranges: Vec<(u64, u64)> = ranges
         .iter()
@@ -75,41 +95,47 @@ pub fn start(blob: &Blob, ranges: &[(u64, u64)]) -> io::Result<InFlight> {
             .map_err(|e| js_error("cannot slice the file", &e))?;
         slices.push(&slice);
     }
-    let all = if slices.length() == 1 {
-        slices.get(0).unchecked_into::<Blob>().array_buffer()
+    let joined = if slices.length() == 1 {
+        slices.get(0).unchecked_into::<Blob>()
     } else {
         Blob::new_with_blob_sequence(&slices)
             .map_err(|e| js_error("cannot join the file's slices", &e))?
-            .array_buffer()
     };
-    Ok(InFlight { all, ranges })
+    Ok((joined, ranges))
+}
+
+/// The joined read's `bytes` cut back into `ranges` (start, length); none if its length is not
+/// theirs (the file changed size meanwhile: the core then reads what it needs one read at a
+/// time, and says what is wrong).
+fn split(bytes: &Uint8Array, ranges: Vec<(u64, u64)>) -> Arrived {
+    let expected: u64 = ranges.iter().map(|r| r.1).sum();
+    if bytes.length() as u64 != expected {
+        return Arrived::new();
+    }
+    let mut at = 0u32;
+    ranges
+        .into_iter()
+        .map(|(start, n)| {
+            let from = at;
+            at += n as u32;
+            (start, bytes.subarray(from, at))
+        })
+        .collect()
 }
 
 /// Ranges of one blob that have arrived, by start offset (sorted).
 pub type Arrived = Vec<(u64, Uint8Array)>;
 
 impl InFlight {
-    /// The ranges once they have all arrived (none if the file changed size meanwhile: the
-    /// core then reads what it needs one read at a time, and says what is wrong).
+    /// The ranges once they have all arrived (none if the file changed size meanwhile).
     pub async fn arrived(self) -> io::Result<Arrived> {
         let buffer = JsFuture::from(self.all)
             .await
             .map_err(|e| js_error("the browser could not read the file", &e))?;
-        let bytes = Uint8Array::new(&buffer.unchecked_into::<ArrayBuffer>());
-        let expected: u64 = self.ranges.iter().map(|r| r.1).sum();
-        if bytes.length() as u64 != expected {
-            return Ok(Arrived::new());
-        }
-        let mut at = 0u32;
-        Ok(self
-            .ranges
-            .into_iter()
-            .map(|(start, n)| {
-                let from = at;
-                at += n as u32;
-                (start, bytes.subarray(from, at))
-            })
-            .collect())
+        Ok(split(
+            &Uint8Array::new(&buffer.unchecked_into::<ArrayBuffer>()),
+            self.ranges,
+        ))
     }
 }
 
