@@ -38,10 +38,7 @@ pub fn read_headers(
     keys: &Keys,
 ) -> (Vec<HeaderResult>, ReadStats) {
     let cores = thread::available_parallelism().map_or(1, |n| n.get());
-    let second = second
-        .filter(|_| cores > 1 && clips.len() >= MIN_CLIPS_TO_SPLIT)
-        .and_then(|file| BlockReader::new(PositionedFile::new(file)).ok());
-    let Some(mut other) = second else {
+    let Some(file) = second.filter(|_| cores > 1 && clips.len() >= MIN_CLIPS_TO_SPLIT) else {
         let results = scan::read_headers(reader, clips, 0, keys, |_, _| {});
         return (results, ReadStats::default());
     };
@@ -55,20 +52,28 @@ pub fn read_headers(
         results
     };
     let joined = thread::scope(|scope| {
-        let helper = scope.spawn(|| work(&mut other));
+        let work = &work;
+        // The helper's reader is made in the helper (a reader stays on its thread). One that
+        // cannot be made leaves every run to this thread.
+        let helper = scope.spawn(move || {
+            let mut other = BlockReader::new(PositionedFile::new(file)).ok()?;
+            let results = work(&mut other);
+            Some((results, other.stats()))
+        });
         let mine = work(reader);
         helper.join().map(|theirs| (mine, theirs))
     });
     match joined {
-        Ok((mut results, theirs)) => {
+        Ok((mut results, Some((theirs, read)))) => {
             results.extend(theirs);
-            (results, other.stats())
+            (results, read)
         }
+        Ok((results, None)) => (results, ReadStats::default()),
         // A helper that panicked (it cannot: the core's readers do not panic on card data)
         // leaves every clip to this thread.
         Err(_) => (
             scan::read_headers(reader, clips, 0, keys, |_, _| {}),
-            other.stats(),
+            ReadStats::default(),
         ),
     }
 }
