@@ -120,11 +120,13 @@ async fn read_headers_pipelined(
     };
     for (i, chunk) in chunks.iter().enumerate() {
         let mut arrived: HashMap<&str, Rc<RefCell<Arrived>>> = HashMap::new();
-        for (path, reads) in next.take().unwrap_or_default() {
-            // A file that could not be read ahead (removed, unreadable) is read on its own
-            // when its turn comes, and fails alone.
-            let bytes = reads.arrived().await.unwrap_or_default();
-            arrived.insert(path, Rc::new(RefCell::new(bytes)));
+        if let Some((paths, reads)) = next.take() {
+            // When the joined read fails (a file removed or unreadable), every file of the
+            // chunk is read on its own when its turn comes, and a bad one fails alone.
+            let each = reads.arrived_each().await.unwrap_or_default();
+            for (path, bytes) in paths.into_iter().zip(each) {
+                arrived.insert(path, Rc::new(RefCell::new(bytes)));
+            }
         }
         if let Some(chunk) = chunks.get(i + 1) {
             next = Some(start_chunk(listing, by_path, chunk)?);
@@ -167,23 +169,28 @@ fn read_header(
     })
 }
 
-/// Starts reading the tail of each clip file of `chunk`.
+/// Starts reading the tail of each clip file of `chunk`, every file's in one joined read.
 fn start_chunk<'a>(
     listing: &'a Listing,
     by_path: &HashMap<String, File>,
     chunk: &[ClipRef],
-) -> std::io::Result<Vec<(&'a str, InFlight)>> {
-    let mut reads = Vec::with_capacity(chunk.len());
+) -> std::io::Result<(Vec<&'a str>, InFlight)> {
+    let mut paths = Vec::with_capacity(chunk.len());
+    let mut tails = Vec::with_capacity(chunk.len());
     for clip in chunk {
         let Some(path) = listing.files.get(clip.index).map(|f| f.path.as_str()) else {
             continue;
         };
         if let Some(file) = by_path.get(path) {
-            let ranges = prefetch::tail(file.size() as u64);
-            reads.push((path, prefetch::start(file, &ranges)?));
+            paths.push(path);
+            tails.push((file, prefetch::tail(file.size() as u64)));
         }
     }
-    Ok(reads)
+    let reads: Vec<(&web_sys::Blob, &[(u64, u64)])> = tails
+        .iter()
+        .map(|(file, ranges)| (file.as_ref(), ranges.as_slice()))
+        .collect();
+    Ok((paths, prefetch::start_many(&reads)?))
 }
 
 /// The `.imu` headers, then the complete card.

@@ -50,50 +50,67 @@ pub fn tail(len: u64) -> Vec<(u64, u64)> {
     vec![(len.saturating_sub(TAIL_BYTES), len)]
 }
 
-/// Reads in flight: one read of every range at once.
+/// One range of a joined read: its blob (the place among those given), start and length.
+type Piece = (usize, u64, u64);
+
+/// Reads in flight: one read of every range at once, of one blob or of several (a folder's
+/// files).
 pub struct InFlight {
     all: Promise,
-    /// Each range's start and length, in the order read.
-    ranges: Vec<(u64, u64)>,
+    /// Each range's blob (its place among those given), start and length, in the order read.
+    ranges: Vec<Piece>,
+    /// How many blobs were given.
+    blobs: usize,
 }
 
 /// Starts reading `ranges` of `blob`, all at once: one `Blob` made of every range's slice, read
 /// in one call (the browser then serves one read request instead of one per range, each of
 /// which costs it about as much as a slice).
 pub fn start(blob: &Blob, ranges: &[(u64, u64)]) -> io::Result<InFlight> {
-    let (joined, ranges) = join_slices(blob, ranges)?;
+    start_many(&[(blob, ranges)])
+}
+
+/// [`start`] for the ranges of several blobs at once, in one read: a folder's clips are one
+/// file each, and a `Blob` can join slices of different files.
+pub fn start_many(reads: &[(&Blob, &[(u64, u64)])]) -> io::Result<InFlight> {
+    let (joined, ranges) = join_slices(reads)?;
     Ok(InFlight {
         all: joined.array_buffer(),
         ranges,
+        blobs: reads.len(),
     })
 }
 
 /// Reads `ranges` of `blob` now, synchronously, in one `FileReaderSync` call on the joined
 /// slices: for the listing, which the core makes synchronously (see [`super::announced`]).
 pub fn read_now(blob: &Blob, ranges: &[(u64, u64)]) -> io::Result<Arrived> {
-    let (joined, ranges) = join_slices(blob, ranges)?;
+    let (joined, ranges) = join_slices(&[(blob, ranges)])?;
     let buffer = FileReaderSync::new()
         .and_then(|r| r.read_as_array_buffer(&joined))
         .map_err(|e| js_error("the browser could not read the file", &e))?;
-    Ok(split(&Uint8Array::new(&buffer), ranges))
+    Ok(split(&Uint8Array::new(&buffer), ranges, 1)
+        .pop()
+        .unwrap_or_default())
 }
 
-/// One `Blob` of every range's slice (`start..end`, clamped to the blob), and each range's start
-/// and length in its order.
-fn join_slices(blob: &Blob, ranges: &[(u64, u64)]) -> io::Result<(Blob, Vec<(u64, u64)>)> {
-    let len = blob.size() as u64;
-    let ranges: Vec<(u64, u64)> = ranges
-        .iter()
-        .map(|&(a, b)| (a.min(len), b.min(len)))
-        .filter(|(a, b)| a < b)
-        .map(|(a, b)| (a, b - a))
-        .collect();
+/// One `Blob` of every range's slice (`start..end`, clamped to its blob), and each range's blob,
+/// start and length in its order.
+fn join_slices(reads: &[(&Blob, &[(u64, u64)])]) -> io::Result<(Blob, Vec<Piece>)> {
     let slices = Array::new();
-    for &(a, n) in &ranges {
-        let slice = blob
-            .slice_with_f64_and_f64(a as f64, (a + n) as f64)
-            .map_err(|e| js_error("cannot slice the file", &e))?;
-        slices.push(&slice);
+    let mut pieces = Vec::new();
+    for (i, &(blob, ranges)) in reads.iter().enumerate() {
+        let len = blob.size() as u64;
+        for &(a, b) in ranges {
+            let (a, b) = (a.min(len), b.min(len));
+            if a >= b {
+                continue;
+            }
+            let slice = blob
+                .slice_with_f64_and_f64(a as f64, b as f64)
+                .map_err(|e| js_error("cannot slice the file", &e))?;
+            slices.push(&slice);
+            pieces.push((i, a, b - a));
+        }
     }
     let joined = if slices.length() == 1 {
         slices.get(0).unchecked_into::<Blob>()
@@ -101,26 +118,27 @@ fn join_slices(blob: &Blob, ranges: &[(u64, u64)]) -> io::Result<(Blob, Vec<(u64
         Blob::new_with_blob_sequence(&slices)
             .map_err(|e| js_error("cannot join the file's slices", &e))?
     };
-    Ok((joined, ranges))
+    Ok((joined, pieces))
 }
 
-/// The joined read's `bytes` cut back into `ranges` (start, length); none if its length is not
-/// theirs (the file changed size meanwhile: the core then reads what it needs one read at a
-/// time, and says what is wrong).
-fn split(bytes: &Uint8Array, ranges: Vec<(u64, u64)>) -> Arrived {
-    let expected: u64 = ranges.iter().map(|r| r.1).sum();
+/// The joined read's `bytes` cut back into `ranges` (blob, start, length), one list for each of
+/// the `blobs`; none if its length is not theirs (a file changed size meanwhile: the core then
+/// reads what it needs one read at a time, and says what is wrong).
+fn split(bytes: &Uint8Array, ranges: Vec<Piece>, blobs: usize) -> Vec<Arrived> {
+    let mut each = vec![Arrived::new(); blobs];
+    let expected: u64 = ranges.iter().map(|r| r.2).sum();
     if bytes.length() as u64 != expected {
-        return Arrived::new();
+        return each;
     }
     let mut at = 0u32;
-    ranges
-        .into_iter()
-        .map(|(start, n)| {
-            let from = at;
-            at += n as u32;
-            (start, bytes.subarray(from, at))
-        })
-        .collect()
+    for (blob, start, n) in ranges {
+        let from = at;
+        at += n as u32;
+        if let Some(arrived) = each.get_mut(blob) {
+            arrived.push((start, bytes.subarray(from, at)));
+        }
+    }
+    each
 }
 
 /// Ranges of one blob that have arrived, by start offset (sorted).
@@ -129,12 +147,23 @@ pub type Arrived = Vec<(u64, Uint8Array)>;
 impl InFlight {
     /// The ranges once they have all arrived (none if the file changed size meanwhile).
     pub async fn arrived(self) -> io::Result<Arrived> {
+        Ok(self
+            .arrived_each()
+            .await?
+            .into_iter()
+            .next()
+            .unwrap_or_default())
+    }
+
+    /// Each blob's ranges once they have all arrived, in the order the blobs were given.
+    pub async fn arrived_each(self) -> io::Result<Vec<Arrived>> {
         let buffer = JsFuture::from(self.all)
             .await
             .map_err(|e| js_error("the browser could not read the file", &e))?;
         Ok(split(
             &Uint8Array::new(&buffer.unchecked_into::<ArrayBuffer>()),
             self.ranges,
+            self.blobs,
         ))
     }
 }
