@@ -154,27 +154,23 @@ fn fat_listing(volume: VolumeListing) -> (Volume, Vec<ListedFile>, Vec<String>) 
         free_bytes: Some(info.free_bytes),
         label: info.label.clone(),
     };
-    // Sized once: growing a vector of ~14,000 files by doubling copies it again and again.
-    let mut files = Vec::with_capacity(volume.entries.iter().filter(|e| !e.is_dir).count());
-    files.extend(
-        volume
-            .entries
-            .into_iter()
-            .filter(|e| !e.is_dir)
-            .map(|e| ListedFile {
-                path: e.path,
-                bytes: e.bytes,
-                created: e.created,
-                modified: e.modified,
-                deleted: e.deleted,
-                recoverable: e.recoverable,
-                fragments: e.fragments,
-                extents: e.extents,
-                valid_bytes: None,
-                warnings: e.warnings,
-                read_only: e.read_only,
-                header: None,
-            }),
+    let files = listed_files(
+        volume.entries,
+        |e| e.is_dir,
+        |e| ListedFile {
+            path: e.path,
+            bytes: e.bytes,
+            created: e.created,
+            modified: e.modified,
+            deleted: e.deleted,
+            recoverable: e.recoverable,
+            fragments: e.fragments,
+            extents: e.extents,
+            valid_bytes: None,
+            warnings: e.warnings,
+            read_only: e.read_only,
+            header: None,
+        },
     );
     (summary, files, volume.warnings)
 }
@@ -192,29 +188,37 @@ fn exfat_listing(volume: ExfatListing) -> (Volume, Vec<ListedFile>, Vec<String>)
         free_bytes: Some(info.free_bytes),
         label: info.label.clone(),
     };
-    // Sized once, as for FAT.
-    let mut files = Vec::with_capacity(volume.entries.iter().filter(|e| !e.is_dir).count());
-    files.extend(
-        volume
-            .entries
-            .into_iter()
-            .filter(|e| !e.is_dir)
-            .map(|e| ListedFile {
-                valid_bytes: (e.valid_bytes < e.bytes).then_some(e.valid_bytes),
-                path: e.path,
-                bytes: e.bytes,
-                created: e.created,
-                modified: e.modified,
-                deleted: e.deleted,
-                recoverable: e.recoverable,
-                fragments: e.fragments,
-                extents: e.extents,
-                warnings: e.warnings,
-                read_only: e.read_only,
-                header: None,
-            }),
+    let files = listed_files(
+        volume.entries,
+        |e| e.is_dir,
+        |e| ListedFile {
+            valid_bytes: (e.valid_bytes < e.bytes).then_some(e.valid_bytes),
+            path: e.path,
+            bytes: e.bytes,
+            created: e.created,
+            modified: e.modified,
+            deleted: e.deleted,
+            recoverable: e.recoverable,
+            fragments: e.fragments,
+            extents: e.extents,
+            warnings: e.warnings,
+            read_only: e.read_only,
+            header: None,
+        },
     );
     (summary, files, volume.warnings)
+}
+
+/// A walk's entries that are not folders, as listed files: the vector sized once (growing one
+/// of ~14,000 files by doubling copies it again and again).
+fn listed_files<E>(
+    entries: Vec<E>,
+    is_dir: impl Fn(&E) -> bool,
+    listed: impl FnMut(E) -> ListedFile,
+) -> Vec<ListedFile> {
+    let mut files = Vec::with_capacity(entries.iter().filter(|e| !is_dir(e)).count());
+    files.extend(entries.into_iter().filter(|e| !is_dir(e)).map(listed));
+    files
 }
 
 /// Bytes from the end of a clip that its `moov` tail read covers (the MP4 reader's read-ahead).
