@@ -24,6 +24,11 @@ pub const DEFAULT_BULK_READ_BYTES: usize = 4 * 1024 * 1024;
 /// them (see [`BlockReader::announce`]).
 pub type Announcer = Box<dyn FnMut(&[(u64, u64)])>;
 
+/// The most bytes one announcement may name (see [`BlockReader::announce`]): a walk stops
+/// adding folders past it, so a hostile card's many folder entries (or entries sharing one long
+/// chain) cannot make it hold or look up more than this; the rest is read as before, unannounced.
+pub const MAX_ANNOUNCED_BYTES: u64 = 64 * 1024 * 1024;
+
 /// What the reader has asked of its source so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ReadStats {
@@ -210,6 +215,12 @@ impl<R: Read + Seek> BlockReader<R> {
             announcer: Some(announcer),
             ..self
         }
+    }
+
+    /// Whether announcements reach anyone: walks skip working out what to announce when not
+    /// (the native CLI).
+    pub fn wants_announcements(&self) -> bool {
+        self.announcer.is_some()
     }
 
     /// Announces the ranges (offset, length) about to be read one by one — a folder's

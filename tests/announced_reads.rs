@@ -212,3 +212,79 @@ fn exfat_folders_are_announced_a_folder_at_a_time_and_the_listing_is_unchanged()
     }
     assert_eq!(announced.served_from_held as usize, folders.len());
 }
+
+/// The root directory slot of the short name `name11` (the first match in the image).
+fn root_slot(image: &Path, name11: &[u8; 11]) -> u64 {
+    let data = std::fs::read(image).unwrap();
+    data.windows(11)
+        .position(|w| w == name11)
+        .map(|at| at as u64)
+        .expect("the name is in the image")
+}
+
+#[test]
+fn a_folder_of_entries_sharing_one_long_chain_announces_it_once_within_the_cap() {
+    use common::*;
+    use dashcard::block_reader::MAX_ANNOUNCED_BYTES;
+    let dir = tempdir();
+    let image = dir.path().join("card.img");
+    // 512-byte clusters: a 4 MiB file is a chain of 8,192 clusters.
+    mkfs_fat(&image, &Mkfs::new(32, 80 * 1024).cluster_sectors(1));
+    let big = dir.path().join("BIG");
+    std::fs::write(&big, vec![0u8; 4 << 20]).unwrap();
+    mcopy(&image, 0, &big, "BIG");
+    let slot = root_slot(&image, b"BIG        ");
+    let mut entry = [0u8; 32];
+    File::open(&image)
+        .unwrap()
+        .read_exact_at(&mut entry, slot)
+        .unwrap();
+    let (hi, lo) = (&entry[20..22], &entry[26..28]);
+    // A hostile folder: 20,000 folder entries, every one naming BIG's clusters as its own.
+    let mut entries = Vec::with_capacity(20_000 * 32);
+    for i in 0..20_000 {
+        let mut e = [0u8; 32];
+        e[..11].copy_from_slice(format!("D{i:07}   ").as_bytes());
+        e[11] = 0x10;
+        e[20..22].copy_from_slice(hi);
+        e[26..28].copy_from_slice(lo);
+        entries.extend_from_slice(&e);
+    }
+    let dirs = dir.path().join("DIRS");
+    std::fs::write(&dirs, &entries).unwrap();
+    mcopy(&image, 0, &dirs, "DIRS");
+    // DIRS made a folder: the folder attribute, and a folder's size of zero.
+    let slot = root_slot(&image, b"DIRS       ");
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&image)
+        .unwrap();
+    file.write_all_at(&[0x10], slot + 11).unwrap();
+    file.write_all_at(&[0; 4], slot + 28).unwrap();
+    drop(file);
+
+    fn read<R: Read + Seek>(reader: &mut BlockReader<R>) -> fat::VolumeListing {
+        let len = reader.len();
+        fat::read_volume(reader, 0, len, &WalkLimits::default()).unwrap()
+    }
+    let plain = read(&mut BlockReader::new(File::open(&image).unwrap()).unwrap());
+    // Counted, not fetched: without a cap and a check for repeats the walk would name BIG's
+    // 4 MiB 20,000 times over (80 GiB) in one announcement.
+    let sizes = Rc::new(RefCell::new(Vec::new()));
+    let told = sizes.clone();
+    let mut reader = BlockReader::new(File::open(&image).unwrap())
+        .unwrap()
+        .with_announcer(Box::new(move |ranges: &[(u64, u64)]| {
+            told.borrow_mut()
+                .push(ranges.iter().map(|r| r.1).sum::<u64>());
+        }));
+    let listing = read(&mut reader);
+    assert_eq!(listing, plain);
+    let sizes = sizes.take();
+    assert!(
+        sizes.iter().all(|&n| n <= MAX_ANNOUNCED_BYTES),
+        "announced bytes per call: {sizes:?}"
+    );
+    // The root's DIRS, then DIRS's 20,000 entries as BIG's 4 MiB once.
+    assert!(sizes.contains(&(4 << 20)), "{sizes:?}");
+}

@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::io::{self, Read, Seek};
 
-use crate::block_reader::BlockReader;
+use crate::block_reader::{BlockReader, MAX_ANNOUNCED_BYTES};
 use crate::extent::Extent;
 use crate::fat::WalkLimits;
 
@@ -363,10 +363,22 @@ impl<R: Read + Seek> Walker<'_, R> {
     /// instead of one ~1 ms call each (see [`BlockReader::announce`]). The FAT is only peeked
     /// at, so what is read, and so the listing, does not change.
     fn announce_folders(&mut self, items: &[DirItem]) {
+        if !self.reader.wants_announcements() {
+            return;
+        }
         let max = self.boot.max_cluster();
-        let mut left = MAX_TOTAL_DIRECTORY_BYTES.saturating_sub(self.directory_bytes_read);
+        // Peeking follows chains without spending the walk's budget: what it may follow is
+        // bounded here instead, by the bytes one announcement may name (a chain's peek costs
+        // about its length) and by naming each folder once.
+        let mut left = MAX_TOTAL_DIRECTORY_BYTES
+            .saturating_sub(self.directory_bytes_read)
+            .min(MAX_ANNOUNCED_BYTES);
+        let mut seen = HashSet::new();
         let mut ranges = Vec::new();
         for item in items {
+            if left == 0 {
+                break;
+            }
             let DirItem::File(set) = item else { continue };
             let first = set.first_cluster;
             if set.deleted
@@ -374,6 +386,7 @@ impl<R: Read + Seek> Walker<'_, R> {
                 || set.data_length == 0
                 || !(2..=max).contains(&first)
                 || self.visited_dirs.contains(&first)
+                || !seen.insert(first)
             {
                 continue;
             }

@@ -21,7 +21,7 @@ use std::io::{Read, Seek};
 use chrono::{NaiveDate, NaiveDateTime};
 use fatfs::{FsOptions, ReadWriteSeek};
 
-use crate::block_reader::BlockReader;
+use crate::block_reader::{BlockReader, MAX_ANNOUNCED_BYTES};
 use crate::extent::Extent;
 
 use super::boot_sector::{FatType, Geometry};
@@ -183,17 +183,31 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
     /// browser then fetches them in one joined read instead of one ~1 ms call each (see
     /// [`BlockReader::announce`]). What is read, and so the listing, does not change.
     fn announce_folders(&self, entries: &[RawEntry]) {
+        if !self.reader.borrow().wants_announcements() {
+            return;
+        }
         let max = self.geometry.max_cluster();
         let cluster = self.geometry.cluster_bytes as u64;
+        // A folder is read up to MAX_DIRECTORY_BYTES: its chain is followed no further here.
+        let clusters = MAX_DIRECTORY_BYTES.div_ceil(cluster.max(1));
         let mut ranges = Vec::new();
+        let mut total = 0u64;
+        // Entries naming a folder already announced here (a hostile card's) add nothing.
+        let mut seen = HashSet::new();
         for e in entries.iter().filter(|e| e.is_dir()) {
             let first = e.entry.first_cluster;
-            if !(2..=max).contains(&first) {
+            if !(2..=max).contains(&first) || !seen.insert((first, e.deleted)) {
                 continue;
+            }
+            if total >= MAX_ANNOUNCED_BYTES {
+                break;
             }
             if !e.deleted {
                 if !self.visited_dirs.contains(&first) {
-                    ranges.extend(self.directory_ranges(&self.table.chain(first, None).runs).0);
+                    let chain = self.table.chain(first, Some(clusters));
+                    let (folder, _) = self.directory_ranges(&chain.runs);
+                    total += folder.iter().map(|r| r.1).sum::<u64>();
+                    ranges.extend(folder);
                 }
             } else if !self.visited_deleted_dirs.contains(&first)
                 && let Ok(run) =
@@ -203,6 +217,7 @@ impl<R: Read + Seek> Walker<'_, '_, R> {
                     self.offset + self.geometry.cluster_offset(run.start),
                     cluster,
                 ));
+                total += cluster;
             }
         }
         self.reader.borrow_mut().announce(&ranges);

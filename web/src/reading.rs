@@ -31,6 +31,9 @@ pub const HEADER_HELPERS: usize = 3;
 /// The step in which a folder's files are asked their sizes and times.
 const STAT_PHASE: &str = "Reading the folder's file sizes";
 
+/// When the helpers start if no frame has shown the overview by then (a hidden tab).
+const HELPERS_AT_THE_LATEST_MS: u64 = 250;
+
 /// How long the page asks a folder's files their sizes before it lets the browser paint and
 /// handle input: longer than [`TASK_BUDGET_MS`], as each pause costs a few ms of its own and
 /// 10,000 files take ~1.5 s (still under a 50 ms "long task").
@@ -170,7 +173,8 @@ impl Reading {
             let mut stats = FolderStats::with_capacity(total);
             let mut task_start = now_ms();
             for (i, (_, file)) in folder.files.iter().enumerate() {
-                if now_ms() - task_start > STAT_BUDGET_MS {
+                // A hidden tab paints nothing and delays every pause to a second or more.
+                if now_ms() - task_start > STAT_BUDGET_MS && !page_hidden() {
                     self.progress(0, STAT_PHASE.to_string(), i as u64, Some(total as u64));
                     gloo_timers::future::TimeoutFuture::new(0).await;
                     if self.still_reading().is_none() {
@@ -341,6 +345,11 @@ impl Reading {
                     mark("dashcard:overview-shown");
                     set_timeout(move || self.start_helpers(), std::time::Duration::ZERO);
                 });
+                // A hidden tab runs no animation frames: the helpers start anyway (once).
+                set_timeout(
+                    move || self.start_helpers(),
+                    std::time::Duration::from_millis(HELPERS_AT_THE_LATEST_MS),
+                );
             } else {
                 self.start_helpers();
             }
@@ -430,6 +439,13 @@ fn part_bytes(parts: &js_sys::Array, i: u32) -> Vec<u8> {
         .dyn_into::<js_sys::Uint8Array>()
         .map(|a| a.to_vec())
         .unwrap_or_default()
+}
+
+/// Whether the page is in a tab or window nobody sees.
+fn page_hidden() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.hidden())
 }
 
 fn now_ms() -> f64 {
