@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { serveDist, launchBrowser, watchedPage, screenshot, chooseFolder, downloaded } from './support.mjs';
+import { serveDist, launchBrowser, watchedPage, screenshot, chooseFolder, downloaded, cardShown } from './support.mjs';
 import { tempDir, realCard, realCardWithTruth, corruptCard, folderOf, simulatedCard, garbageImage, cliReport, cliReportText } from './fixtures.mjs';
 
 let server;
@@ -28,12 +28,6 @@ async function openPage() {
   await watched.page.goto(server.url, { waitUntil: 'load' });
   await watched.page.getByRole('button', { name: 'Open card image' }).waitFor({ timeout: 20000 });
   return watched;
-}
-
-/** Waits until the card is shown and every video length is read. */
-async function cardShown(page) {
-  await page.getByRole('tab', { name: 'Overview' }).waitFor({ timeout: 60000 });
-  await page.waitForFunction(() => !document.querySelector('.durations-progress'), null, { timeout: 60000 });
 }
 
 async function openImage(page, image) {

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { serveDist, launchBrowser, watchedPage, screenshot, downloaded } from './support.mjs';
+import { serveDist, launchBrowser, screenshot, downloaded, openImageCard } from './support.mjs';
 import { tempDir, clipCard, cliClip } from './fixtures.mjs';
 
 let server;
@@ -51,12 +51,7 @@ async function seekTo(page, seconds) {
 
 test('mark in / mark out across a join exports the original frames as one MP4', async () => {
   const card = clipCard(dir);
-  const { page, context, errors } = await watchedPage(browser, server, { viewport: { width: 1280, height: 900 } });
-  await page.goto(server.url, { waitUntil: 'load' });
-  await page.getByRole('button', { name: 'Open card image' }).waitFor({ timeout: 20000 });
-  await page.locator('[data-testid=image-input]').setInputFiles(card.image);
-  await page.getByRole('tab', { name: 'Overview' }).waitFor({ timeout: 60000 });
-  await page.waitForFunction(() => !document.querySelector('.durations-progress'), null, { timeout: 60000 });
+  const { page, context, errors } = await openImageCard(browser, server, card.image);
   await page.getByRole('tab', { name: 'Drives' }).click();
   await page.locator('li.drive summary').first().click();
   await page.getByRole('button', { name: 'Play this drive' }).click();
@@ -128,12 +123,7 @@ async function playAt(page, name, at) {
 
 test('"Save ±30 s" in the single-clip player: a drive segment across its drive, a parking clip alone', async () => {
   const card = clipCard(fs.mkdtempSync(path.join(dir, 'around-')));
-  const { page, context, errors } = await watchedPage(browser, server, { viewport: { width: 1280, height: 900 } });
-  await page.goto(server.url, { waitUntil: 'load' });
-  await page.getByRole('button', { name: 'Open card image' }).waitFor({ timeout: 20000 });
-  await page.locator('[data-testid=image-input]').setInputFiles(card.image);
-  await page.getByRole('tab', { name: 'Overview' }).waitFor({ timeout: 60000 });
-  await page.waitForFunction(() => !document.querySelector('.durations-progress'), null, { timeout: 60000 });
+  const { page, context, errors } = await openImageCard(browser, server, card.image);
   await page.getByRole('tab', { name: 'Files' }).click();
 
   // The middle road segment, 2 s in (17:41:06): the minute around it holds the whole drive.

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { serveDist, launchBrowser, watchedPage, screenshot, downloaded } from './support.mjs';
+import { serveDist, launchBrowser, screenshot, downloaded, openImageCard } from './support.mjs';
 import { tempDir, exfatCard, exfatClipsCard, cliReport, cliReportText, cliCat } from './fixtures.mjs';
 
 let server;
@@ -29,14 +29,7 @@ after(async () => {
 const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
 
 async function openImage(image) {
-  const watched = await watchedPage(browser, server, { viewport: { width: 1280, height: 900 } });
-  const { page } = watched;
-  await page.goto(server.url, { waitUntil: 'load' });
-  await page.getByRole('button', { name: 'Open card image' }).waitFor({ timeout: 20000 });
-  await page.locator('[data-testid=image-input]').setInputFiles(image);
-  await page.getByRole('tab', { name: 'Overview' }).waitFor({ timeout: 60000 });
-  await page.waitForFunction(() => !document.querySelector('.durations-progress'), null, { timeout: 60000 });
-  return watched;
+  return openImageCard(browser, server, image);
 }
 
 async function tab(page, name) {

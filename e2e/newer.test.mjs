@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { serveDist, launchBrowser, watchedPage, screenshot, downloaded } from './support.mjs';
+import { serveDist, launchBrowser, watchedPage, screenshot, downloaded, cardShown, openImageCard } from './support.mjs';
 import { tempDir, newerCard, cliReport, cliReportText, OWNER_KEY } from './fixtures.mjs';
 
 let server;
@@ -30,18 +30,7 @@ after(async () => {
 });
 
 async function openCard() {
-  const watched = await watchedPage(browser, server, { viewport: { width: 1280, height: 900 } });
-  const { page } = watched;
-  await page.goto(server.url, { waitUntil: 'load' });
-  await page.getByRole('button', { name: 'Open card image' }).waitFor({ timeout: 20000 });
-  await page.locator('[data-testid=image-input]').setInputFiles(card.image);
-  await cardShown(page);
-  return watched;
-}
-
-async function cardShown(page) {
-  await page.getByRole('tab', { name: 'Overview' }).waitFor({ timeout: 60000 });
-  await page.waitForFunction(() => !document.querySelector('.durations-progress'), null, { timeout: 60000 });
+  return openImageCard(browser, server, card.image);
 }
 
 async function tab(page, name) {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { serveDist, launchBrowser, watchedPage, screenshot, downloaded, FIREFOX } from './support.mjs';
+import { serveDist, launchBrowser, watchedPage, screenshot, downloaded, FIREFOX, openImageCard } from './support.mjs';
 import { tempDir, playbackCard, realCard, hevcCard, cliReport, cliReportText } from './fixtures.mjs';
 
 let server;
@@ -44,13 +44,8 @@ after(async () => {
 });
 
 async function openCard() {
-  const watched = await watchedPage(browser, server, { viewport: { width: 1280, height: 900 } });
+  const watched = await openImageCard(browser, server, card.image);
   const { page } = watched;
-  await page.goto(server.url, { waitUntil: 'load' });
-  await page.getByRole('button', { name: 'Open card image' }).waitFor({ timeout: 20000 });
-  await page.locator('[data-testid=image-input]').setInputFiles(card.image);
-  await page.getByRole('tab', { name: 'Overview' }).waitFor({ timeout: 60000 });
-  await page.waitForFunction(() => !document.querySelector('.durations-progress'), null, { timeout: 60000 });
   await page.getByRole('tab', { name: 'Files' }).click();
   return watched;
 }
@@ -131,13 +126,8 @@ test('a drive saves as a zip of its segments, and every export has its SHA-256 o
 
 test('a whole drive plays as one timeline, road and cabin side by side', async () => {
   const image = realCard(tempDir());
-  const watched = await watchedPage(browser, server, { viewport: { width: 1280, height: 900 } });
+  const watched = await openImageCard(browser, server, image);
   const { page, context, errors } = watched;
-  await page.goto(server.url, { waitUntil: 'load' });
-  await page.getByRole('button', { name: 'Open card image' }).waitFor({ timeout: 20000 });
-  await page.locator('[data-testid=image-input]').setInputFiles(image);
-  await page.getByRole('tab', { name: 'Overview' }).waitFor({ timeout: 60000 });
-  await page.waitForFunction(() => !document.querySelector('.durations-progress'), null, { timeout: 60000 });
   await page.getByRole('tab', { name: 'Drives' }).click();
   await page.locator('li.drive summary').first().click();
   await page.getByRole('button', { name: 'Play this drive' }).click();

@@ -151,6 +151,23 @@ export async function watchedPage(browser, server, options = {}) {
   return { context, page, errors, requests, foreignRequests };
 }
 
+/** Waits until the card is shown and every video length is read. */
+export async function cardShown(page) {
+  await page.getByRole('tab', { name: 'Overview' }).waitFor({ timeout: 60000 });
+  await page.waitForFunction(() => !document.querySelector('.durations-progress'), null, { timeout: 60000 });
+}
+
+/** A watched 1280 × 900 page of the app with `image` chosen in its image input, read whole. */
+export async function openImageCard(browser, server, image) {
+  const watched = await watchedPage(browser, server, { viewport: { width: 1280, height: 900 } });
+  const { page } = watched;
+  await page.goto(server.url, { waitUntil: 'load' });
+  await page.getByRole('button', { name: 'Open card image' }).waitFor({ timeout: 20000 });
+  await page.locator('[data-testid=image-input]').setInputFiles(image);
+  await cardShown(page);
+  return watched;
+}
+
 /**
  * Over WebDriver BiDi, playwright-core's screenshot adds `<style>body {}</style>` to the page
  * (to restart CSS animations), which the page's CSP rightly refuses and Firefox reports. That

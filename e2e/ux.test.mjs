@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { serveDist, launchBrowser, watchedPage, screenshot, downloaded } from './support.mjs';
+import { serveDist, launchBrowser, watchedPage, screenshot, downloaded, cardShown } from './support.mjs';
 import { tempDir, incidentCard, cliReport } from './fixtures.mjs';
 
 const require = createRequire(import.meta.url);
@@ -40,11 +40,6 @@ async function openPage(options = {}) {
   await watched.page.goto(server.url, { waitUntil: 'load' });
   await watched.page.getByRole('button', { name: 'Open card image' }).waitFor({ timeout: 20000 });
   return watched;
-}
-
-async function cardShown(page) {
-  await page.getByRole('tab', { name: 'Overview' }).waitFor({ timeout: 60000 });
-  await page.waitForFunction(() => !document.querySelector('.durations-progress'), null, { timeout: 60000 });
 }
 
 async function openImage(page, image) {

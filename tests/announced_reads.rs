@@ -213,15 +213,6 @@ fn exfat_folders_are_announced_a_folder_at_a_time_and_the_listing_is_unchanged()
     assert_eq!(announced.served_from_held as usize, folders.len());
 }
 
-/// The root directory slot of the short name `name11` (the first match in the image).
-fn root_slot(image: &Path, name11: &[u8; 11]) -> u64 {
-    let data = std::fs::read(image).unwrap();
-    data.windows(11)
-        .position(|w| w == name11)
-        .map(|at| at as u64)
-        .expect("the name is in the image")
-}
-
 #[test]
 fn a_folder_of_entries_sharing_one_long_chain_announces_it_once_within_the_cap() {
     use common::*;
@@ -233,7 +224,7 @@ fn a_folder_of_entries_sharing_one_long_chain_announces_it_once_within_the_cap()
     let big = dir.path().join("BIG");
     std::fs::write(&big, vec![0u8; 4 << 20]).unwrap();
     mcopy(&image, 0, &big, "BIG");
-    let slot = root_slot(&image, b"BIG        ");
+    let slot = slot_of(&image, b"BIG        ");
     let mut entry = [0u8; 32];
     File::open(&image)
         .unwrap()
@@ -254,14 +245,9 @@ fn a_folder_of_entries_sharing_one_long_chain_announces_it_once_within_the_cap()
     std::fs::write(&dirs, &entries).unwrap();
     mcopy(&image, 0, &dirs, "DIRS");
     // DIRS made a folder: the folder attribute, and a folder's size of zero.
-    let slot = root_slot(&image, b"DIRS       ");
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .open(&image)
-        .unwrap();
-    file.write_all_at(&[0x10], slot + 11).unwrap();
-    file.write_all_at(&[0; 4], slot + 28).unwrap();
-    drop(file);
+    let slot = slot_of(&image, b"DIRS       ");
+    patch(&image, slot + 11, &[0x10]);
+    patch(&image, slot + 28, &[0; 4]);
 
     fn read<R: Read + Seek>(reader: &mut BlockReader<R>) -> fat::VolumeListing {
         let len = reader.len();

@@ -50,22 +50,6 @@ fn entry<'a>(listing: &'a VolumeListing, path: &str, deleted: bool) -> &'a Entry
         })
 }
 
-fn patch(image: &Path, offset: u64, bytes: &[u8]) {
-    use std::io::{Seek, SeekFrom, Write};
-    let mut f = std::fs::OpenOptions::new().write(true).open(image).unwrap();
-    f.seek(SeekFrom::Start(offset)).unwrap();
-    f.write_all(bytes).unwrap();
-}
-
-/// Byte offset of the (live or deleted) 8.3 entry whose stored name is `name11`.
-fn slot_of(image: &Path, name11: &[u8; 11]) -> u64 {
-    let data = std::fs::read(image).unwrap();
-    data.chunks(32)
-        .position(|e| e.len() == 32 && &e[..11] == name11 && e[11] != 0x0F)
-        .map(|i| i as u64 * 32)
-        .unwrap_or_else(|| panic!("no entry {}", String::from_utf8_lossy(name11)))
-}
-
 /// Where unit `k` (0..13) of a long-name slot lies within it.
 const LFN_UNIT_AT: [u64; 13] = [1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30];
 

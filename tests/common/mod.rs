@@ -378,6 +378,15 @@ pub fn mattrib_read_only(image: &Path, offset: u64, path_in_volume: &str) {
     run(&mut cmd);
 }
 
+/// Byte offset of the (live or deleted) 8.3 entry whose stored name is `name11`.
+pub fn slot_of(image: &Path, name11: &[u8; 11]) -> u64 {
+    let data = std::fs::read(image).unwrap();
+    data.chunks(32)
+        .position(|e| e.len() == 32 && &e[..11] == name11 && e[11] != 0x0F)
+        .map(|i| i as u64 * 32)
+        .unwrap_or_else(|| panic!("no entry {}", String::from_utf8_lossy(name11)))
+}
+
 /// Writes `bytes` at `offset` of `image` in place: a deliberate corruption.
 pub fn patch(image: &Path, offset: u64, bytes: &[u8]) {
     use std::io::{Seek, SeekFrom, Write};
