@@ -229,6 +229,10 @@ fn why_not_playable(
     )
 }
 
+/// Seconds a recording in the player may show nothing loaded, without a media error, before
+/// the player says it cannot be played here.
+const NOTHING_LOADED_SECS: u64 = 10;
+
 /// The player: the recording, its camera time, speed, download and close. It sits in a
 /// [`crate::player_dialog::PlayerDialog`], over the page where the user was.
 #[component]
@@ -300,6 +304,28 @@ pub fn Player(playing: PlayerSlot) -> impl IntoView {
             save_error.set(None);
             let title = file_name(&p.path);
             let index = p.index;
+            if p.url.is_some() && !p.image {
+                // A browser that neither loads the recording nor rejects it (WebKitGTK without a
+                // decoder can stay "loading" for good) gets the same words as a media error,
+                // not a blank player: the clip's bytes are in memory, so loading takes no time.
+                let url = p.url.clone();
+                set_timeout(
+                    move || {
+                        let same = playing
+                            .try_with_untracked(|q| q.as_ref().and_then(|q| q.url.clone()))
+                            .flatten()
+                            == url;
+                        let loaded = video.get_untracked().is_none_or(|v| {
+                            let v: &HtmlVideoElement = &v;
+                            v.ready_state() > 0 || v.error().is_some()
+                        });
+                        if same && !loaded && failed.try_get_untracked() == Some(None) {
+                            on_error(index);
+                        }
+                    },
+                    std::time::Duration::from_secs(NOTHING_LOADED_SECS),
+                );
+            }
             view! {
                 <section class="panel player" aria-label="Player">
                     <div class="player-head">
@@ -331,6 +357,7 @@ pub fn Player(playing: PlayerSlot) -> impl IntoView {
                         (Some(url), _) => view! {
                             <video node_ref=video class="player-video" data-testid="player-video" controls=true autoplay=true muted=true src=url
                                 autofocus=true on:error=move |_| on_error(index)
+                                on:loadeddata=move |_| failed.set(None)
                                 aria-label=format!("Recording {title}")></video>
                             {move || failed.get().map(|why| view! {
                                 <p class="action-error playback-error" role="alert" data-testid="player-unplayable">{why}</p>
