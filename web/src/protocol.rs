@@ -32,7 +32,8 @@ pub enum ToWorker {
     },
     /// Read a card folder: list it from its files' names, sizes and times, and show it; its
     /// `File`s follow in a [`ToWorker::FolderFiles`] (passing ~10,000 `File`s to a worker takes
-    /// seconds, which the overview need not wait for).
+    /// seconds, which the overview need not wait for). As for an image, on the other end of
+    /// each of its `ports` a helper waits for a share of the video headers (with their files).
     OpenFolder {
         /// The folder's name.
         name: String,
@@ -58,7 +59,8 @@ pub enum ToWorker {
         sample: Sample,
     },
     /// Be the helper of the worker on the other end of `port`: read the video headers of the
-    /// clips it sends of the image `file`, and send back what they said.
+    /// clips it sends — of the image `file`, or of a folder from the `File`s that come with
+    /// the clips (then no `file` is attached) — and send back what they said.
     HelpWithHeaders {
         /// The owner's key, as for the card.
         key: Option<Key>,
@@ -139,6 +141,12 @@ pub enum FromWorker {
         complete: bool,
         /// Size of the worker's WebAssembly memory (its peak: it never shrinks).
         memory_bytes: u64,
+    },
+    /// How many helpers the reader hands a share of the video headers to (sent before the
+    /// listed card): the page starts that many, none on a card of few clips.
+    Sharing {
+        /// Helpers with a share, at most one for each port the reader was given.
+        helpers: u32,
     },
     /// The card's GPS and motion telemetry (a `CardTelemetry`, the one part), read
     /// from the sidecar logs once the card is complete.

@@ -1,5 +1,6 @@
-//! Reading one card: the worker that reads it (and, for an image, helpers that each read a share
-//! of its video headers, talking to the first over `MessageChannel`s), and the
+//! Reading one card: the worker that reads it (and, for an image or a folder of many clips,
+//! helpers that each read a share of its video headers, talking to the first over
+//! `MessageChannel`s), and the
 //! page's side of what they send — the card's head shown at once, its files parsed a part at a
 //! time within a task budget, each message only after the one before it.
 
@@ -22,7 +23,8 @@ use crate::protocol::{CardHead, Failure, FailureKind, FilesPart, FromWorker, Sam
 use crate::worker_client::{CardWorker, FolderStats, Handler};
 use crate::worker_pool::{WorkerPool, defer_drop};
 
-/// Helpers reading a share of an image's video headers beside its reader. Each header read
+/// Helpers reading a share of a card's video headers beside its reader (at most: a card of
+/// few clips gets none, see [`FromWorker::Sharing`]). Each header read
 /// costs the browser ~0.2–0.6 ms of its own (a `Blob` slice is registered with the browser
 /// process), mostly waiting rather than computing, so four readers in parallel finish sooner
 /// than two even on two cores.
@@ -43,8 +45,9 @@ const STAT_BUDGET_MS: f64 = 25.0;
 /// and handle input (a "long task" is 50 ms).
 const TASK_BUDGET_MS: f64 = 15.0;
 
-/// What the helpers are started with: the image, their channels' ends and the owner's key.
-type ForHelpers = (File, Vec<MessagePort>, Option<Key>);
+/// What the helpers are started with: the image (none for a folder: its files come with each
+/// share), their channels' ends and the owner's key.
+type ForHelpers = (Option<File>, Vec<MessagePort>, Option<Key>);
 
 /// The reading of one card. Made under the card's owner: it goes with the card.
 #[derive(Clone, Copy)]
@@ -56,6 +59,8 @@ pub struct Reading {
     /// The image, the channels' ends for the helpers and the owner's key, until the overview
     /// shows: the helpers' reads would slow it down on a machine of few cores.
     for_helpers: StoredValue<Option<ForHelpers>, LocalStorage>,
+    /// How many helpers the reader has shares for (it says so before the card).
+    helpers_wanted: StoredValue<usize>,
     /// Messages carrying the card (complete or not, and their parts), oldest first.
     inbox: StoredValue<VecDeque<(bool, js_sys::Array)>, LocalStorage>,
     /// Whether a task is working through the inbox.
@@ -76,6 +81,7 @@ impl Reading {
             main: StoredValue::new_local(None),
             helpers: StoredValue::new_local(Vec::new()),
             for_helpers: StoredValue::new_local(None),
+            helpers_wanted: StoredValue::new(0),
             inbox: StoredValue::new_local(VecDeque::new()),
             draining: StoredValue::new(false),
             shares: StoredValue::new([(0, 0); 1 + HEADER_HELPERS]),
@@ -107,24 +113,14 @@ impl Reading {
     /// the helpers are started on the other ends once the overview shows (their shares wait on
     /// the channels until then).
     fn open_image(self, worker: &CardWorker, file: &File, key: Option<Key>) -> Result<(), Failure> {
-        let channels = (0..HEADER_HELPERS)
-            .map(|_| MessageChannel::new())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|_| {
-                Failure::new(
-                    FailureKind::WorkerCrashed,
-                    "this browser cannot connect two workers",
-                )
-            })?;
-        let ports: Vec<MessagePort> = channels.iter().map(MessageChannel::port1).collect();
-        worker.open_image(file, &ports, key.clone())?;
-        let theirs = channels.iter().map(MessageChannel::port2).collect();
+        let (ours, theirs) = helper_channels()?;
+        worker.open_image(file, &ours, key.clone())?;
         self.for_helpers
-            .set_value(Some((file.clone(), theirs, key)));
+            .set_value(Some((Some(file.clone()), theirs, key)));
         Ok(())
     }
 
-    /// Starts the helpers, each on its channel's end (once).
+    /// Starts the helpers the reader has shares for, each on its channel's end (once).
     fn start_helpers(self) {
         let Some((file, ports, key)) = self.for_helpers.try_update_value(Option::take).flatten()
         else {
@@ -133,9 +129,11 @@ impl Reading {
         if self.still_reading().is_none() {
             return;
         }
-        for (i, port) in ports.iter().enumerate() {
+        let wanted = self.helpers_wanted.get_value().min(ports.len());
+        set_body_data("helpers", &wanted.to_string());
+        for (i, port) in ports.iter().take(wanted).enumerate() {
             let sent = self.pool.take(self.handler(1 + i)).and_then(|helper| {
-                let sent = helper.help_with_headers(&file, port, key.clone());
+                let sent = helper.help_with_headers(file.as_ref(), port, key.clone());
                 self.helpers.update_value(|h| h.push(helper));
                 sent
             });
@@ -185,9 +183,15 @@ impl Reading {
                 stats.push(file);
             }
             mark("dashcard:folder-stat");
+            let (ours, theirs) = match helper_channels() {
+                Ok(channels) => channels,
+                Err(failure) => return self.fail(failure),
+            };
+            self.for_helpers
+                .set_value(Some((None, theirs, key.clone())));
             let sent = self.main.try_with_value(|w| {
                 w.as_ref()
-                    .map(|w| w.open_folder(&folder.name, &folder.files, stats, key))
+                    .map(|w| w.open_folder(&folder.name, &folder.files, stats, &ours, key))
             });
             // A card closed meanwhile has nothing left to send to.
             if let Some(Some(Err(failure))) = sent {
@@ -226,6 +230,7 @@ impl Reading {
                     Err(message) => self.fail(Failure::new(FailureKind::Unreadable, message)),
                 }
             }
+            FromWorker::Sharing { helpers } => self.helpers_wanted.set_value(helpers as usize),
             FromWorker::HelperDone { memory_bytes } => {
                 self.memory.update_value(|m| *m = (*m).max(memory_bytes));
             }
@@ -430,6 +435,23 @@ impl Reading {
         self.pool.replenish();
         request_animation_frame(|| mark("dashcard:durations-shown"));
     }
+}
+
+/// A channel for each of the [`HEADER_HELPERS`]: the reader's ends, and the helpers'.
+fn helper_channels() -> Result<(Vec<MessagePort>, Vec<MessagePort>), Failure> {
+    let channels = (0..HEADER_HELPERS)
+        .map(|_| MessageChannel::new())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| {
+            Failure::new(
+                FailureKind::WorkerCrashed,
+                "this browser cannot connect two workers",
+            )
+        })?;
+    Ok((
+        channels.iter().map(MessageChannel::port1).collect(),
+        channels.iter().map(MessageChannel::port2).collect(),
+    ))
 }
 
 /// The bytes of part `i` of a message.

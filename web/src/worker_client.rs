@@ -221,27 +221,30 @@ impl CardWorker {
         )
     }
 
-    /// Reads the image `file`'s video headers that the worker on the other end of `port` sends.
+    /// Reads the video headers that the worker on the other end of `port` sends: of the image
+    /// `file`, or of a folder (no `file`: the files come with the clips).
     pub fn help_with_headers(
         &self,
-        file: &File,
+        file: Option<&File>,
         port: &MessagePort,
         key: Option<Key>,
     ) -> Result<(), Failure> {
-        self.send(
-            &ToWorker::HelpWithHeaders { key },
-            &[("file", file.as_ref()), ("port", port.as_ref())],
-            Array::of1(port),
-        )
+        let mut extra: Vec<(&str, &JsValue)> = vec![("port", port.as_ref())];
+        if let Some(file) = file {
+            extra.push(("file", file.as_ref()));
+        }
+        self.send(&ToWorker::HelpWithHeaders { key }, &extra, Array::of1(port))
     }
 
     /// Reads a card folder from its files and their paths: first their names, sizes and times
-    /// (`stats`, in the files' order: the overview), then the files themselves (the video headers).
+    /// (`stats`, in the files' order: the overview), then the files themselves (the video
+    /// headers); the helper on the other end of each of `ports` reads a share of them.
     pub fn open_folder(
         &self,
         name: &str,
         files: &[(String, File)],
         stats: FolderStats,
+        ports: &[MessagePort],
         key: Option<Key>,
     ) -> Result<(), Failure> {
         let array = Array::new();
@@ -259,7 +262,8 @@ impl CardWorker {
             capacity_bytes: None,
             key,
         };
-        self.send(&request, &[], Array::new())?;
+        let ports: Array = ports.iter().collect();
+        self.send(&request, &[("ports", ports.as_ref())], ports.clone())?;
         self.send(
             &ToWorker::FolderFiles,
             &[("files", array.as_ref())],

@@ -1,7 +1,7 @@
 //! A card folder: the browser's `File`s listed by their paths and sent to the page at once,
 //! then each video's header read from its own file — a chunk of files at a time, the next
-//! chunk's tails in flight while this one is parsed ([`prefetch`]) — and the
-//! complete card sent.
+//! chunk's tails in flight while this one is parsed ([`prefetch`]), and on a folder of many
+//! clips shared with helper workers as an image's are ([`shares`]) — and the complete card sent.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -11,11 +11,11 @@ use dashcard::clip_header::{Keys, read_clip, read_clip_from_end};
 use dashcard::folder::{self, FolderFile};
 use dashcard::listing::{ClipRef, HeaderResult, Listing, VideoHeader};
 use dashcard::mp4::Mp4Error;
-use web_sys::File;
+use web_sys::{File, MessagePort};
 
-use super::image::{complete_card, send_card};
+use super::image::send_card;
 use super::prefetch::{self, Arrived, InFlight, PrefetchedSource};
-use super::{HEADERS_PHASE, Page, Progress, unreadable};
+use super::{HEADERS_PHASE, Page, Progress, shares, unreadable};
 use crate::blob_source::BlobSource;
 use crate::protocol::{Failure, FromWorker};
 
@@ -31,8 +31,16 @@ pub(super) struct Found {
     pub modified_ms: Vec<f64>,
 }
 
-/// A folder listed and shown, waiting for its `File`s.
-type Waiting = (Listing, Vec<String>, Keys);
+/// A folder listed and shown, waiting for its `File`s: its paths, the key, the helpers' ports
+/// and the shares of its clips (this worker's, then the helpers').
+struct Waiting {
+    listing: Listing,
+    paths: Vec<String>,
+    keys: Keys,
+    ports: Vec<MessagePort>,
+    mine: Vec<ClipRef>,
+    theirs: Vec<Vec<ClipRef>>,
+}
 
 thread_local! {
     /// The folder listed and shown, waiting for its files.
@@ -40,13 +48,14 @@ thread_local! {
 }
 
 /// Lists the folder `name` from what the page `found` in it and sends the card; its files
-/// follow ([`read_folder`]).
+/// follow ([`read_folder`]), a share of their headers for the helper on each of `ports`.
 pub(super) fn open_folder(
     page: &Page,
     name: &str,
     found: Found,
     capacity_bytes: Option<u64>,
     keys: Keys,
+    ports: Vec<MessagePort>,
 ) -> Result<(), Failure> {
     let Found {
         paths,
@@ -71,15 +80,32 @@ pub(super) fn open_folder(
         })
         .collect();
     let listing = folder::list_folder(name, found, capacity_bytes);
+    let (mine, theirs) = shares::split(page, listing.folder_clips(), ports.len());
     send_card(page, &listing, false)?;
-    WAITING.with(|w| *w.borrow_mut() = Some((listing, paths, keys)));
+    WAITING.with(|w| {
+        *w.borrow_mut() = Some(Waiting {
+            listing,
+            paths,
+            keys,
+            ports,
+            mine,
+            theirs,
+        })
+    });
     Ok(())
 }
 
 /// Reads the video headers of the folder listed last from its `files` (in its paths' order),
-/// then sends the complete card.
+/// the helpers' shares handed to them first with their files, then sends the complete card.
 pub(super) fn read_folder(page: &Page, files: Vec<File>) -> Result<(), Failure> {
-    let (listing, paths, keys) = WAITING
+    let Waiting {
+        listing,
+        paths,
+        keys,
+        ports,
+        mine,
+        theirs,
+    } = WAITING
         .with(|w| w.borrow_mut().take())
         .ok_or_else(|| unreadable("no folder is waiting for its files".to_string()))?;
     if files.len() != paths.len() {
@@ -88,10 +114,23 @@ pub(super) fn read_folder(page: &Page, files: Vec<File>) -> Result<(), Failure> 
         ));
     }
     let by_path: HashMap<String, File> = paths.into_iter().zip(files).collect();
+    // Each clip's file, in the clips' order (none where the folder lost it).
+    let files_of = |clips: &[ClipRef]| -> Vec<Option<File>> {
+        clips
+            .iter()
+            .map(|c| {
+                let path = &listing.files.get(c.index)?.path;
+                by_path.get(path).cloned()
+            })
+            .collect()
+    };
+    shares::hand_over(page, &ports, &theirs, |share| Some(files_of(share)))?;
+    let my_files = files_of(&mine);
     let page = page.clone();
     // The header phase awaits its reads: the rest of this job runs as a task of its own.
     wasm_bindgen_futures::spawn_local(async move {
-        let read = read_headers_pipelined(&page, &listing, &by_path, &keys)
+        let mut progress = Progress::new(&page, HEADERS_PHASE);
+        let read = read_headers_pipelined(&mine, &my_files, &keys, |d, t| progress.tick(d, t))
             .await
             .map_err(|e| unreadable(format!("cannot read the video headers: {e}")))
             .and_then(|results| finish(&page, listing, results, by_path));
@@ -102,46 +141,47 @@ pub(super) fn read_folder(page: &Page, files: Vec<File>) -> Result<(), Failure> 
     Ok(())
 }
 
-/// Reads every clip's header from its file, a chunk of files at a time.
-async fn read_headers_pipelined(
-    page: &Page,
-    listing: &Listing,
-    by_path: &HashMap<String, File>,
+/// Reads the header of each of `clips` from its file of `files` (in the same order), a chunk
+/// of files at a time: the reader's share, or a helper's.
+pub(super) async fn read_headers_pipelined(
+    clips: &[ClipRef],
+    files: &[Option<File>],
     keys: &Keys,
+    mut progress: impl FnMut(usize, usize),
 ) -> std::io::Result<Vec<HeaderResult>> {
-    let clips = listing.folder_clips();
+    if files.len() != clips.len() {
+        return Err(std::io::Error::other(
+            "the clips and their files do not match",
+        ));
+    }
     let total = clips.len();
-    let chunks: Vec<&[ClipRef]> = clips.chunks(CHUNK_FILES.max(1)).collect();
-    let mut progress = Progress::new(page, HEADERS_PHASE);
+    let size = CHUNK_FILES.max(1);
+    let chunks: Vec<(&[ClipRef], &[Option<File>])> =
+        clips.chunks(size).zip(files.chunks(size)).collect();
     let mut results = Vec::with_capacity(total);
     let mut next = match chunks.first() {
-        Some(chunk) => Some(start_chunk(listing, by_path, chunk)?),
+        Some(&(chunk, files)) => Some(start_chunk(chunk, files)?),
         None => None,
     };
-    for (i, chunk) in chunks.iter().enumerate() {
-        let mut arrived: HashMap<&str, Rc<RefCell<Arrived>>> = HashMap::new();
-        if let Some((paths, reads)) = next.take() {
-            // When the joined read fails (a file removed or unreadable), every file of the
-            // chunk is read on its own when its turn comes, and a bad one fails alone.
-            let each = reads.arrived_each().await.unwrap_or_default();
-            for (path, bytes) in paths.into_iter().zip(each) {
-                arrived.insert(path, Rc::new(RefCell::new(bytes)));
-            }
-        }
-        if let Some(chunk) = chunks.get(i + 1) {
-            next = Some(start_chunk(listing, by_path, chunk)?);
-        }
-        let open = |path: &str| {
-            let file = by_path
-                .get(path)
-                .ok_or_else(|| std::io::Error::other("the file is gone from the folder"))?;
-            let held = arrived.get(path).cloned().unwrap_or_default();
-            Ok(PrefetchedSource::new(file.clone().into(), held))
+    for (i, &(chunk, files)) in chunks.iter().enumerate() {
+        // When the joined read fails (a file removed or unreadable), every file of the chunk
+        // is read on its own, and a bad one fails alone.
+        let arrived = match next.take() {
+            Some(reads) => reads.arrived_each().await.unwrap_or_default(),
+            None => Vec::new(),
         };
-        let base = results.len();
-        for (done, clip) in chunk.iter().enumerate() {
-            results.extend(read_header(listing, clip, keys, &open));
-            progress.tick(base + done + 1, total);
+        if let Some(&(chunk, files)) = chunks.get(i + 1) {
+            next = Some(start_chunk(chunk, files)?);
+        }
+        // One arrived list for each file that is there, in order.
+        let mut arrived = arrived.into_iter();
+        for (clip, file) in chunk.iter().zip(files) {
+            let held = file
+                .as_ref()
+                .and_then(|_| arrived.next())
+                .unwrap_or_default();
+            results.push(read_header(clip, file.as_ref(), held, keys));
+            progress(results.len(), total);
         }
     }
     Ok(results)
@@ -149,51 +189,41 @@ async fn read_headers_pipelined(
 
 /// The header of one clip file: from its tail alone when its `moov` lies there whole (one read,
 /// as the image route probes), else read from its start as the core reads a folder's clip.
-fn read_header(
-    listing: &Listing,
-    clip: &ClipRef,
-    keys: &Keys,
-    open: &impl Fn(&str) -> std::io::Result<PrefetchedSource>,
-) -> Option<HeaderResult> {
-    let path = &listing.files.get(clip.index)?.path;
-    let header = match open(path) {
-        Ok(mut stream) => read_clip_from_end(&mut stream, clip.bytes, prefetch::TAIL_BYTES)
-            .unwrap_or_else(|| read_clip(&mut stream, clip.bytes, keys)),
-        Err(e) => VideoHeader::from(Err(Mp4Error::Io {
-            message: e.to_string(),
+fn read_header(clip: &ClipRef, file: Option<&File>, arrived: Arrived, keys: &Keys) -> HeaderResult {
+    let header = match file {
+        Some(file) => {
+            let held = Rc::new(RefCell::new(arrived));
+            let mut stream = PrefetchedSource::new(file.clone().into(), held);
+            read_clip_from_end(&mut stream, clip.bytes, prefetch::TAIL_BYTES)
+                .unwrap_or_else(|| read_clip(&mut stream, clip.bytes, keys))
+        }
+        None => VideoHeader::from(Err(Mp4Error::Io {
+            message: "the file is gone from the folder".to_string(),
         })),
     };
-    Some(HeaderResult {
+    HeaderResult {
         index: clip.index,
         header,
-    })
+    }
 }
 
-/// Starts reading the tail of each clip file of `chunk`, every file's in one joined read.
-fn start_chunk<'a>(
-    listing: &'a Listing,
-    by_path: &HashMap<String, File>,
-    chunk: &[ClipRef],
-) -> std::io::Result<(Vec<&'a str>, InFlight)> {
-    let mut paths = Vec::with_capacity(chunk.len());
-    let mut tails = Vec::with_capacity(chunk.len());
-    for clip in chunk {
-        let Some(path) = listing.files.get(clip.index).map(|f| f.path.as_str()) else {
-            continue;
-        };
-        if let Some(file) = by_path.get(path) {
-            paths.push(path);
-            tails.push((file, prefetch::tail(file.size() as u64)));
-        }
-    }
+/// Starts reading the tail of each clip file of `chunk` (`files`, in the same order), every
+/// file's in one joined read.
+fn start_chunk(chunk: &[ClipRef], files: &[Option<File>]) -> std::io::Result<InFlight> {
+    let tails: Vec<(&File, Vec<(u64, u64)>)> = chunk
+        .iter()
+        .zip(files)
+        .filter_map(|(clip, file)| Some((file.as_ref()?, prefetch::tail(clip.bytes))))
+        .collect();
     let reads: Vec<(&web_sys::Blob, &[(u64, u64)])> = tails
         .iter()
         .map(|(file, ranges)| (file.as_ref(), ranges.as_slice()))
         .collect();
-    Ok((paths, prefetch::start_many(&reads)?))
+    prefetch::start_many(&reads)
 }
 
-/// The `.imu` headers, then the complete card.
+/// With this worker's share of the headers read: the `.imu` headers, then the complete card —
+/// now, or when the helpers' shares are here too.
 fn finish(
     page: &Page,
     listing: Listing,
@@ -207,7 +237,7 @@ fn finish(
         BlobSource::new(file.clone().into())
     };
     let imu = folder::read_imu_headers(&listing, open);
-    let listing = listing.with_headers(results).with_imu_headers(imu);
+    let listing = listing.with_imu_headers(imu);
     let files = Box::new(
         move |listing: &dashcard::listing::Listing, i: usize, max: u64| {
             let path = listing
@@ -227,7 +257,7 @@ fn finish(
             Ok(bytes)
         },
     );
-    complete_card(page, &listing, files)
+    shares::gather(page, listing, results, files)
 }
 
 /// A file's modification time as the browser reports it (`ms`). Operating systems hand FAT

@@ -1,20 +1,22 @@
 //! The helper's job: read the video headers of the clips the worker holding the card sends
 //! over a `MessagePort`, and send back what they said: the card's reader and its helpers each
 //! read a share in parallel (a browser's header reads mostly wait on the browser, not the CPU).
+//! An image's clips are read from the image the helper is given; a folder's from the `File`s
+//! that come with them.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use dashcard::block_reader::BlockReader;
 use dashcard::clip_header::Keys;
-use dashcard::listing::ClipRef;
+use dashcard::listing::{ClipRef, HeaderResult};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{Blob, MessageEvent, MessagePort};
+use web_sys::{Blob, File, MessageEvent, MessagePort};
 
-use super::image::{port_part, post_on_port, read_headers_pipelined};
 use super::prefetch::{Arrived, PrefetchedSource};
-use super::{HEADERS_PHASE, Page, PortHandler, Progress, memory_bytes, unreadable};
+use super::shares::{port_files, port_part, post_on_port};
+use super::{HEADERS_PHASE, Page, PortHandler, Progress, folder, image, memory_bytes, unreadable};
 use crate::protocol::{Failure, FromWorker, encode_part, parse_part};
 
 thread_local! {
@@ -22,51 +24,75 @@ thread_local! {
     static ON_CLIPS: RefCell<Option<PortHandler>> = const { RefCell::new(None) };
 }
 
-/// Waits on `port` for the clips of the image `file` to read.
-pub(super) fn help(page: &Page, file: Blob, port: MessagePort, keys: Keys) -> Result<(), Failure> {
-    let arrived = Rc::new(RefCell::new(Arrived::new()));
-    let fallbacks = Rc::new(Cell::new(0));
-    let source =
-        PrefetchedSource::new(file.clone(), arrived.clone()).counting_fallbacks(fallbacks.clone());
-    let reader =
-        BlockReader::new(source).map_err(|e| unreadable(format!("cannot read the card: {e}")))?;
+/// An image, and what reads it: its reader, and the ranges that arrived for it.
+struct ImageReader {
+    blob: Blob,
+    reader: BlockReader<PrefetchedSource>,
+    arrived: Rc<RefCell<Arrived>>,
+    fallbacks: Rc<Cell<u32>>,
+}
+
+impl ImageReader {
+    fn new(blob: Blob) -> Result<Self, Failure> {
+        let arrived = Rc::new(RefCell::new(Arrived::new()));
+        let fallbacks = Rc::new(Cell::new(0));
+        let source = PrefetchedSource::new(blob.clone(), arrived.clone())
+            .counting_fallbacks(fallbacks.clone());
+        let reader = BlockReader::new(source)
+            .map_err(|e| unreadable(format!("cannot read the card: {e}")))?;
+        Ok(Self {
+            blob,
+            reader,
+            arrived,
+            fallbacks,
+        })
+    }
+
+    async fn read(
+        mut self,
+        clips: &[ClipRef],
+        keys: &Keys,
+        progress: impl FnMut(usize, usize),
+    ) -> std::io::Result<Vec<HeaderResult>> {
+        image::read_headers_pipelined(
+            &mut self.reader,
+            &self.arrived,
+            &self.fallbacks,
+            &self.blob,
+            clips,
+            keys,
+            progress,
+        )
+        .await
+    }
+}
+
+/// Waits on `port` for the clips to read: of the image `image`, or of a folder (their files
+/// come with them).
+pub(super) fn help(
+    page: &Page,
+    image: Option<Blob>,
+    port: MessagePort,
+    keys: Keys,
+) -> Result<(), Failure> {
     // The reader goes to the one job the port brings.
-    let mut reader = Some(reader);
+    let mut image = image.map(ImageReader::new).transpose()?;
     let page = page.clone();
     let reply = port.clone();
     let on_clips = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        let clips = port_part(&event.data())
-            .and_then(|part| parse_part::<Vec<ClipRef>>(&part).map_err(unreadable));
-        let (page, reply, keys, arrived, fallbacks, file) = (
-            page.clone(),
-            reply.clone(),
-            keys.clone(),
-            arrived.clone(),
-            fallbacks.clone(),
-            file.clone(),
-        );
-        let reader = reader.take();
+        let data = event.data();
+        let clips =
+            port_part(&data).and_then(|part| parse_part::<Vec<ClipRef>>(&part).map_err(unreadable));
+        let files = port_files(&data);
+        let (page, reply, keys, image) = (page.clone(), reply.clone(), keys.clone(), image.take());
         wasm_bindgen_futures::spawn_local(async move {
-            let read = match (clips, reader) {
-                (Ok(clips), Some(mut reader)) => {
-                    let mut progress = Progress::new(&page, HEADERS_PHASE);
-                    read_headers_pipelined(
-                        &mut reader,
-                        &arrived,
-                        &fallbacks,
-                        &file,
-                        &clips,
-                        &keys,
-                        |d, t| progress.tick(d, t),
-                    )
+            let read = match clips {
+                Ok(clips) => read_share(&page, &clips, files, image, &keys)
                     .await
-                    .map_err(|e| unreadable(format!("cannot read the video headers: {e}")))
                     .and_then(|results| {
-                        post_on_port(&reply, encode_part(&results).map_err(unreadable)?)
-                    })
-                }
-                (Err(failure), _) => Err(failure),
-                (Ok(_), None) => Err(unreadable("the helper was asked twice".to_string())),
+                        post_on_port(&reply, encode_part(&results).map_err(unreadable)?, None)
+                    }),
+                Err(failure) => Err(failure),
             };
             match read {
                 Ok(()) => page.post(&FromWorker::HelperDone {
@@ -79,4 +105,26 @@ pub(super) fn help(page: &Page, file: Blob, port: MessagePort, keys: Keys) -> Re
     port.set_onmessage(Some(on_clips.as_ref().unchecked_ref()));
     ON_CLIPS.with(|h| *h.borrow_mut() = Some(on_clips));
     Ok(())
+}
+
+/// Reads the headers of `clips`: from their `files` (a folder's share), else from `image`.
+async fn read_share(
+    page: &Page,
+    clips: &[ClipRef],
+    files: Option<Vec<Option<File>>>,
+    image: Option<ImageReader>,
+    keys: &Keys,
+) -> Result<Vec<HeaderResult>, Failure> {
+    let mut progress = Progress::new(page, HEADERS_PHASE);
+    let progress = |d, t| progress.tick(d, t);
+    let read = match (files, image) {
+        (Some(files), _) => folder::read_headers_pipelined(clips, &files, keys, progress).await,
+        (None, Some(image)) => image.read(clips, keys, progress).await,
+        (None, None) => {
+            return Err(unreadable(
+                "the helper has no card to read the clips from (or was asked twice)".to_string(),
+            ));
+        }
+    };
+    read.map_err(|e| unreadable(format!("cannot read the video headers: {e}")))
 }

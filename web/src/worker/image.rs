@@ -1,6 +1,7 @@
 //! A card image: listed (partition table, FAT, folders) and sent to the page at once, then its
 //! video headers read — on a card with many clips, shared with helper workers on the other
-//! ends of `MessagePort`s, each reading a share in parallel — and the complete card sent.
+//! ends of `MessagePort`s, each reading a share in parallel ([`shares`]) — and the complete
+//! card sent.
 
 use std::cell::{Cell, RefCell};
 use std::io::{Read, Seek};
@@ -9,22 +10,17 @@ use std::rc::Rc;
 use dashcard::block_reader::{Announcer, BlockReader};
 use dashcard::catalog::models::CameraModel;
 use dashcard::clip_header::Keys;
-use dashcard::listing::{ClipRef, HeaderResult, Listing, split_clips};
+use dashcard::listing::{ClipRef, HeaderResult, Listing};
 use dashcard::scan::{self, ScanError, ScanOptions};
 use dashcard_sim::CardBuilder;
 use dashcard_sim::camera::{Simulation, fat32_layout, simulate_onto};
 use dashcard_sim::memory::SparseMemory;
-use js_sys::Reflect;
-use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::*;
-use web_sys::{Blob, MessageEvent, MessagePort};
+use web_sys::{Blob, MessagePort};
 
-use super::announced;
 use super::prefetch::{self, Arrived, PrefetchedSource};
-use super::{HEADERS_PHASE, Page, PortHandler, Progress, memory_bytes, part_arrays, unreadable};
-use crate::protocol::{
-    Failure, FailureKind, FromWorker, PARTS_KEY, Sample, card_parts, encode_part, parse_part,
-};
+use super::{HEADERS_PHASE, Page, Progress, memory_bytes, unreadable};
+use super::{announced, shares};
+use crate::protocol::{Failure, FailureKind, FromWorker, Sample, card_parts, encode_part};
 
 /// Name the first-generation sample card goes by.
 pub const SAMPLE_NAME: &str = "Sample card (simulated Nexar Pro, 4 GB)";
@@ -50,34 +46,6 @@ pub(super) const COALESCE_GAP_BYTES: u64 = 128 * 1024;
 
 /// Reads up to `max` bytes of a listed file (the sidecar logs telemetry is read from).
 pub(super) type FileReader = Box<dyn FnMut(&Listing, usize, u64) -> Result<Vec<u8>, String>>;
-
-/// The header results of this worker and its helpers, gathered until every share is in, and
-/// the card waiting for them (once this worker's own share is read).
-#[derive(Default)]
-struct Gathering {
-    /// Helpers whose results have not come yet.
-    helpers_left: usize,
-    results: Vec<HeaderResult>,
-    card: Option<(Listing, FileReader)>,
-}
-
-impl Gathering {
-    /// The card and every result, once this worker's share and every helper's are in.
-    fn complete(&mut self) -> Option<(Listing, Vec<HeaderResult>, FileReader)> {
-        if self.helpers_left > 0 {
-            return None;
-        }
-        let (listing, files) = self.card.take()?;
-        Some((listing, std::mem::take(&mut self.results), files))
-    }
-}
-
-thread_local! {
-    /// What this worker and its helpers have read of the card being read.
-    static GATHERING: RefCell<Gathering> = RefCell::new(Gathering::default());
-    /// The handlers of the helpers' ports (kept for the life of the worker).
-    static PORT_HANDLERS: RefCell<Vec<PortHandler>> = const { RefCell::new(Vec::new()) };
-}
 
 /// Reads the image `file`; a helper on each of `ports` reads a share of its video headers.
 pub(super) fn open_image(
@@ -289,17 +257,8 @@ fn list_and_send<R: Read + Seek + 'static>(
         ..ScanOptions::default()
     };
     let listing = scan::list_image(&mut reader, &options).map_err(|e| scan_failure(name, &e))?;
-    let mut shares = split_clips(listing.image_clips(), ports.len() + 1).into_iter();
-    let mine = shares.next().unwrap_or_default();
-    GATHERING.with(|g| {
-        *g.borrow_mut() = Gathering {
-            helpers_left: ports.len(),
-            ..Gathering::default()
-        }
-    });
-    for (port, theirs) in ports.iter().zip(shares) {
-        hand_over(page, port, &theirs)?;
-    }
+    let (mine, theirs) = shares::split(page, listing.image_clips(), ports.len());
+    shares::hand_over(page, ports, &theirs, |_| None)?;
     send_card(page, &listing, false)?;
     Ok((listing, reader, mine))
 }
@@ -333,20 +292,7 @@ fn finish_headers<R: Read + Seek + 'static>(
 ) -> Result<(), Failure> {
     let imu = scan::read_imu_headers(&mut reader, &listing);
     let listing = listing.with_imu_headers(imu);
-    let files = image_files(reader);
-    let complete = GATHERING.with(|g| {
-        let mut g = g.borrow_mut();
-        g.results.extend(results);
-        g.card = Some((listing, files));
-        g.complete()
-    });
-    // Else the helpers' shares arrive on their ports; the card waits until then.
-    match complete {
-        Some((listing, results, files)) => {
-            complete_card(page, &listing.with_headers(results), files)
-        }
-        None => Ok(()),
-    }
+    shares::gather(page, listing, results, image_files(reader))
 }
 
 /// Reads the card's telemetry through `files` and sends it, then the complete card: the page
@@ -367,38 +313,6 @@ pub(super) fn complete_card(
     let part = encode_part(&telemetry).map_err(unreadable)?;
     page.post_parts(&FromWorker::Telemetry, vec![part]);
     send_catalogued(page, listing, catalog, true)
-}
-
-/// Sends `clips` to the helper on `port`, and completes the card when its results are the
-/// last to come back.
-fn hand_over(page: &Page, port: &MessagePort, clips: &[ClipRef]) -> Result<(), Failure> {
-    let page_for_results = page.clone();
-    let on_results = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        let page = &page_for_results;
-        let done = port_part(&event.data())
-            .and_then(|part| parse_part::<Vec<HeaderResult>>(&part).map_err(unreadable))
-            .and_then(|theirs| {
-                let complete = GATHERING.with(|g| {
-                    let mut g = g.borrow_mut();
-                    g.results.extend(theirs);
-                    g.helpers_left = g.helpers_left.saturating_sub(1);
-                    g.complete()
-                });
-                match complete {
-                    Some((listing, results, files)) => {
-                        complete_card(page, &listing.with_headers(results), files)
-                    }
-                    // This worker or another helper is still reading its share.
-                    None => Ok(()),
-                }
-            });
-        if let Err(failure) = done {
-            page.post(&FromWorker::Failed(failure));
-        }
-    });
-    port.set_onmessage(Some(on_results.as_ref().unchecked_ref()));
-    PORT_HANDLERS.with(|h| h.borrow_mut().push(on_results));
-    post_on_port(port, encode_part(&clips).map_err(unreadable)?)
 }
 
 /// Builds the catalog and the estimate (no what-if inputs) and sends the card to the page.
@@ -433,28 +347,4 @@ fn scan_failure(name: &str, e: &ScanError) -> Failure {
         None => FailureKind::Unreadable,
     };
     Failure::new(kind, format!("cannot read {name}: {e}"))
-}
-
-/// Posts one part on `port` as `{ parts }`, transferring its buffer.
-pub(super) fn post_on_port(port: &MessagePort, part: Vec<u8>) -> Result<(), Failure> {
-    let (arrays, buffers) = part_arrays(vec![part]);
-    let message = js_sys::Object::new();
-    let _ = Reflect::set(&message, &PARTS_KEY.into(), &arrays);
-    port.post_message_with_transferable(&message, &buffers)
-        .map_err(|_| {
-            Failure::new(
-                FailureKind::WorkerCrashed,
-                "the two card readers cannot talk",
-            )
-        })
-}
-
-/// The one part of a message that came on a port.
-pub(super) fn port_part(data: &JsValue) -> Result<Vec<u8>, Failure> {
-    Reflect::get(data, &PARTS_KEY.into())
-        .ok()
-        .and_then(|p| p.dyn_into::<js_sys::Array>().ok())
-        .and_then(|p| p.get(0).dyn_into::<js_sys::Uint8Array>().ok())
-        .map(|a| a.to_vec())
-        .ok_or_else(|| unreadable("nothing came over the port".to_string()))
 }

@@ -1,6 +1,6 @@
 //! The worker: where cards are read, so the page never blocks. Each request is one job, and
 //! each job calls one entry point of the core: list an image ([`image`]), list a folder
-//! ([`folder`]), help with video headers ([`helper`]), digest files or decrypt a clip
+//! ([`folder`]), help with video headers ([`helper`]; the reader's side is [`shares`]), digest files or decrypt a clip
 //! ([`digest`], through [`plaintext`]), export a time range as one MP4 ([`clip`]), simulate a
 //! sample card ([`image::open_sample`]).
 //! Answers go back as [`FromWorker`] messages. A key that comes with a request serves that job
@@ -14,6 +14,7 @@ mod helper;
 mod image;
 mod plaintext;
 mod prefetch;
+mod shares;
 
 use js_sys::{Array, Reflect};
 use wasm_bindgen::JsCast;
@@ -80,13 +81,14 @@ fn handle(page: &Page, data: &JsValue) -> Result<(), Failure> {
                 sizes,
                 modified_ms,
             };
-            folder::open_folder(page, &name, found, capacity_bytes, keys)
+            let ports = attached_list::<MessagePort>(data, "ports")?;
+            folder::open_folder(page, &name, found, capacity_bytes, keys, ports)
         }
         ToWorker::FolderFiles => folder::read_folder(page, attached_list(data, "files")?),
         ToWorker::OpenSample { sample } => image::open_sample(page, sample, first_part(data).ok()),
         ToWorker::HelpWithHeaders { key } => helper::help(
             page,
-            attached::<Blob>(data, "file")?,
+            attached::<Blob>(data, "file").ok(),
             attached::<MessagePort>(data, "port")?,
             Keys::new(key.as_ref()),
         ),
