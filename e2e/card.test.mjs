@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { serveDist, launchBrowser, watchedPage, screenshot, chooseFolder, downloaded, cardShown } from './support.mjs';
-import { tempDir, realCard, realCardWithTruth, corruptCard, folderOf, simulatedCard, garbageImage, cliReport, cliReportText } from './fixtures.mjs';
+import { tempDir, realCard, realCardWithTruth, corruptCard, folderOf, manyClipsFolder, simulatedCard, garbageImage, cliReport, cliReportText } from './fixtures.mjs';
 
 let server;
 let browser;
@@ -84,6 +84,8 @@ test('a card written by mtools with ffmpeg clips shows the drives, parking incid
   const { page, context, errors, foreignRequests } = await openPage();
   await openImage(page, image);
   assert.deepEqual(await shown(page), expected(want));
+  // Too few clips to share their headers: no helper worker is started.
+  assert.equal(await page.evaluate(() => document.body.dataset.helpers), '0');
   // The headline figures against what the card holds by construction, mtools and ffprobe (not
   // against the CLI, which shares the page's core).
   const { facts, free } = await overviewFacts(page);
@@ -142,6 +144,8 @@ test('the same card opened as a folder through the folder input gives the same c
   const { page, context, errors } = await openPage();
   await chooseFolder(page, folder);
   await cardShown(page);
+  // Too few clips to share: the reader reads them alone, and no helper is started.
+  assert.equal(await page.evaluate(() => document.body.dataset.helpers), '0');
   // A folder does not tell the card's size: the page asks for it.
   const size = page.getByRole('combobox', { name: 'Card size' }).first();
   await size.selectOption('8');
@@ -157,6 +161,26 @@ test('the same card opened as a folder through the folder input gives the same c
     await page.locator('table.files tbody tr').count(),
     fromImage.files.filter((f) => !f.deleted).length,
   );
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a folder of many clips has its headers shared with helper workers, each clip read from its own file', async () => {
+  const folder = manyClipsFolder(tempDir(), 80);
+  const want = cliReport(folder);
+  const { page, context, errors } = await openPage();
+  await chooseFolder(page, folder);
+  await cardShown(page);
+  assert.equal(await page.evaluate(() => document.body.dataset.helpers), '3', 'three helpers started');
+  assert.ok(await page.evaluate(() => performance.getEntriesByName('dashcard:helper').length === 1), 'a helper read a share of the headers');
+  const got = JSON.parse(fs.readFileSync((await downloaded(page, 'Download report (JSON)')).file, 'utf8'));
+  // What each clip's header says, as the CLI reads it from the same files (a folder's files
+  // carry no creation time in a browser, so the reports differ there).
+  const headers = (report) => report.files.map((f) => [f.path, f.duration_s, f.duration_source, f.video]);
+  assert.deepEqual(headers(got), headers(want));
+  assert.equal(new Set(got.files.map((f) => f.duration_s)).size, 7, 'every length is there');
+  assert.deepEqual(got.drives, want.drives);
+  assert.deepEqual(got.totals, want.totals);
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -234,6 +258,7 @@ test('a card with many clips has its headers shared with helper workers, and its
   assert.ok(want.files.filter((f) => f.video).length >= 64, 'enough clips to split the header reads');
   const { page, context, errors } = await openPage();
   await openImage(page, image);
+  assert.equal(await page.evaluate(() => document.body.dataset.helpers), '3', 'three helpers started');
   assert.ok(await page.evaluate(() => performance.getEntriesByName('dashcard:helper').length === 1), 'a helper read a share of the headers');
   const download = await downloaded(page, 'Download report (JSON)');
   assert.equal(fs.readFileSync(download.file, 'utf8'), cliReportText(image));

@@ -171,6 +171,27 @@ export function garbageImage(dir) {
   return image;
 }
 
+/**
+ * A card folder of `count` real clips (ffmpeg), as a mounted Nexar Pro card shows it: one drive
+ * of road clips a minute apart under Nexar/Movie, each modified when its name says, their
+ * lengths 1–7 s in turn — so a clip read from another clip's file, or not read at all, changes
+ * the report. Enough clips for the page to share their headers between workers.
+ */
+export function manyClipsFolder(dir, count) {
+  const folder = path.join(dir, 'NEXAR');
+  const movies = path.join(folder, 'Nexar', 'Movie');
+  fs.mkdirSync(movies, { recursive: true });
+  const lengths = [1, 2, 3, 4, 5, 6, 7].map((s) => clip(dir, `len${s}.mp4`, s));
+  for (let i = 0; i < count; i++) {
+    const when = new Date(Date.UTC(2024, 9, 12, 8, 0, 0) + i * 60_000);
+    const stamp = when.toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15);
+    const file = path.join(movies, `${stamp}_1.mp4`);
+    fs.copyFileSync(lengths[i % lengths.length], file);
+    fs.utimesSync(file, when, when);
+  }
+  return folder;
+}
+
 /** `dashcard report --json` on a card image or folder: the expected answers. */
 export function cliReport(source, extra = []) {
   return JSON.parse(run(CLI, ['report', '--json', ...extra, source]));
