@@ -101,22 +101,16 @@ pub(super) fn open_folder(
 /// Reads the video headers of the folder listed last from its `files` (in its paths' order),
 /// the helpers' shares handed to them first with their files, then sends the complete card.
 pub(super) fn read_folder(page: &Page, files: Vec<File>) -> Result<(), Failure> {
-    let Waiting {
-        listing,
-        paths,
-        keys,
-        ports,
-        mine,
-        theirs,
-    } = WAITING
+    let waiting = WAITING
         .with(|w| w.borrow_mut().take())
         .ok_or_else(|| unreadable("no folder is waiting for its files".to_string()))?;
-    if files.len() != paths.len() {
+    let (listing, keys, mine) = (waiting.listing, waiting.keys, waiting.mine);
+    if files.len() != waiting.paths.len() {
         return Err(unreadable(
             "the folder's files and names do not match".to_string(),
         ));
     }
-    let by_path: HashMap<String, File> = paths.into_iter().zip(files).collect();
+    let by_path: HashMap<String, File> = waiting.paths.into_iter().zip(files).collect();
     // Each clip's file, in the clips' order (none where the folder lost it).
     let files_of = |clips: &[ClipRef]| -> Vec<Option<File>> {
         clips
@@ -127,7 +121,9 @@ pub(super) fn read_folder(page: &Page, files: Vec<File>) -> Result<(), Failure> 
             })
             .collect()
     };
-    shares::hand_over(page, &ports, &theirs, |share| Some(files_of(share)))?;
+    shares::hand_over(page, &waiting.ports, &waiting.theirs, |share| {
+        Some(files_of(share))
+    })?;
     let my_files = files_of(&mine);
     let page = page.clone();
     // The header phase awaits its reads: the rest of this job runs as a task of its own.

@@ -15,8 +15,10 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Blob, File, MessageEvent, MessagePort};
 
 use super::prefetch::{Arrived, PrefetchedSource};
-use super::shares::{port_files, port_part, post_on_port};
-use super::{HEADERS_PHASE, Page, PortHandler, Progress, folder, image, memory_bytes, unreadable};
+use super::shares::{port_files, post_on_port};
+use super::{
+    HEADERS_PHASE, Page, PortHandler, Progress, first_part, folder, image, memory_bytes, unreadable,
+};
 use crate::protocol::{Failure, FromWorker, encode_part, parse_part};
 
 thread_local! {
@@ -81,8 +83,8 @@ pub(super) fn help(
     let reply = port.clone();
     let on_clips = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let data = event.data();
-        let clips =
-            port_part(&data).and_then(|part| parse_part::<Vec<ClipRef>>(&part).map_err(unreadable));
+        let clips = first_part(&data)
+            .and_then(|part| parse_part::<Vec<ClipRef>>(&part).map_err(unreadable));
         let files = port_files(&data);
         let (page, reply, keys, image) = (page.clone(), reply.clone(), keys.clone(), image.take());
         wasm_bindgen_futures::spawn_local(async move {

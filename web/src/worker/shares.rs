@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{File, MessageEvent, MessagePort};
 
 use super::image::{FileReader, complete_card};
-use super::{Page, PortHandler, part_arrays, unreadable};
+use super::{Page, PortHandler, first_part, part_arrays, unreadable};
 use crate::protocol::{Failure, FailureKind, FromWorker, PARTS_KEY, encode_part, parse_part};
 
 /// The property of a share's message that carries its clips' `File`s (a folder's share).
@@ -130,7 +130,7 @@ fn complete_if_all_in(
 fn listen(page: &Page, port: &MessagePort) {
     let page = page.clone();
     let on_results = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        let done = port_part(&event.data())
+        let done = first_part(&event.data())
             .and_then(|part| parse_part::<Vec<HeaderResult>>(&part).map_err(unreadable))
             .and_then(|theirs| {
                 let complete = GATHERING.with(|g| {
@@ -168,16 +168,6 @@ pub(super) fn post_on_port(
                 "the two card readers cannot talk",
             )
         })
-}
-
-/// The one part of a message that came on a port.
-pub(super) fn port_part(data: &JsValue) -> Result<Vec<u8>, Failure> {
-    Reflect::get(data, &PARTS_KEY.into())
-        .ok()
-        .and_then(|p| p.dyn_into::<Array>().ok())
-        .and_then(|p| p.get(0).dyn_into::<js_sys::Uint8Array>().ok())
-        .map(|a| a.to_vec())
-        .ok_or_else(|| unreadable("nothing came over the port".to_string()))
 }
 
 /// The `File`s that came with a share (a folder's), one for each clip in its order (`None`
