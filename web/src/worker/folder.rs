@@ -4,7 +4,7 @@
 //! clips shared with helper workers as an image's are ([`shares`]) — and the complete card sent.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use dashcard::clip_header::{Keys, read_clip, read_clip_from_end};
@@ -19,13 +19,10 @@ use super::{HEADERS_PHASE, Page, Progress, shares, unreadable};
 use crate::blob_source::BlobSource;
 use crate::protocol::{Failure, FromWorker};
 
-/// Files whose tails are requested in one read: a few hundred, so a share's first durations
-/// show soon and [`CHUNKS_IN_FLIGHT`] chunks' tails (8 KiB a file) hold a few MiB of JS memory.
-const CHUNK_FILES: usize = 341;
-
-/// Chunks whose reads are in flight at once: a file's tail costs the browser more to slice
-/// than to read, so the next chunk is sliced while the one before is read.
-const CHUNKS_IN_FLIGHT: usize = 2;
+/// Files whose tails are requested at once: sized as if a head came with each tail (~12 KiB a
+/// file), which leaves the JS memory held by a chunk well under its budget.
+const CHUNK_FILES: usize =
+    (prefetch::CHUNK_BYTES / (prefetch::HEAD_BYTES + prefetch::TAIL_BYTES)) as usize;
 
 /// What the page found in the folder: each file's path, size and modification time (ms).
 pub(super) struct Found {
@@ -141,8 +138,8 @@ pub(super) fn read_folder(page: &Page, files: Vec<File>) -> Result<(), Failure> 
 }
 
 /// Reads the header of each of `clips` from its file of `files` (in the same order), a chunk
-/// of files at a time with the next [`CHUNKS_IN_FLIGHT`] chunks' tails requested while one is
-/// parsed: the reader's share, or a helper's.
+/// of files at a time, the next chunk's tails in flight while one is parsed: the reader's
+/// share, or a helper's.
 pub(super) async fn read_headers_pipelined(
     clips: &[ClipRef],
     files: &[Option<File>],
@@ -155,24 +152,25 @@ pub(super) async fn read_headers_pipelined(
         ));
     }
     let total = clips.len();
-    let mut chunks = clips.chunks(CHUNK_FILES).zip(files.chunks(CHUNK_FILES));
-    let mut in_flight = VecDeque::with_capacity(CHUNKS_IN_FLIGHT);
-    let mut start_more = |in_flight: &mut VecDeque<_>| -> std::io::Result<()> {
-        while in_flight.len() < CHUNKS_IN_FLIGHT {
-            let Some((chunk, files)) = chunks.next() else {
-                break;
-            };
-            in_flight.push_back((chunk, files, start_chunk(chunk, files)?));
-        }
-        Ok(())
-    };
-    start_more(&mut in_flight)?;
+    let chunks: Vec<(&[ClipRef], &[Option<File>])> = clips
+        .chunks(CHUNK_FILES)
+        .zip(files.chunks(CHUNK_FILES))
+        .collect();
     let mut results = Vec::with_capacity(total);
-    while let Some((chunk, files, reads)) = in_flight.pop_front() {
+    let mut next = match chunks.first() {
+        Some(&(chunk, files)) => Some(start_chunk(chunk, files)?),
+        None => None,
+    };
+    for (i, &(chunk, files)) in chunks.iter().enumerate() {
         // When the joined read fails (a file removed or unreadable), every file of the chunk
         // is read on its own, and a bad one fails alone.
-        let arrived = reads.arrived_each().await.unwrap_or_default();
-        start_more(&mut in_flight)?;
+        let arrived = match next.take() {
+            Some(reads) => reads.arrived_each().await.unwrap_or_default(),
+            None => Vec::new(),
+        };
+        if let Some(&(chunk, files)) = chunks.get(i + 1) {
+            next = Some(start_chunk(chunk, files)?);
+        }
         // One arrived list for each file that is there, in order.
         let mut arrived = arrived.into_iter();
         for (clip, file) in chunk.iter().zip(files) {
