@@ -1,8 +1,9 @@
 //! Workers for the page's cards, started ahead of time so a chosen card image starts reading at
-//! once: its reader and its header helpers (see [`crate::reading`]) each already have their
-//! WebAssembly compiled. One is started with the page; the others once it can work (the module
-//! is compiled then, and the page has painted), so the page's first paint is not slowed; any
-//! further one is started on demand.
+//! once: its reader and its header helpers (see [`crate::reading`]) are already running the
+//! page's module. One is started with the page; the other three once it says it is ready, so
+//! they do not compete with the page starting (or with a card chosen at once: the reader is
+//! then taken before it is ready, and they start after that card is read); four again after
+//! each card. Any further worker is started on demand.
 
 use std::cell::Cell;
 use std::rc::Rc;
