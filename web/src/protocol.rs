@@ -21,8 +21,8 @@ use wasm_bindgen::{JsCast, JsValue};
 /// request (a [`Key`] never prints itself); the worker keeps it for that job only.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub enum ToWorker {
-    /// Read a card image (the message's `file`), answering [`FromWorker::Card`] twice: once
-    /// listed, once complete. On the other end of each of its `ports` (an array of
+    /// Read a card image (the message's `file`), answering [`FromWorker::Overview`] once
+    /// listed, then [`FromWorker::Card`] twice: listed, with its files, and complete. On the other end of each of its `ports` (an array of
     /// `MessagePort`s) a helper waits for a share of the video headers to read.
     OpenImage {
         /// The file's name.
@@ -131,6 +131,13 @@ pub enum FromWorker {
         done: u64,
         /// Items in this step, when known.
         total: Option<u64>,
+    },
+    /// The card's head alone (see [`head_part`]), the one part: sent as soon as it is listed,
+    /// before its files are encoded (which took the worker ~50 ms of the overview's time on a
+    /// 256 GB card); a [`FromWorker::Card`] with its files follows.
+    Overview {
+        /// Size of the worker's WebAssembly memory (its peak: it never shrinks).
+        memory_bytes: u64,
     },
     /// The card: its head (what the overview needs) as the first part, its files in the parts
     /// after (see [`card_parts`]).
@@ -254,12 +261,31 @@ pub fn card_parts(
     catalog: &Catalog,
     estimate: &Estimate,
 ) -> Result<Vec<Vec<u8>>, String> {
-    let head = (
+    let mut parts = vec![head_part(listing, catalog, estimate)?];
+    parts.extend(files_parts(listing, catalog, estimate)?);
+    Ok(parts)
+}
+
+/// The card's head (a [`CardHead`]) as one part: what the overview needs.
+pub fn head_part(
+    listing: &Listing,
+    catalog: &Catalog,
+    estimate: &Estimate,
+) -> Result<Vec<u8>, String> {
+    encode_part(&(
         listing.without_files(),
         catalog.without_files(),
         estimate.without_files(),
-    );
-    let mut parts = vec![encode_part(&head)?];
+    ))
+}
+
+/// The card's files as parts (each a [`FilesPart`]), [`FILES_PER_PART`] at a time.
+pub fn files_parts(
+    listing: &Listing,
+    catalog: &Catalog,
+    estimate: &Estimate,
+) -> Result<Vec<Vec<u8>>, String> {
+    let mut parts = Vec::new();
     let (l, c, f) = (&listing.files, &catalog.files, &estimate.files);
     let mut at = 0;
     while at < l.len() {

@@ -43,6 +43,17 @@ const STAT_BUDGET_MS: f64 = 25.0;
 /// and handle input (a "long task" is 50 ms).
 const TASK_BUDGET_MS: f64 = 15.0;
 
+/// What a card message carries.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Carries {
+    /// The card's head alone: its overview, shown before its files come.
+    Overview,
+    /// The card listed, with its files (no video header read yet).
+    Listed,
+    /// The complete card.
+    Complete,
+}
+
 /// What the helpers are started with: the image, their channels' ends and the owner's key.
 type ForHelpers = (File, Vec<MessagePort>, Option<Key>);
 
@@ -56,8 +67,8 @@ pub struct Reading {
     /// The image, the channels' ends for the helpers and the owner's key, until the overview
     /// shows: the helpers' reads would slow it down on a machine of few cores.
     for_helpers: StoredValue<Option<ForHelpers>, LocalStorage>,
-    /// Messages carrying the card (complete or not, and their parts), oldest first.
-    inbox: StoredValue<VecDeque<(bool, js_sys::Array)>, LocalStorage>,
+    /// Messages carrying the card (what they carry, and their parts), oldest first.
+    inbox: StoredValue<VecDeque<(Carries, js_sys::Array)>, LocalStorage>,
     /// Whether a task is working through the inbox.
     draining: StoredValue<bool>,
     /// (done, total) of each worker's share of the header reads (the reader's first).
@@ -204,17 +215,23 @@ impl Reading {
     fn answer(self, share: usize, answer: FromWorker, parts: Option<js_sys::Array>) {
         match answer {
             FromWorker::Progress { phase, done, total } => self.progress(share, phase, done, total),
+            FromWorker::Overview { memory_bytes } => {
+                mark("dashcard:listed");
+                self.memory.update_value(|m| *m = (*m).max(memory_bytes));
+                self.receive(Carries::Overview, parts.unwrap_or_default());
+            }
             FromWorker::Card {
                 complete,
                 memory_bytes,
             } => {
-                mark(if complete {
-                    "dashcard:done"
+                let carries = if complete {
+                    mark("dashcard:done");
+                    Carries::Complete
                 } else {
-                    "dashcard:listed"
-                });
+                    Carries::Listed
+                };
                 self.memory.update_value(|m| *m = (*m).max(memory_bytes));
-                self.receive(complete, parts.unwrap_or_default());
+                self.receive(carries, parts.unwrap_or_default());
             }
             FromWorker::Telemetry => {
                 let parts = parts.unwrap_or_default();
@@ -290,8 +307,8 @@ impl Reading {
     }
 
     /// Queues a card message; a task works through them in order.
-    fn receive(self, complete: bool, parts: js_sys::Array) {
-        self.inbox.update_value(|q| q.push_back((complete, parts)));
+    fn receive(self, carries: Carries, parts: js_sys::Array) {
+        self.inbox.update_value(|q| q.push_back((carries, parts)));
         if self.draining.get_value() {
             return;
         }
@@ -299,8 +316,8 @@ impl Reading {
         spawn_local(async move {
             loop {
                 let next = self.inbox.try_update_value(VecDeque::pop_front).flatten();
-                let Some((complete, parts)) = next else { break };
-                if self.show(complete, parts).await.is_none() {
+                let Some((carries, parts)) = next else { break };
+                if self.show(carries, parts).await.is_none() {
                     return;
                 }
             }
@@ -309,8 +326,10 @@ impl Reading {
     }
 
     /// Shows one card message: its head at once when nothing is shown yet (the overview needs
-    /// no more), then the card with its files. `None` when the card is gone meanwhile.
-    async fn show(self, complete: bool, parts: js_sys::Array) -> Option<()> {
+    /// no more), then the card with its files (unless it carries the overview alone). `None`
+    /// when the card is gone meanwhile.
+    async fn show(self, carries: Carries, parts: js_sys::Array) -> Option<()> {
+        let complete = carries == Carries::Complete;
         // A task of its own: the browser paints and handles input between.
         gloo_timers::future::TimeoutFuture::new(0).await;
         self.still_reading()?;
@@ -355,6 +374,9 @@ impl Reading {
             }
             // The overview gets its task to itself; the files follow in tasks of their own.
             gloo_timers::future::TimeoutFuture::new(0).await;
+        }
+        if carries == Carries::Overview {
+            return Some(());
         }
         let files = self.parse_files(&parts).await?;
         self.still_reading()?;

@@ -23,7 +23,8 @@ use super::announced;
 use super::prefetch::{self, Arrived, PrefetchedSource};
 use super::{HEADERS_PHASE, Page, PortHandler, Progress, memory_bytes, part_arrays, unreadable};
 use crate::protocol::{
-    Failure, FailureKind, FromWorker, PARTS_KEY, Sample, card_parts, encode_part, parse_part,
+    Failure, FailureKind, FromWorker, PARTS_KEY, Sample, card_parts, encode_part, files_parts,
+    head_part, parse_part,
 };
 
 /// Name the first-generation sample card goes by.
@@ -268,9 +269,9 @@ fn image_files<R: Read + Seek + 'static>(mut reader: BlockReader<R>) -> FileRead
     })
 }
 
-/// Lists the image, hands a share of the clips to the helper on each of `ports` (before
-/// anything else: they read while this worker sends the card) and sends the card to the page:
-/// the listing, the reader and this worker's clips.
+/// Lists the image and sends the card to the page — its overview first — then hands a share of
+/// the clips to the helper on each of `ports` (they start once the overview shows): the
+/// listing, the reader and this worker's clips.
 fn list_and_send<R: Read + Seek + 'static>(
     page: &Page,
     name: &str,
@@ -289,6 +290,7 @@ fn list_and_send<R: Read + Seek + 'static>(
         ..ScanOptions::default()
     };
     let listing = scan::list_image(&mut reader, &options).map_err(|e| scan_failure(name, &e))?;
+    let overview = send_overview(page, &listing)?;
     let mut shares = split_clips(listing.image_clips(), ports.len() + 1).into_iter();
     let mine = shares.next().unwrap_or_default();
     GATHERING.with(|g| {
@@ -300,7 +302,7 @@ fn list_and_send<R: Read + Seek + 'static>(
     for (port, theirs) in ports.iter().zip(shares) {
         hand_over(page, port, &theirs)?;
     }
-    send_card(page, &listing, false)?;
+    send_files(page, &listing, overview)?;
     Ok((listing, reader, mine))
 }
 
@@ -366,7 +368,7 @@ pub(super) fn complete_card(
     );
     let part = encode_part(&telemetry).map_err(unreadable)?;
     page.post_parts(&FromWorker::Telemetry, vec![part]);
-    send_catalogued(page, listing, catalog, true)
+    send_complete(page, listing, catalog)
 }
 
 /// Sends `clips` to the helper on `port`, and completes the card when its results are the
@@ -401,24 +403,76 @@ fn hand_over(page: &Page, port: &MessagePort, clips: &[ClipRef]) -> Result<(), F
     post_on_port(port, encode_part(&clips).map_err(unreadable)?)
 }
 
-/// Builds the catalog and the estimate (no what-if inputs) and sends the card to the page.
+/// Builds the catalog and the estimate (no what-if inputs) and sends the card to the page: a
+/// card just listed as its overview, then with its files.
 pub(super) fn send_card(page: &Page, listing: &Listing, complete: bool) -> Result<(), Failure> {
-    let catalog = dashcard::catalog::build(listing);
-    send_catalogued(page, listing, catalog, complete)
+    if complete {
+        return send_complete(page, listing, dashcard::catalog::build(listing));
+    }
+    let overview = send_overview(page, listing)?;
+    send_files(page, listing, overview)
 }
 
-/// Builds the estimate (no what-if inputs) and sends the card with its `catalog`.
-fn send_catalogued(
+/// The listed card's catalog, estimate and encoded head, as its overview was sent.
+pub(super) struct Overview {
+    catalog: dashcard::catalog::Catalog,
+    estimate: dashcard::estimate::Estimate,
+    head: Vec<u8>,
+}
+
+/// Builds the catalog and the estimate (no what-if inputs) of a card just listed and sends its
+/// overview (the card's head alone: the page shows it before the files are even encoded).
+pub(super) fn send_overview(page: &Page, listing: &Listing) -> Result<Overview, Failure> {
+    let catalog = dashcard::catalog::build(listing);
+    let estimate = dashcard::estimate::build(listing, &catalog, &Default::default());
+    let head = head_part(listing, &catalog, &estimate).map_err(unreadable)?;
+    page.post_parts(
+        &FromWorker::Overview {
+            memory_bytes: memory_bytes(),
+        },
+        vec![head.clone()],
+    );
+    Ok(Overview {
+        catalog,
+        estimate,
+        head,
+    })
+}
+
+/// Sends the listed card with its files, after its [`send_overview`].
+pub(super) fn send_files(
+    page: &Page,
+    listing: &Listing,
+    overview: Overview,
+) -> Result<(), Failure> {
+    let Overview {
+        catalog,
+        estimate,
+        head,
+    } = overview;
+    let mut parts = vec![head];
+    parts.extend(files_parts(listing, &catalog, &estimate).map_err(unreadable)?);
+    page.post_parts(
+        &FromWorker::Card {
+            complete: false,
+            memory_bytes: memory_bytes(),
+        },
+        parts,
+    );
+    Ok(())
+}
+
+/// Builds the estimate (no what-if inputs) and sends the complete card with its `catalog`.
+fn send_complete(
     page: &Page,
     listing: &Listing,
     catalog: dashcard::catalog::Catalog,
-    complete: bool,
 ) -> Result<(), Failure> {
     let estimate = dashcard::estimate::build(listing, &catalog, &Default::default());
     let parts = card_parts(listing, &catalog, &estimate).map_err(unreadable)?;
     page.post_parts(
         &FromWorker::Card {
-            complete,
+            complete: true,
             memory_bytes: memory_bytes(),
         },
         parts,
