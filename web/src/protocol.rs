@@ -280,7 +280,7 @@ pub fn head_part(
 }
 
 /// The card's files as parts (each a [`FilesPart`]), [`FILES_PER_PART`] at a time.
-pub fn files_parts(
+fn files_parts(
     listing: &Listing,
     catalog: &Catalog,
     estimate: &Estimate,

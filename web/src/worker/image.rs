@@ -23,8 +23,8 @@ use super::announced;
 use super::prefetch::{self, Arrived, PrefetchedSource};
 use super::{HEADERS_PHASE, Page, PortHandler, Progress, memory_bytes, part_arrays, unreadable};
 use crate::protocol::{
-    Failure, FailureKind, FromWorker, PARTS_KEY, Sample, card_parts, encode_part, files_parts,
-    head_part, parse_part,
+    Failure, FailureKind, FromWorker, PARTS_KEY, Sample, card_parts, encode_part, head_part,
+    parse_part,
 };
 
 /// Name the first-generation sample card goes by.
@@ -269,9 +269,10 @@ fn image_files<R: Read + Seek + 'static>(mut reader: BlockReader<R>) -> FileRead
     })
 }
 
-/// Lists the image and sends the card to the page — its overview first — then hands a share of
-/// the clips to the helper on each of `ports` (they start once the overview shows): the
-/// listing, the reader and this worker's clips.
+/// Lists the image and sends the card to the page — its overview first, then its files — and
+/// hands a share of the clips to the helper on each of `ports` (the page starts them once the
+/// overview shows, well after their shares are posted): the listing, the reader and this
+/// worker's clips.
 fn list_and_send<R: Read + Seek + 'static>(
     page: &Page,
     name: &str,
@@ -291,6 +292,7 @@ fn list_and_send<R: Read + Seek + 'static>(
     };
     let listing = scan::list_image(&mut reader, &options).map_err(|e| scan_failure(name, &e))?;
     let overview = send_overview(page, &listing)?;
+    send_files(page, &listing, overview)?;
     let mut shares = split_clips(listing.image_clips(), ports.len() + 1).into_iter();
     let mine = shares.next().unwrap_or_default();
     GATHERING.with(|g| {
@@ -302,7 +304,6 @@ fn list_and_send<R: Read + Seek + 'static>(
     for (port, theirs) in ports.iter().zip(shares) {
         hand_over(page, port, &theirs)?;
     }
-    send_files(page, &listing, overview)?;
     Ok((listing, reader, mine))
 }
 
@@ -413,11 +414,10 @@ pub(super) fn send_card(page: &Page, listing: &Listing, complete: bool) -> Resul
     send_files(page, listing, overview)
 }
 
-/// The listed card's catalog, estimate and encoded head, as its overview was sent.
+/// The listed card's catalog and estimate, as its overview was sent.
 pub(super) struct Overview {
     catalog: dashcard::catalog::Catalog,
     estimate: dashcard::estimate::Estimate,
-    head: Vec<u8>,
 }
 
 /// Builds the catalog and the estimate (no what-if inputs) of a card just listed and sends its
@@ -430,13 +430,9 @@ pub(super) fn send_overview(page: &Page, listing: &Listing) -> Result<Overview, 
         &FromWorker::Overview {
             memory_bytes: memory_bytes(),
         },
-        vec![head.clone()],
+        vec![head],
     );
-    Ok(Overview {
-        catalog,
-        estimate,
-        head,
-    })
+    Ok(Overview { catalog, estimate })
 }
 
 /// Sends the listed card with its files, after its [`send_overview`].
@@ -445,13 +441,8 @@ pub(super) fn send_files(
     listing: &Listing,
     overview: Overview,
 ) -> Result<(), Failure> {
-    let Overview {
-        catalog,
-        estimate,
-        head,
-    } = overview;
-    let mut parts = vec![head];
-    parts.extend(files_parts(listing, &catalog, &estimate).map_err(unreadable)?);
+    let Overview { catalog, estimate } = overview;
+    let parts = card_parts(listing, &catalog, &estimate).map_err(unreadable)?;
     page.post_parts(
         &FromWorker::Card {
             complete: false,
