@@ -255,15 +255,29 @@ pub type CardHead = (Listing, Catalog, Estimate);
 /// A run of files: as listed, as catalogued, and their fates.
 pub type FilesPart = (Vec<ListedFile>, Vec<CatalogFile>, Vec<Overwrite>);
 
-/// The card as parts: its head, then its files [`FILES_PER_PART`] at a time.
+/// The card as parts, each handed to `part` as it is made (the worker moves it out of its
+/// WebAssembly memory at once: a 256 GB card's ~30 parts, held together, were that memory's
+/// peak): its head, then its files [`FILES_PER_PART`] at a time.
 pub fn card_parts(
     listing: &Listing,
     catalog: &Catalog,
     estimate: &Estimate,
-) -> Result<Vec<Vec<u8>>, String> {
-    let mut parts = vec![head_part(listing, catalog, estimate)?];
-    parts.extend(files_parts(listing, catalog, estimate)?);
-    Ok(parts)
+    mut part: impl FnMut(Vec<u8>),
+) -> Result<(), String> {
+    part(head_part(listing, catalog, estimate)?);
+    let (l, c, f) = (&listing.files, &catalog.files, &estimate.files);
+    let mut at = 0;
+    while at < l.len() {
+        let end = (at + FILES_PER_PART).min(l.len());
+        // Serialized from slices, parsed on the page as a `FilesPart`.
+        part(encode_part(&(
+            &l[at..end],
+            c.get(at..end).unwrap_or_default(),
+            f.get(at..end).unwrap_or_default(),
+        ))?);
+        at = end;
+    }
+    Ok(())
 }
 
 /// The card's head (a [`CardHead`]) as one part: what the overview needs.
@@ -277,29 +291,6 @@ pub fn head_part(
         catalog.without_files(),
         estimate.without_files(),
     ))
-}
-
-/// The card's files as parts (each a [`FilesPart`]), [`FILES_PER_PART`] at a time.
-fn files_parts(
-    listing: &Listing,
-    catalog: &Catalog,
-    estimate: &Estimate,
-) -> Result<Vec<Vec<u8>>, String> {
-    let mut parts = Vec::new();
-    let (l, c, f) = (&listing.files, &catalog.files, &estimate.files);
-    let mut at = 0;
-    while at < l.len() {
-        let end = (at + FILES_PER_PART).min(l.len());
-        // Serialized from slices, parsed on the page as a `FilesPart`.
-        let part = (
-            &l[at..end],
-            c.get(at..end).unwrap_or_default(),
-            f.get(at..end).unwrap_or_default(),
-        );
-        parts.push(encode_part(&part)?);
-        at = end;
-    }
-    Ok(parts)
 }
 
 /// A value as one part (`postcard`).

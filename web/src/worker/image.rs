@@ -21,7 +21,9 @@ use web_sys::{Blob, MessageEvent, MessagePort};
 
 use super::announced;
 use super::prefetch::{self, Arrived, PrefetchedSource};
-use super::{HEADERS_PHASE, Page, PortHandler, Progress, memory_bytes, part_arrays, unreadable};
+use super::{
+    HEADERS_PHASE, JsParts, Page, PortHandler, Progress, memory_bytes, part_arrays, unreadable,
+};
 use crate::protocol::{
     Failure, FailureKind, FromWorker, PARTS_KEY, Sample, card_parts, encode_part, head_part,
     parse_part,
@@ -442,8 +444,9 @@ pub(super) fn send_files(
     overview: Overview,
 ) -> Result<(), Failure> {
     let Overview { catalog, estimate } = overview;
-    let parts = card_parts(listing, &catalog, &estimate).map_err(unreadable)?;
-    page.post_parts(
+    let mut parts = JsParts::default();
+    card_parts(listing, &catalog, &estimate, |part| parts.push(part)).map_err(unreadable)?;
+    page.post_js_parts(
         &FromWorker::Card {
             complete: false,
             memory_bytes: memory_bytes(),
@@ -460,8 +463,9 @@ fn send_complete(
     catalog: dashcard::catalog::Catalog,
 ) -> Result<(), Failure> {
     let estimate = dashcard::estimate::build(listing, &catalog, &Default::default());
-    let parts = card_parts(listing, &catalog, &estimate).map_err(unreadable)?;
-    page.post_parts(
+    let mut parts = JsParts::default();
+    card_parts(listing, &catalog, &estimate, |part| parts.push(part)).map_err(unreadable)?;
+    page.post_js_parts(
         &FromWorker::Card {
             complete: true,
             memory_bytes: memory_bytes(),
