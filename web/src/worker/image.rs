@@ -271,9 +271,9 @@ fn image_files<R: Read + Seek + 'static>(mut reader: BlockReader<R>) -> FileRead
     })
 }
 
-/// Lists the image and sends the card to the page — its overview first, then its files — and
-/// hands a share of the clips to the helper on each of `ports` (the page starts them once the
-/// overview shows, well after their shares are posted): the listing, the reader and this
+/// Lists the image and sends the card to the page — its overview first, then, having handed a
+/// share of the clips to the helper on each of `ports` (the page starts them once the overview
+/// shows: their shares wait on the ports), its files: the listing, the reader and this
 /// worker's clips.
 fn list_and_send<R: Read + Seek + 'static>(
     page: &Page,
@@ -294,7 +294,6 @@ fn list_and_send<R: Read + Seek + 'static>(
     };
     let listing = scan::list_image(&mut reader, &options).map_err(|e| scan_failure(name, &e))?;
     let overview = send_overview(page, &listing)?;
-    send_files(page, &listing, overview)?;
     let mut shares = split_clips(listing.image_clips(), ports.len() + 1).into_iter();
     let mine = shares.next().unwrap_or_default();
     GATHERING.with(|g| {
@@ -306,6 +305,7 @@ fn list_and_send<R: Read + Seek + 'static>(
     for (port, theirs) in ports.iter().zip(shares) {
         hand_over(page, port, &theirs)?;
     }
+    send_files(page, &listing, overview)?;
     Ok((listing, reader, mine))
 }
 
