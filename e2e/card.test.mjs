@@ -240,3 +240,29 @@ test('a card with many clips has its headers shared with helper workers, and its
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('spare workers read cards: a card opened twice in a row gets its helpers from them, and one replaced while it reads leaves the next complete', async () => {
+  const image = simulatedCard(tempDir(), 'pro', '8G', 4);
+  const report = cliReportText(image);
+  const { page, context, errors } = await openPage();
+  const marks = (name) => page.evaluate((n) => performance.getEntriesByName(n).length, name);
+  // The page starts a reader and its three helpers ahead (the first with the page, the rest
+  // once it is ready).
+  await page.waitForFunction(() => document.body.dataset.spareWorkers === '4', null, { timeout: 20000 });
+  await openImage(page, image);
+  assert.equal(await marks('dashcard:helper-from-pool'), 3, 'the first card took its helpers from the spares');
+  assert.equal(await marks('dashcard:helper'), 1, 'a helper read a share of the headers');
+  // Opened again at once: the spares started after the first card are still starting.
+  await openImage(page, image);
+  assert.equal(await marks('dashcard:helper-from-pool'), 3, 'the second card took its helpers from the spares');
+  assert.equal(await marks('dashcard:helper'), 1);
+  assert.equal(fs.readFileSync((await downloaded(page, 'Download report (JSON)')).file, 'utf8'), report);
+  // A card replaced while it is read (its workers go with it): the next one is read whole.
+  await page.locator('[data-testid=image-input]').setInputFiles(image);
+  await page.getByRole('tab', { name: 'Overview' }).waitFor({ timeout: 60000 });
+  await openImage(page, image);
+  assert.equal(await marks('dashcard:helper'), 1);
+  assert.equal(fs.readFileSync((await downloaded(page, 'Download report (JSON)')).file, 'utf8'), report);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

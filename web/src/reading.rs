@@ -144,8 +144,17 @@ impl Reading {
         if self.still_reading().is_none() {
             return;
         }
+        mark("dashcard:helpers-started");
         for (i, port) in ports.iter().enumerate() {
-            let sent = self.pool.take(self.handler(1 + i)).and_then(|helper| {
+            let handler = self.handler(1 + i);
+            let helper = match self.pool.take_spare(handler.clone()) {
+                Some(spare) => {
+                    mark("dashcard:helper-from-pool");
+                    Ok(spare)
+                }
+                None => CardWorker::spawn(handler),
+            };
+            let sent = helper.and_then(|helper| {
                 let sent = helper.help_with_headers(&file, port, key.clone());
                 self.helpers.update_value(|h| h.push(helper));
                 sent
@@ -247,6 +256,8 @@ impl Reading {
                 self.memory.update_value(|m| *m = (*m).max(memory_bytes));
             }
             FromWorker::Failed(failure) => self.fail(failure),
+            // A helper that was still starting when taken has loaded its WebAssembly.
+            FromWorker::Ready if share > 0 => mark("dashcard:helper-ready"),
             FromWorker::Ready
             | FromWorker::Digests
             | FromWorker::DigestFailed { .. }
@@ -268,6 +279,10 @@ impl Reading {
         {
             // The first helper with headers to read (the benchmark times it).
             mark("dashcard:helper");
+        }
+        if total.is_some_and(|t| t > 0 && done == t) {
+            // Where each share's reading ends (the reader's is 0).
+            mark(&format!("dashcard:share-read-{share}"));
         }
         self.shares.update_value(|s| {
             if let Some(s) = s.get_mut(share) {
@@ -478,8 +493,11 @@ fn now_ms() -> f64 {
 }
 
 /// A `performance.mark`, so the benchmark (and the browser's profiler) can time each step:
-/// `dashcard:open`, `dashcard:listed`, `dashcard:overview-shown`, `dashcard:helper` (a helper
-/// worker has read its first headers), `dashcard:done`, `dashcard:durations-shown`.
+/// `dashcard:open`, `dashcard:listed`, `dashcard:overview-shown`, `dashcard:helpers-started`,
+/// `dashcard:helper-from-pool` (a helper was a spare worker), `dashcard:helper-ready` (a helper
+/// that was still starting when taken can work), `dashcard:helper` (a helper worker has read
+/// its first headers), `dashcard:share-read-N` (worker N, 0 the reader, has read its share of
+/// the headers), `dashcard:done`, `dashcard:durations-shown`.
 pub fn mark(name: &str) {
     if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
         let _ = p.mark(name);

@@ -85,7 +85,16 @@ impl CardWorker {
         let worker = worker_urls()
             .and_then(|(url, module)| {
                 let worker = Worker::new_with_options(&url, &options)?;
-                worker.post_message(&module)?;
+                // The page's compiled module, so the worker need not fetch and compile it again
+                // (a browser that cannot pass it on gets the URL alone).
+                let compiled = wasm_bindgen::module();
+                if !compiled.is_instance_of::<js_sys::WebAssembly::Module>()
+                    || Reflect::set(&module, &"compiled".into(), &compiled).is_err()
+                    || worker.post_message(&module).is_err()
+                {
+                    let _ = Reflect::delete_property(&module, &"compiled".into());
+                    worker.post_message(&module)?;
+                }
                 Ok(worker)
             })
             .map_err(|e| {

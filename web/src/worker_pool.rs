@@ -1,61 +1,97 @@
-//! Workers for the page's cards: one is started ahead of time, so a chosen card starts reading
-//! at once (its WebAssembly is already compiled); any further one is started on demand.
+//! Workers for the page's cards, started ahead of time so a chosen card image starts reading at
+//! once: its reader and its header helpers (see [`crate::reading`]) are already running the
+//! page's module. One is started with the page; the other three once it says it is ready, so
+//! they do not compete with the page starting (or with a card chosen at once: the reader is
+//! then taken before it is ready, and they start after that card is read); four again after
+//! each card. Any further worker is started on demand.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use leptos::prelude::*;
 
 use crate::protocol::{Failure, FromWorker};
+use crate::reading::{HEADER_HELPERS, set_body_data};
 use crate::worker_client::CardWorker;
 
-/// The spare worker, and whether it started.
+/// Workers kept started: an image's reader and its helpers. An idle worker costs a few MiB of
+/// the browser's memory (its JavaScript engine and its WebAssembly memory's first pages).
+pub const SPARES: usize = 1 + HEADER_HELPERS;
+
+/// A started worker, and whether it is healthy (it turns false if the worker failed to start,
+/// so it is not handed out).
+struct Spare {
+    worker: CardWorker,
+    ok: Rc<Cell<bool>>,
+}
+
+/// The spare workers.
 #[derive(Clone, Copy)]
 pub struct WorkerPool {
-    spare: StoredValue<Option<CardWorker>, LocalStorage>,
-    /// Turns false if the spare failed to start, so it is not handed out.
-    spare_ok: StoredValue<bool>,
+    spares: StoredValue<Vec<Spare>, LocalStorage>,
 }
 
 impl WorkerPool {
-    /// A pool with a spare worker starting.
+    /// A pool with a spare worker starting; the others start once it can work.
     pub fn new() -> Self {
         let pool = Self {
-            spare: StoredValue::new_local(None),
-            spare_ok: StoredValue::new(false),
+            spares: StoredValue::new_local(Vec::new()),
         };
-        pool.replenish();
+        pool.start_spare(true);
         pool
     }
 
-    /// Starts a spare worker if there is none (after a card is read: never while one is).
+    /// Starts spare workers up to [`SPARES`] (after a card is read: never while one is).
     pub fn replenish(self) {
-        if self.spare.with_value(Option::is_some) {
-            return;
-        }
-        let spare_ok = self.spare_ok;
-        let on_answer = Rc::new(move |answer: FromWorker, _| {
-            if matches!(answer, FromWorker::Failed(_)) {
-                spare_ok.set_value(false);
-            }
-        });
-        if let Ok(worker) = CardWorker::spawn(on_answer) {
-            self.spare.set_value(Some(worker));
-            self.spare_ok.set_value(true);
+        let have = self.spares.try_with_value(Vec::len).unwrap_or(SPARES);
+        for _ in have..SPARES {
+            self.start_spare(false);
         }
     }
 
-    /// The spare worker if it is healthy, else a new one; it answers `handler` from now on.
+    /// Starts one spare worker; the `first` fills the pool once it can work.
+    fn start_spare(self, first: bool) {
+        let ok = Rc::new(Cell::new(true));
+        let healthy = ok.clone();
+        let on_answer = Rc::new(move |answer: FromWorker, _| match answer {
+            FromWorker::Failed(_) => healthy.set(false),
+            FromWorker::Ready if first => self.replenish(),
+            _ => {}
+        });
+        if let Ok(worker) = CardWorker::spawn(on_answer) {
+            self.spares
+                .try_update_value(|s| s.push(Spare { worker, ok }));
+            self.count();
+        }
+    }
+
+    /// Says how many spare workers there are on `<body data-spare-workers>` (for the tests).
+    fn count(self) {
+        let n = self.spares.try_with_value(Vec::len).unwrap_or(0);
+        set_body_data("spareWorkers", &n.to_string());
+    }
+
+    /// A healthy spare worker, if there is one; it answers `handler` from now on.
+    pub fn take_spare(self, handler: crate::worker_client::Handler) -> Option<CardWorker> {
+        loop {
+            // The oldest first: the most likely to be ready.
+            let spare = self
+                .spares
+                .try_update_value(|s| (!s.is_empty()).then(|| s.remove(0)))
+                .flatten()?;
+            self.count();
+            if spare.ok.get() {
+                spare.worker.hand_to(handler);
+                return Some(spare.worker);
+            }
+            defer_drop(spare.worker);
+        }
+    }
+
+    /// A healthy spare worker, else a new one; it answers `handler` from now on.
     pub fn take(self, handler: crate::worker_client::Handler) -> Result<CardWorker, Failure> {
-        let spare = self.spare.try_update_value(Option::take).flatten();
-        match spare {
-            Some(worker) if self.spare_ok.get_value() => {
-                worker.hand_to(handler);
-                Ok(worker)
-            }
-            Some(failed) => {
-                defer_drop(failed);
-                CardWorker::spawn(handler)
-            }
+        match self.take_spare(handler.clone()) {
+            Some(worker) => Ok(worker),
             None => CardWorker::spawn(handler),
         }
     }
