@@ -169,33 +169,40 @@ impl ClusterBits {
 /// FAT32 entries checked together by [`contiguous_block`].
 const CONTIGUOUS_BLOCK: usize = 16;
 
+/// Two FAT32 entries as one little-endian word, their 28 bits each (the top 4 are reserved).
+const PAIR_MASK: u64 = 0x0FFF_FFFF_0FFF_FFFF;
+
 /// Whether `block` ([`CONTIGUOUS_BLOCK`] FAT32 entries, from cluster `c`) says "next is the one
 /// after me" for every entry: the common case on a camera's card, where nothing is to be noted.
-/// Written branch-free over the whole block so that it compiles to a few vector compares: a
-/// 256 GB card's FAT has 8 million entries.
+/// Written branch-free over the whole block, two entries a 64-bit word, so that it compiles to
+/// a few vector compares natively and to half as many operations in WebAssembly (which has no
+/// vectors here): a 256 GB card's FAT has 8 million entries.
 fn contiguous_block(block: &[u8], c: u32) -> bool {
     if block.len() != CONTIGUOUS_BLOCK * 4 {
         return false;
     }
-    let mut differ = 0u32;
-    for (k, bytes) in block.chunks_exact(4).enumerate() {
-        let word = <[u8; 4]>::try_from(bytes).unwrap_or_default();
-        let v = u32::from_le_bytes(word) & 0x0FFF_FFFF;
-        differ |= v ^ c.wrapping_add(k as u32 + 1);
+    // Entry k of the block should read c + k + 1; a pair (k, k + 1) reads both at once.
+    let first = c.wrapping_add(1) as u64 | (c.wrapping_add(2) as u64) << 32;
+    let mut differ = 0u64;
+    for (k, bytes) in block.chunks_exact(8).enumerate() {
+        let word = <[u8; 8]>::try_from(bytes).unwrap_or_default();
+        let step = 2 * k as u64;
+        let expected = first.wrapping_add(step | step << 32);
+        differ |= (u64::from_le_bytes(word) & PAIR_MASK) ^ expected;
     }
     differ == 0
 }
 
 /// Whether every entry of `block` ([`CONTIGUOUS_BLOCK`] FAT32 entries) is free (0), branch-free
-/// as [`contiguous_block`].
+/// two entries a word as [`contiguous_block`].
 fn free_block(block: &[u8]) -> bool {
     if block.len() != CONTIGUOUS_BLOCK * 4 {
         return false;
     }
-    let mut set = 0u32;
-    for bytes in block.chunks_exact(4) {
-        let word = <[u8; 4]>::try_from(bytes).unwrap_or_default();
-        set |= u32::from_le_bytes(word) & 0x0FFF_FFFF;
+    let mut set = 0u64;
+    for bytes in block.chunks_exact(8) {
+        let word = <[u8; 8]>::try_from(bytes).unwrap_or_default();
+        set |= u64::from_le_bytes(word) & PAIR_MASK;
     }
     set == 0
 }

@@ -21,8 +21,8 @@ use wasm_bindgen::{JsCast, JsValue};
 /// request (a [`Key`] never prints itself); the worker keeps it for that job only.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub enum ToWorker {
-    /// Read a card image (the message's `file`), answering [`FromWorker::Card`] twice: once
-    /// listed, once complete. On the other end of each of its `ports` (an array of
+    /// Read a card image (the message's `file`), answering [`FromWorker::Overview`] once
+    /// listed, then [`FromWorker::Card`] twice: listed, with its files, and complete. On the other end of each of its `ports` (an array of
     /// `MessagePort`s) a helper waits for a share of the video headers to read.
     OpenImage {
         /// The file's name.
@@ -134,6 +134,13 @@ pub enum FromWorker {
         /// Items in this step, when known.
         total: Option<u64>,
     },
+    /// The card's head alone (see [`head_part`]), the one part: sent as soon as it is listed,
+    /// before its files are encoded (which took the worker ~50 ms of the overview's time on a
+    /// 256 GB card); a [`FromWorker::Card`] with its files follows.
+    Overview {
+        /// Size of the worker's WebAssembly memory (its peak: it never shrinks).
+        memory_bytes: u64,
+    },
     /// The card: its head (what the overview needs) as the first part, its files in the parts
     /// after (see [`card_parts`]).
     Card {
@@ -143,7 +150,8 @@ pub enum FromWorker {
         memory_bytes: u64,
     },
     /// How many helpers the reader hands a share of the video headers to (sent before the
-    /// listed card): the page starts that many, none on a card of few clips.
+    /// listed card with its files; an image's right after its overview): the page starts that
+    /// many once the overview shows and this has come, none on a card of few clips.
     Sharing {
         /// Helpers with a share, at most one for each port the reader was given.
         helpers: u32,
@@ -256,32 +264,42 @@ pub type CardHead = (Listing, Catalog, Estimate);
 /// A run of files: as listed, as catalogued, and their fates.
 pub type FilesPart = (Vec<ListedFile>, Vec<CatalogFile>, Vec<Overwrite>);
 
-/// The card as parts: its head, then its files [`FILES_PER_PART`] at a time.
+/// The card as parts, each handed to `part` as it is made (the worker moves it out of its
+/// WebAssembly memory at once: a 256 GB card's ~30 parts, held together, were that memory's
+/// peak): its head, then its files [`FILES_PER_PART`] at a time.
 pub fn card_parts(
     listing: &Listing,
     catalog: &Catalog,
     estimate: &Estimate,
-) -> Result<Vec<Vec<u8>>, String> {
-    let head = (
-        listing.without_files(),
-        catalog.without_files(),
-        estimate.without_files(),
-    );
-    let mut parts = vec![encode_part(&head)?];
+    mut part: impl FnMut(Vec<u8>),
+) -> Result<(), String> {
+    part(head_part(listing, catalog, estimate)?);
     let (l, c, f) = (&listing.files, &catalog.files, &estimate.files);
     let mut at = 0;
     while at < l.len() {
         let end = (at + FILES_PER_PART).min(l.len());
         // Serialized from slices, parsed on the page as a `FilesPart`.
-        let part = (
+        part(encode_part(&(
             &l[at..end],
             c.get(at..end).unwrap_or_default(),
             f.get(at..end).unwrap_or_default(),
-        );
-        parts.push(encode_part(&part)?);
+        ))?);
         at = end;
     }
-    Ok(parts)
+    Ok(())
+}
+
+/// The card's head (a [`CardHead`]) as one part: what the overview needs.
+pub fn head_part(
+    listing: &Listing,
+    catalog: &Catalog,
+    estimate: &Estimate,
+) -> Result<Vec<u8>, String> {
+    encode_part(&(
+        listing.without_files(),
+        catalog.without_files(),
+        estimate.without_files(),
+    ))
 }
 
 /// A value as one part (`postcard`).

@@ -45,6 +45,17 @@ const STAT_BUDGET_MS: f64 = 25.0;
 /// and handle input (a "long task" is 50 ms).
 const TASK_BUDGET_MS: f64 = 15.0;
 
+/// What a card message carries.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Carries {
+    /// The card's head alone: its overview, shown before its files come.
+    Overview,
+    /// The card listed, with its files (no video header read yet).
+    Listed,
+    /// The complete card.
+    Complete,
+}
+
 /// What the helpers are started with: the image (none for a folder: its files come with each
 /// share), their channels' ends and the owner's key.
 type ForHelpers = (Option<File>, Vec<MessagePort>, Option<Key>);
@@ -59,10 +70,13 @@ pub struct Reading {
     /// The image, the channels' ends for the helpers and the owner's key, until the overview
     /// shows: the helpers' reads would slow it down on a machine of few cores.
     for_helpers: StoredValue<Option<ForHelpers>, LocalStorage>,
-    /// How many helpers the reader has shares for (it says so before the card).
-    helpers_wanted: StoredValue<usize>,
-    /// Messages carrying the card (complete or not, and their parts), oldest first.
-    inbox: StoredValue<VecDeque<(bool, js_sys::Array)>, LocalStorage>,
+    /// How many helpers the reader has shares for (it says so before the card): `None` until
+    /// it has.
+    helpers_wanted: StoredValue<Option<usize>>,
+    /// Whether the helpers were due to start before the reader said how many.
+    helpers_due: StoredValue<bool>,
+    /// Messages carrying the card (what they carry, and their parts), oldest first.
+    inbox: StoredValue<VecDeque<(Carries, js_sys::Array)>, LocalStorage>,
     /// Whether a task is working through the inbox.
     draining: StoredValue<bool>,
     /// (done, total) of each worker's share of the header reads (the reader's first).
@@ -81,7 +95,8 @@ impl Reading {
             main: StoredValue::new_local(None),
             helpers: StoredValue::new_local(Vec::new()),
             for_helpers: StoredValue::new_local(None),
-            helpers_wanted: StoredValue::new(0),
+            helpers_wanted: StoredValue::new(None),
+            helpers_due: StoredValue::new(false),
             inbox: StoredValue::new_local(VecDeque::new()),
             draining: StoredValue::new(false),
             shares: StoredValue::new([(0, 0); 1 + HEADER_HELPERS]),
@@ -120,8 +135,13 @@ impl Reading {
         Ok(())
     }
 
-    /// Starts the helpers the reader has shares for, each on its channel's end (once).
+    /// Starts the helpers the reader has shares for, each on its channel's end (once); if the
+    /// reader has not said how many yet (it says so right after the overview), once it has.
     fn start_helpers(self) {
+        let Some(wanted) = self.helpers_wanted.try_get_value().flatten() else {
+            let _ = self.helpers_due.try_set_value(true);
+            return;
+        };
         let Some((file, ports, key)) = self.for_helpers.try_update_value(Option::take).flatten()
         else {
             return;
@@ -129,7 +149,7 @@ impl Reading {
         if self.still_reading().is_none() {
             return;
         }
-        let wanted = self.helpers_wanted.get_value().min(ports.len());
+        let wanted = wanted.min(ports.len());
         set_body_data("helpers", &wanted.to_string());
         mark("dashcard:helpers-started");
         for (i, port) in ports.iter().take(wanted).enumerate() {
@@ -217,17 +237,23 @@ impl Reading {
     fn answer(self, share: usize, answer: FromWorker, parts: Option<js_sys::Array>) {
         match answer {
             FromWorker::Progress { phase, done, total } => self.progress(share, phase, done, total),
+            FromWorker::Overview { memory_bytes } => {
+                mark("dashcard:listed");
+                self.memory.update_value(|m| *m = (*m).max(memory_bytes));
+                self.receive(Carries::Overview, parts.unwrap_or_default());
+            }
             FromWorker::Card {
                 complete,
                 memory_bytes,
             } => {
-                mark(if complete {
-                    "dashcard:done"
+                let carries = if complete {
+                    mark("dashcard:done");
+                    Carries::Complete
                 } else {
-                    "dashcard:listed"
-                });
+                    Carries::Listed
+                };
                 self.memory.update_value(|m| *m = (*m).max(memory_bytes));
-                self.receive(complete, parts.unwrap_or_default());
+                self.receive(carries, parts.unwrap_or_default());
             }
             FromWorker::Telemetry => {
                 let parts = parts.unwrap_or_default();
@@ -239,7 +265,12 @@ impl Reading {
                     Err(message) => self.fail(Failure::new(FailureKind::Unreadable, message)),
                 }
             }
-            FromWorker::Sharing { helpers } => self.helpers_wanted.set_value(helpers as usize),
+            FromWorker::Sharing { helpers } => {
+                self.helpers_wanted.set_value(Some(helpers as usize));
+                if self.helpers_due.get_value() {
+                    self.start_helpers();
+                }
+            }
             FromWorker::HelperDone { memory_bytes } => {
                 self.memory.update_value(|m| *m = (*m).max(memory_bytes));
             }
@@ -310,8 +341,8 @@ impl Reading {
     }
 
     /// Queues a card message; a task works through them in order.
-    fn receive(self, complete: bool, parts: js_sys::Array) {
-        self.inbox.update_value(|q| q.push_back((complete, parts)));
+    fn receive(self, carries: Carries, parts: js_sys::Array) {
+        self.inbox.update_value(|q| q.push_back((carries, parts)));
         if self.draining.get_value() {
             return;
         }
@@ -319,8 +350,8 @@ impl Reading {
         spawn_local(async move {
             loop {
                 let next = self.inbox.try_update_value(VecDeque::pop_front).flatten();
-                let Some((complete, parts)) = next else { break };
-                if self.show(complete, parts).await.is_none() {
+                let Some((carries, parts)) = next else { break };
+                if self.show(carries, parts).await.is_none() {
                     return;
                 }
             }
@@ -329,8 +360,10 @@ impl Reading {
     }
 
     /// Shows one card message: its head at once when nothing is shown yet (the overview needs
-    /// no more), then the card with its files. `None` when the card is gone meanwhile.
-    async fn show(self, complete: bool, parts: js_sys::Array) -> Option<()> {
+    /// no more), then the card with its files (unless it carries the overview alone). `None`
+    /// when the card is gone meanwhile.
+    async fn show(self, carries: Carries, parts: js_sys::Array) -> Option<()> {
+        let complete = carries == Carries::Complete;
         // A task of its own: the browser paints and handles input between.
         gloo_timers::future::TimeoutFuture::new(0).await;
         self.still_reading()?;
@@ -375,6 +408,9 @@ impl Reading {
             }
             // The overview gets its task to itself; the files follow in tasks of their own.
             gloo_timers::future::TimeoutFuture::new(0).await;
+        }
+        if carries == Carries::Overview {
+            return Some(());
         }
         let files = self.parse_files(&parts).await?;
         self.still_reading()?;

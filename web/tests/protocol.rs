@@ -16,7 +16,7 @@ use dashcard_sim::camera::{Simulation, fat32_layout, simulate_onto};
 use dashcard_sim::memory::SparseMemory;
 use dashcard_web::protocol::{
     CardHead, Failure, FailureKind, FilesPart, FromWorker, Sample, ToWorker, card_parts, from_js,
-    parse_part, to_js,
+    head_part, parse_part, to_js,
 };
 use wasm_bindgen_test::*;
 
@@ -51,7 +51,14 @@ fn a_simulated_card_crosses_whole() {
         let estimate = dashcard::estimate::build(&listing, &catalog, &WhatIf::default());
         assert!(listing.files.len() > 100, "{model:?}: a card of many files");
 
-        let parts = card_parts(&listing, &catalog, &estimate).unwrap();
+        let mut parts = Vec::new();
+        card_parts(&listing, &catalog, &estimate, |part| parts.push(part)).unwrap();
+        // The overview's head alone is the first part's.
+        assert_eq!(
+            head_part(&listing, &catalog, &estimate).unwrap(),
+            parts[0],
+            "{model:?}: the overview"
+        );
         let (mut l, mut c, mut e): CardHead = parse_part(&parts[0]).unwrap();
         for part in &parts[1..] {
             let (files, catalogued, fates): FilesPart = parse_part(part).unwrap();
@@ -88,6 +95,9 @@ fn messages_cross_as_they_went() {
             phase: "Reading video headers".to_string(),
             done: 5_000,
             total: Some(10_768),
+        },
+        FromWorker::Overview {
+            memory_bytes: 13 << 20,
         },
         FromWorker::Card {
             complete: true,

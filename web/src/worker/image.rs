@@ -18,9 +18,11 @@ use dashcard_sim::memory::SparseMemory;
 use web_sys::{Blob, MessagePort};
 
 use super::prefetch::{self, Arrived, PrefetchedSource};
-use super::{HEADERS_PHASE, Page, Progress, memory_bytes, unreadable};
+use super::{HEADERS_PHASE, JsParts, Page, Progress, memory_bytes, unreadable};
 use super::{announced, shares};
-use crate::protocol::{Failure, FailureKind, FromWorker, Sample, card_parts, encode_part};
+use crate::protocol::{
+    Failure, FailureKind, FromWorker, Sample, card_parts, encode_part, head_part,
+};
 
 /// Name the first-generation sample card goes by.
 pub const SAMPLE_NAME: &str = "Sample card (simulated Nexar Pro, 4 GB)";
@@ -236,9 +238,10 @@ fn image_files<R: Read + Seek + 'static>(mut reader: BlockReader<R>) -> FileRead
     })
 }
 
-/// Lists the image, hands a share of the clips to the helper on each of `ports` (before
-/// anything else: they read while this worker sends the card) and sends the card to the page:
-/// the listing, the reader and this worker's clips.
+/// Lists the image and sends the card to the page — its overview first, then, having handed a
+/// share of the clips to the helper on each of `ports` (the page starts them once the overview
+/// shows: their shares wait on the ports), its files: the listing, the reader and this
+/// worker's clips.
 fn list_and_send<R: Read + Seek + 'static>(
     page: &Page,
     name: &str,
@@ -257,9 +260,10 @@ fn list_and_send<R: Read + Seek + 'static>(
         ..ScanOptions::default()
     };
     let listing = scan::list_image(&mut reader, &options).map_err(|e| scan_failure(name, &e))?;
+    let overview = send_overview(page, &listing)?;
     let (mine, theirs) = shares::split(page, listing.image_clips(), ports.len());
     shares::hand_over(page, ports, &theirs, |_| None)?;
-    send_card(page, &listing, false)?;
+    send_files(page, &listing, overview)?;
     Ok((listing, reader, mine))
 }
 
@@ -312,27 +316,71 @@ pub(super) fn complete_card(
     );
     let part = encode_part(&telemetry).map_err(unreadable)?;
     page.post_parts(&FromWorker::Telemetry, vec![part]);
-    send_catalogued(page, listing, catalog, true)
+    send_complete(page, listing, catalog)
 }
 
-/// Builds the catalog and the estimate (no what-if inputs) and sends the card to the page.
+/// Builds the catalog and the estimate (no what-if inputs) and sends the card to the page: a
+/// card just listed as its overview, then with its files.
 pub(super) fn send_card(page: &Page, listing: &Listing, complete: bool) -> Result<(), Failure> {
-    let catalog = dashcard::catalog::build(listing);
-    send_catalogued(page, listing, catalog, complete)
+    if complete {
+        return send_complete(page, listing, dashcard::catalog::build(listing));
+    }
+    let overview = send_overview(page, listing)?;
+    send_files(page, listing, overview)
 }
 
-/// Builds the estimate (no what-if inputs) and sends the card with its `catalog`.
-fn send_catalogued(
+/// The listed card's catalog and estimate, as its overview was sent.
+pub(super) struct Overview {
+    catalog: dashcard::catalog::Catalog,
+    estimate: dashcard::estimate::Estimate,
+}
+
+/// Builds the catalog and the estimate (no what-if inputs) of a card just listed and sends its
+/// overview (the card's head alone: the page shows it before the files are even encoded).
+pub(super) fn send_overview(page: &Page, listing: &Listing) -> Result<Overview, Failure> {
+    let catalog = dashcard::catalog::build(listing);
+    let estimate = dashcard::estimate::build(listing, &catalog, &Default::default());
+    let head = head_part(listing, &catalog, &estimate).map_err(unreadable)?;
+    page.post_parts(
+        &FromWorker::Overview {
+            memory_bytes: memory_bytes(),
+        },
+        vec![head],
+    );
+    Ok(Overview { catalog, estimate })
+}
+
+/// Sends the listed card with its files, after its [`send_overview`].
+pub(super) fn send_files(
+    page: &Page,
+    listing: &Listing,
+    overview: Overview,
+) -> Result<(), Failure> {
+    let Overview { catalog, estimate } = overview;
+    let mut parts = JsParts::default();
+    card_parts(listing, &catalog, &estimate, |part| parts.push(part)).map_err(unreadable)?;
+    page.post_js_parts(
+        &FromWorker::Card {
+            complete: false,
+            memory_bytes: memory_bytes(),
+        },
+        parts,
+    );
+    Ok(())
+}
+
+/// Builds the estimate (no what-if inputs) and sends the complete card with its `catalog`.
+fn send_complete(
     page: &Page,
     listing: &Listing,
     catalog: dashcard::catalog::Catalog,
-    complete: bool,
 ) -> Result<(), Failure> {
     let estimate = dashcard::estimate::build(listing, &catalog, &Default::default());
-    let parts = card_parts(listing, &catalog, &estimate).map_err(unreadable)?;
-    page.post_parts(
+    let mut parts = JsParts::default();
+    card_parts(listing, &catalog, &estimate, |part| parts.push(part)).map_err(unreadable)?;
+    page.post_js_parts(
         &FromWorker::Card {
-            complete,
+            complete: true,
             memory_bytes: memory_bytes(),
         },
         parts,

@@ -148,6 +148,19 @@ impl Page {
     /// Posts `{ message, parts }` with `extra` values (`Blob`s, which are passed by
     /// reference, not copied) as further parts after the byte parts.
     fn post_parts_with(&self, message: &FromWorker, parts: Vec<Vec<u8>>, extra: &[&JsValue]) {
+        let mut arrays = JsParts::default();
+        for part in parts {
+            arrays.push(part);
+        }
+        self.post_js_parts_with(message, arrays, extra);
+    }
+
+    /// Posts `{ message, parts }` of parts already in JavaScript memory.
+    fn post_js_parts(&self, message: &FromWorker, parts: JsParts) {
+        self.post_js_parts_with(message, parts, &[]);
+    }
+
+    fn post_js_parts_with(&self, message: &FromWorker, parts: JsParts, extra: &[&JsValue]) {
         let (envelope, buffers) = envelope(message, parts);
         if let Ok(arrays) =
             Reflect::get(&envelope, &PARTS_KEY.into()).and_then(|a| a.dyn_into::<Array>())
@@ -162,27 +175,40 @@ impl Page {
 }
 
 /// `{ message, parts }` and the parts' buffers to transfer.
-fn envelope(message: &FromWorker, parts: Vec<Vec<u8>>) -> (JsValue, Array) {
+fn envelope(message: &FromWorker, parts: JsParts) -> (JsValue, Array) {
     let value = to_js(message)
         .or_else(|e| to_js(&FromWorker::Failed(unreadable(e))))
         .unwrap_or(JsValue::NULL);
     let envelope = js_sys::Object::new();
     let _ = Reflect::set(&envelope, &MESSAGE_KEY.into(), &value);
-    let (arrays, buffers) = part_arrays(parts);
-    let _ = Reflect::set(&envelope, &PARTS_KEY.into(), &arrays);
-    (envelope.into(), buffers)
+    let _ = Reflect::set(&envelope, &PARTS_KEY.into(), &parts.arrays);
+    (envelope.into(), parts.buffers)
+}
+
+/// Parts as `Uint8Array`s, each copied out of this worker's WebAssembly memory as it is pushed
+/// (its memory never shrinks: parts held there together would stay its size for good), and
+/// their buffers to transfer.
+#[derive(Default)]
+struct JsParts {
+    arrays: Array,
+    buffers: Array,
+}
+
+impl JsParts {
+    fn push(&mut self, part: Vec<u8>) {
+        let bytes = js_sys::Uint8Array::from(part.as_slice());
+        self.buffers.push(&bytes.buffer());
+        self.arrays.push(&bytes);
+    }
 }
 
 /// Parts as `Uint8Array`s, and their buffers to transfer.
 fn part_arrays(parts: Vec<Vec<u8>>) -> (Array, Array) {
-    let arrays = Array::new();
-    let buffers = Array::new();
+    let mut arrays = JsParts::default();
     for part in parts {
-        let bytes = js_sys::Uint8Array::from(part.as_slice());
-        buffers.push(&bytes.buffer());
-        arrays.push(&bytes);
+        arrays.push(part);
     }
-    (arrays, buffers)
+    (arrays.arrays, arrays.buffers)
 }
 
 /// Throttled progress for a step of `total` items.

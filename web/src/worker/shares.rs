@@ -49,7 +49,7 @@ thread_local! {
 
 /// `clips` cut into this worker's share and one for each of at most `helpers` helpers that
 /// gets any: a card of few clips is read by this worker alone. The page hears how many helpers
-/// to start (before the card: it starts them once the overview shows).
+/// to start (before the card's files: it starts them once the overview shows and it knows).
 pub(super) fn split(
     page: &Page,
     clips: Vec<ClipRef>,
