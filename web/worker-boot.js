@@ -9,5 +9,11 @@
 self.addEventListener('message', async (event) => {
   const { js, wasm, compiled } = event.data;
   const { default: init } = await import(js);
-  await init({ module_or_path: compiled ?? wasm });
+  try {
+    await init({ module_or_path: compiled ?? wasm });
+  } catch (e) {
+    // A module this worker cannot instantiate: fetch and compile it itself, as without one.
+    if (!compiled) throw e;
+    await init({ module_or_path: wasm });
+  }
 }, { once: true });

@@ -22,8 +22,8 @@ const DIR_CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 /// Directory bytes the raw walk read, by absolute image offset.
 ///
-/// `fatfs` reads a directory a field at a time (~12 reads of 1–11 bytes an entry: ~660,000
-/// reads for a 256 GB card's 24,565 entries), and each ends here: the range the last read
+/// `fatfs` reads a directory a field at a time (reads of 1–11 bytes: ~660,000 on the 256 GB
+/// bench card), and each ends here: the range the last read
 /// was served from is tried first, before the map is searched — the walk's directory took
 /// about half of it in the browser otherwise.
 #[derive(Default)]

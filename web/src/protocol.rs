@@ -22,8 +22,10 @@ use wasm_bindgen::{JsCast, JsValue};
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub enum ToWorker {
     /// Read a card image (the message's `file`), answering [`FromWorker::Overview`] once
-    /// listed, then [`FromWorker::Card`] twice: listed, with its files, and complete. On the other end of each of its `ports` (an array of
-    /// `MessagePort`s) a helper waits for a share of the video headers to read.
+    /// listed, [`FromWorker::Sharing`] (how many helpers have a share), then
+    /// [`FromWorker::Card`] twice: listed, with its files, and complete. On the other end of
+    /// each of its `ports` (an array of `MessagePort`s) a helper waits for a share of the video
+    /// headers to read.
     OpenImage {
         /// The file's name.
         name: String,

@@ -136,7 +136,8 @@ impl Reading {
     }
 
     /// Starts the helpers the reader has shares for, each on its channel's end (once); if the
-    /// reader has not said how many yet (it says so right after the overview), once it has.
+    /// reader has not said how many yet (an image's says so right after its overview, a
+    /// folder's before it), once it has.
     fn start_helpers(self) {
         let Some(wanted) = self.helpers_wanted.try_get_value().flatten() else {
             let _ = self.helpers_due.try_set_value(true);
@@ -303,11 +304,15 @@ impl Reading {
             // Where each share's reading ends (the reader's is 0).
             mark(&format!("dashcard:share-read-{share}"));
         }
-        self.shares.update_value(|s| {
-            if let Some(s) = s.get_mut(share) {
-                *s = (done, share_total);
-            }
-        });
+        // Only header reads count towards the durations (the reader's earlier steps, such as
+        // the page's own folder stat, would otherwise be summed with the helpers' first ticks).
+        if phase == crate::worker::HEADERS_PHASE {
+            self.shares.update_value(|s| {
+                if let Some(s) = s.get_mut(share) {
+                    *s = (done, share_total);
+                }
+            });
+        }
         if matches!(stage.get_untracked(), Stage::Ready { .. }) {
             let (done, total) = self
                 .shares

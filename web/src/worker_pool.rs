@@ -1,9 +1,9 @@
-//! Workers for the page's cards, started ahead of time so a chosen card image starts reading at
+//! Workers for the page's cards, started ahead of time so a chosen card starts reading at
 //! once: its reader and its header helpers (see [`crate::reading`]) are already running the
 //! page's module. One is started with the page; the other three once it says it is ready, so
 //! they do not compete with the page starting (or with a card chosen at once: the reader is
 //! then taken before it is ready, and they start after that card is read); four again after
-//! each card. Any further worker is started on demand.
+//! each card read to its end. Any further worker is started on demand.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -14,7 +14,7 @@ use crate::protocol::{Failure, FromWorker};
 use crate::reading::{HEADER_HELPERS, set_body_data};
 use crate::worker_client::CardWorker;
 
-/// Workers kept started: an image's reader and its helpers. An idle worker costs a few MiB of
+/// Workers kept started: a card's reader and its header helpers (image or folder). An idle worker costs a few MiB of
 /// the browser's memory (its JavaScript engine and its WebAssembly memory's first pages).
 pub const SPARES: usize = 1 + HEADER_HELPERS;
 

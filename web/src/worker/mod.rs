@@ -250,7 +250,7 @@ impl<'a> Progress<'a> {
 }
 
 /// The step in which video headers are read.
-const HEADERS_PHASE: &str = "Reading video headers";
+pub(crate) const HEADERS_PHASE: &str = "Reading video headers";
 
 /// The bytes of the first part that came with a message (from the page, or on a port).
 fn first_part(data: &JsValue) -> Result<Vec<u8>, Failure> {
