@@ -13,7 +13,7 @@ use dashcard::listing::{ClipRef, HeaderResult, Listing, VideoHeader};
 use dashcard::mp4::Mp4Error;
 use web_sys::{File, MessagePort};
 
-use super::image::send_card;
+use super::image::send_listed;
 use super::prefetch::{self, Arrived, InFlight, PrefetchedSource};
 use super::{HEADERS_PHASE, Page, Progress, shares, unreadable};
 use crate::blob_source::BlobSource;
@@ -81,7 +81,7 @@ pub(super) fn open_folder(
         .collect();
     let listing = folder::list_folder(name, found, capacity_bytes);
     let (mine, theirs) = shares::split(page, listing.folder_clips(), ports.len());
-    send_card(page, &listing, false)?;
+    send_listed(page, &listing)?;
     WAITING.with(|w| {
         *w.borrow_mut() = Some(Waiting {
             listing,

@@ -319,12 +319,8 @@ pub(super) fn complete_card(
     send_complete(page, listing, catalog)
 }
 
-/// Builds the catalog and the estimate (no what-if inputs) and sends the card to the page: a
-/// card just listed as its overview, then with its files.
-pub(super) fn send_card(page: &Page, listing: &Listing, complete: bool) -> Result<(), Failure> {
-    if complete {
-        return send_complete(page, listing, dashcard::catalog::build(listing));
-    }
+/// Sends a card just listed: its overview, then with its files.
+pub(super) fn send_listed(page: &Page, listing: &Listing) -> Result<(), Failure> {
     let overview = send_overview(page, listing)?;
     send_files(page, listing, overview)
 }
@@ -356,17 +352,7 @@ pub(super) fn send_files(
     listing: &Listing,
     overview: Overview,
 ) -> Result<(), Failure> {
-    let Overview { catalog, estimate } = overview;
-    let mut parts = JsParts::default();
-    card_parts(listing, &catalog, &estimate, |part| parts.push(part)).map_err(unreadable)?;
-    page.post_js_parts(
-        &FromWorker::Card {
-            complete: false,
-            memory_bytes: memory_bytes(),
-        },
-        parts,
-    );
-    Ok(())
+    post_card(page, listing, &overview.catalog, &overview.estimate, false)
 }
 
 /// Builds the estimate (no what-if inputs) and sends the complete card with its `catalog`.
@@ -376,11 +362,23 @@ fn send_complete(
     catalog: dashcard::catalog::Catalog,
 ) -> Result<(), Failure> {
     let estimate = dashcard::estimate::build(listing, &catalog, &Default::default());
+    post_card(page, listing, &catalog, &estimate, true)
+}
+
+/// Posts the card (listed, or `complete`) in its parts, each copied out of this worker's
+/// memory as it is encoded.
+fn post_card(
+    page: &Page,
+    listing: &Listing,
+    catalog: &dashcard::catalog::Catalog,
+    estimate: &dashcard::estimate::Estimate,
+    complete: bool,
+) -> Result<(), Failure> {
     let mut parts = JsParts::default();
-    card_parts(listing, &catalog, &estimate, |part| parts.push(part)).map_err(unreadable)?;
+    card_parts(listing, catalog, estimate, |part| parts.push(part)).map_err(unreadable)?;
     page.post_js_parts(
         &FromWorker::Card {
-            complete: true,
+            complete,
             memory_bytes: memory_bytes(),
         },
         parts,
